@@ -1,0 +1,86 @@
+"""`coach ingest | search | ask | serve | eval`: the command line."""
+from __future__ import annotations
+
+import json
+import sys
+
+import click
+
+from .settings import get_settings
+
+
+def _fail(message: str, code: int = 1) -> None:
+    click.echo(f"coach: {message}", err=True)
+    sys.exit(code)
+
+
+def _knowledge(settings, embedder, *, build_if_missing: bool = True):
+    """Load the index; build it first when it does not exist yet."""
+    from .index import IndexError_
+    from .ingest import ingest
+    from .retrieval import KnowledgeBase
+
+    try:
+        return KnowledgeBase.load(settings, embedder.name)
+    except IndexError_ as exc:
+        if not build_if_missing or "not been built" not in str(exc) and "empty" not in str(exc):
+            _fail(str(exc))
+        click.echo("coach: no knowledge index yet; building it now (`coach ingest`)...", err=True)
+        report = ingest(settings, embedder)
+        click.echo(f"coach: {report.summary()}", err=True)
+        return KnowledgeBase.load(settings, embedder.name)
+
+
+@click.group()
+def main() -> None:
+    """A grounded No Contact coach."""
+
+
+@main.command("ingest")
+@click.option("--source", type=click.Path(exists=True, file_okay=False), help="Articles folder (default: knowledge/articles).")
+@click.option("--rebuild", is_flag=True, help="Drop the index and embed everything again.")
+def ingest_command(source: str | None, rebuild: bool) -> None:
+    """Chunk, embed and store the articles (idempotent)."""
+    from pathlib import Path
+
+    from .corpus import CorpusError
+    from .embeddings import get_embedder
+    from .index import IndexError_
+    from .ingest import ingest
+
+    settings = get_settings()
+    try:
+        report = ingest(settings, get_embedder(), source=Path(source) if source else None, rebuild=rebuild)
+    except (CorpusError, IndexError_) as exc:
+        _fail(str(exc))
+    click.echo(report.summary())
+
+
+@main.command("search")
+@click.argument("query")
+@click.option("--k", default=5, show_default=True, type=click.IntRange(1, 50))
+@click.option("--json", "as_json", is_flag=True, help="Print {\"results\": [...]} only.")
+def search_command(query: str, k: int, as_json: bool) -> None:
+    """Top-k passages for QUERY."""
+    from .embeddings import get_embedder
+    from .retrieval import Retriever
+
+    if not query.strip():
+        _fail("the query is empty", 2)
+    settings = get_settings()
+    embedder = get_embedder(settings.torch_threads)
+    retriever = Retriever(_knowledge(settings, embedder))
+    hits = retriever.search(embedder.embed([query])[0], k=k, query=query)
+    results = [{"article_id": h.passage.article_id, "title": h.passage.title, "author": h.passage.author,
+                "text": h.passage.text, "score": round(h.score, 4)} for h in hits]
+    if as_json:
+        click.echo(json.dumps({"results": results}, ensure_ascii=False))
+        return
+    for n, r in enumerate(results, 1):
+        click.echo(f"[{n}] {r['score']:.3f}  {r['article_id']}  ({r['author']}: {r['title']})")
+        click.echo("    " + r["text"].replace("\n", "\n    ")[:600])
+        click.echo()
+
+
+if __name__ == "__main__":
+    main()

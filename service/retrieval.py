@@ -1,0 +1,141 @@
+"""Question (+ recent turns) -> ranked passages: Chroma ANN first, then a sentence-level rerank."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import index as idx
+from .corpus import CHUNKER_VERSION
+from .ingest import passage_of
+from .lexical import LexicalIndex, load_synonyms
+from .settings import Settings
+
+CANDIDATES = 24  # embedding windows fetched from Chroma (and lexical top passages) before reranking
+# score = 0.5 * passage similarity + 0.5 * mean of its two best sentences + 0.2 * BM25 / best BM25.
+# Chosen on evals/datasets/retrieval.yaml and checked on each half separately (see evals/README.md).
+PASSAGE_WEIGHT = 0.5
+LEXICAL_WEIGHT = 0.2
+
+
+@dataclass
+class StoredPassage:
+    """A passage as the index holds it, with its sentence vectors kept in memory."""
+
+    id: str
+    article_id: str
+    title: str
+    author: str
+    publication: str
+    url: str | None
+    kind: str
+    heading: str
+    ordinal: int
+    text: str
+    sentences: list[str]
+    roles: list[str]
+    vectors: np.ndarray  # one row per sentence
+    windows: np.ndarray  # one row per embedded window
+
+
+@dataclass
+class Hit:
+    passage: StoredPassage
+    score: float
+
+
+class KnowledgeBase:
+    """An in-memory mirror of the index's passages and sentence vectors, loaded once per process."""
+
+    def __init__(self, handle: idx.IndexHandle, passages: dict[str, StoredPassage],
+                 synonyms: dict[str, list[str]] | None = None):
+        self.handle = handle
+        self.passages = passages
+        self.order = list(passages)  # row i of the lexical index is passage order[i]
+        self.lexical = LexicalIndex([_lexical_text(passages[p]) for p in self.order], synonyms)
+
+    @classmethod
+    def load(cls, settings: Settings, model_name: str) -> "KnowledgeBase":
+        handle = idx.open_index(settings, create=False, model_name=model_name, chunker=CHUNKER_VERSION)
+        windows = idx.get_all(handle.passages, ["metadatas", "embeddings"])
+        sentences = idx.get_all(handle.sentences, ["metadatas", "documents", "embeddings"])
+        by_passage: dict[str, list[tuple[int, str, str, np.ndarray]]] = {}
+        for meta, doc, vec in zip(sentences["metadatas"], sentences["documents"], sentences["embeddings"]):
+            by_passage.setdefault(meta["passage_id"], []).append((meta["position"], meta["role"], doc, vec))
+        window_vectors: dict[str, list] = {}
+        for meta, vec in zip(windows["metadatas"], windows["embeddings"]):
+            window_vectors.setdefault(meta["passage_id"], []).append(vec)
+        passages: dict[str, StoredPassage] = {}
+        for meta in windows["metadatas"]:
+            pid = meta["passage_id"]
+            if pid in passages:
+                continue
+            rows = sorted(by_passage.get(pid, []), key=lambda r: r[0])
+            passages[pid] = StoredPassage(
+                id=pid, article_id=meta["article_id"], title=meta["title"], author=meta["author"],
+                publication=meta.get("publication", ""), url=meta.get("url") or None, kind=meta["kind"],
+                heading=meta["heading"], ordinal=int(meta["ordinal"]), text=meta["text"],
+                sentences=[r[2] for r in rows], roles=[r[1] for r in rows],
+                vectors=np.asarray([r[3] for r in rows], dtype=np.float32).reshape(len(rows), -1),
+                windows=np.asarray(window_vectors[pid], dtype=np.float32),
+            )
+        if not passages:
+            raise idx.IndexError_("the knowledge index is empty: run `coach ingest`.")
+        return cls(handle, passages, load_synonyms(settings.knowledge_dir / "synonyms.yaml"))
+
+    @property
+    def article_ids(self) -> set[str]:
+        return {p.article_id for p in self.passages.values()}
+
+
+class Retriever:
+    """Top-k passages for one query: one Chroma query, BM25 postings and small matrix products."""
+
+    def __init__(self, kb: KnowledgeBase, passage_weight: float = PASSAGE_WEIGHT,
+                 lexical_weight: float = LEXICAL_WEIGHT):
+        self.kb = kb
+        self.passage_weight = passage_weight
+        self.lexical_weight = lexical_weight
+
+    def search(self, query_vector: np.ndarray, k: int = 5, query: str = "") -> list[Hit]:
+        n = min(CANDIDATES, max(k * 4, 8))
+        result = self.kb.handle.passages.query(query_embeddings=[query_vector.tolist()], n_results=n,
+                                               include=[])
+        candidates = {passage_of(i) for i in result["ids"][0]}
+        lexical = self.kb.lexical.scores(query) if query and self.lexical_weight else None
+        best_lexical = float(lexical.max()) if lexical is not None and len(lexical) else 0.0
+        if best_lexical > 0:
+            top = np.argsort(-lexical)[:n]
+            candidates.update(self.kb.order[i] for i in top if lexical[i] > 0)
+        row = {pid: i for i, pid in enumerate(self.kb.order)}
+        hits = []
+        for pid in candidates:
+            passage = self.kb.passages.get(pid)
+            if passage is None:  # ingested after this process loaded the index
+                continue
+            score = self._dense(passage, query_vector)
+            if best_lexical > 0:
+                score += self.lexical_weight * float(lexical[row[pid]]) / best_lexical
+            hits.append(Hit(passage, score))
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits[:k]
+
+    def _dense(self, passage: StoredPassage, query_vector: np.ndarray) -> float:
+        passage_sim = float((passage.windows @ query_vector).max())
+        if not len(passage.vectors):
+            return passage_sim
+        sims = passage.vectors @ query_vector
+        # Readers' own words in a Q&A are context, not the coach's answer: score the reply's sentences.
+        usable = np.sort(np.array([s for s, role in zip(sims, passage.roles) if role != "comment"] or sims))[::-1]
+        return self.passage_weight * passage_sim + (1 - self.passage_weight) * float(usable[:2].mean())
+
+
+def _lexical_text(p: StoredPassage) -> str:
+    coach_words = " ".join(s for s, role in zip(p.sentences, p.roles) if role != "comment")
+    return f"{p.title} {p.heading} {coach_words}"
+
+
+def query_text(question: str, history: list[dict] | None = None, turns: int = 2) -> str:
+    """The text embedded for retrieval: a follow-up carries the reader's previous questions."""
+    previous = [h["content"] for h in (history or []) if h.get("role") == "user"][-turns:]
+    return " ".join(previous[-turns:] + [question]).strip() if previous else question

@@ -1,0 +1,85 @@
+"""One cached Settings object read from COACH_* environment variables."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env(name: str, default: str | None = None) -> str | None:
+    value = os.environ.get(name)
+    return value if value not in (None, "") else default
+
+
+def _path(name: str, default: Path) -> Path:
+    value = _env(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything configurable, with defaults that run offline on the embedded stack."""
+
+    root: Path = PROJECT_ROOT
+    knowledge_dir: Path = PROJECT_ROOT / "knowledge"
+    prompts_dir: Path = PROJECT_ROOT / "prompts"
+    data_dir: Path = PROJECT_ROOT / "var"
+    chroma_path: Path = PROJECT_ROOT / "var" / "chroma"
+    chroma_url: str | None = None
+    collection_prefix: str = "coach"
+    generator: str = "auto"  # auto | grounded | llm
+    llm_base_url: str | None = None
+    llm_model: str | None = None
+    llm_api_key: str | None = None
+    llm_timeout: float = 20.0
+    retrieval_k: int = 5
+    max_question_chars: int = 4000
+    max_history_turns: int = 6
+    torch_threads: int = 1
+    cors_origins: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def articles_dir(self) -> Path:
+        return self.knowledge_dir / "articles"
+
+    @property
+    def generator_name(self) -> str:
+        """The generator actually used: llm only when an endpoint and model are configured."""
+        if self.generator in ("grounded", "llm"):
+            return self.generator
+        return "llm" if self.llm_base_url and self.llm_model else "grounded"
+
+    def with_overrides(self, **overrides) -> "Settings":
+        return replace(self, **overrides)
+
+    @classmethod
+    def from_env(cls) -> "Settings":
+        data_dir = _path("COACH_DATA_DIR", PROJECT_ROOT / "var")
+        knowledge_dir = _path("COACH_KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge")
+        origins = _env("COACH_CORS_ORIGINS", "") or ""
+        return cls(
+            knowledge_dir=knowledge_dir,
+            prompts_dir=_path("COACH_PROMPTS_DIR", PROJECT_ROOT / "prompts"),
+            data_dir=data_dir,
+            chroma_path=_path("COACH_CHROMA_PATH", data_dir / "chroma"),
+            chroma_url=_env("COACH_CHROMA_URL"),
+            collection_prefix=_env("COACH_COLLECTION", "coach"),
+            generator=_env("COACH_GENERATOR", "auto"),
+            llm_base_url=_env("COACH_LLM_BASE_URL"),
+            llm_model=_env("COACH_LLM_MODEL"),
+            llm_api_key=_env("COACH_LLM_API_KEY"),
+            llm_timeout=float(_env("COACH_LLM_TIMEOUT", "20")),
+            retrieval_k=int(_env("COACH_RETRIEVAL_K", "5")),
+            max_question_chars=int(_env("COACH_MAX_QUESTION_CHARS", "4000")),
+            torch_threads=int(_env("COACH_TORCH_THREADS", "1")),
+            cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+        )
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings (tests build their own with Settings(...) or with_overrides)."""
+    return Settings.from_env()

@@ -1,0 +1,51 @@
+"""Shared fixtures: the real model (loaded once), a built index in a temp folder, free ports."""
+from __future__ import annotations
+
+import shutil
+import socket
+from pathlib import Path
+
+import pytest
+
+from service.settings import PROJECT_ROOT, Settings
+
+ARTICLES = PROJECT_ROOT / "knowledge" / "articles"
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    from service.embeddings import get_embedder
+
+    return get_embedder(1)
+
+
+@pytest.fixture(scope="session")
+def built_settings(tmp_path_factory, embedder) -> Settings:
+    """Settings whose Chroma index (embedded mode) holds the whole corpus."""
+    from service.ingest import ingest
+
+    root = tmp_path_factory.mktemp("index")
+    settings = Settings(chroma_path=root / "chroma", data_dir=root, chroma_url=None)
+    ingest(settings, embedder, progress=False)
+    return settings
+
+
+@pytest.fixture(scope="session")
+def knowledge(built_settings, embedder):
+    from service.retrieval import KnowledgeBase
+
+    return KnowledgeBase.load(built_settings, embedder.name)
+
+
+@pytest.fixture()
+def articles_copy(tmp_path) -> Path:
+    """A private copy of the articles folder that a test may edit."""
+    target = tmp_path / "articles"
+    shutil.copytree(ARTICLES, target)
+    return target
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
