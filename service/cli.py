@@ -82,5 +82,48 @@ def search_command(query: str, k: int, as_json: bool) -> None:
         click.echo()
 
 
+@main.command("ask")
+@click.argument("question")
+@click.option("--json", "as_json", is_flag=True, help="Print the same JSON object as POST /api/ask.")
+@click.option("--locale", default=None, help="e.g. en-GB: picks the crisis lines shown with risky messages.")
+def ask_command(question: str, as_json: bool, locale: str | None) -> None:
+    """Answer QUESTION the way the service does."""
+    from .coach import Coach
+    from .embeddings import get_embedder
+
+    if not question.strip():
+        _fail("the question is empty", 2)
+    settings = get_settings()
+    embedder = get_embedder(settings.torch_threads)
+    _knowledge(settings, embedder)  # builds the index first when it is missing
+    reply = Coach.build(settings, embedder).answer(question.strip(), [], locale)
+    if as_json:
+        click.echo(json.dumps(reply.as_dict(), ensure_ascii=False))
+        return
+    click.echo(reply.answer)
+    if reply.citations:
+        click.echo()
+        for c in reply.citations:
+            click.echo(f"[{c.n}] {c.author}, \"{c.title}\" ({c.article_id})")
+    if reply.safety.level != "none" and reply.safety.level != "urgent":
+        click.echo()
+        for r in reply.safety.resources:
+            click.echo(f"- {r.name}: {r.contact}" + (f" ({r.url})" if r.url else ""))
+    if reply.fallback_reason:
+        click.echo(f"\n(generator fell back to the grounded answer: {reply.fallback_reason})", err=True)
+
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=8000, show_default=True, type=int)
+def serve_command(host: str, port: int) -> None:
+    """Run the HTTP service (builds the index first when it is missing)."""
+    import uvicorn
+
+    from .app import create_app
+
+    uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info", access_log=False)
+
+
 if __name__ == "__main__":
     main()

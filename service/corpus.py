@@ -211,6 +211,10 @@ def _make_passage(article: Article, ordinal: int, kind: str, heading: str, parag
     text = "\n\n".join(paragraphs)
     sentences = [("body", s) for s in split_sentences(text)]
     embed_texts = [f"{_prefix(article, heading)}\n{text}"]
+    if heading != article.title:
+        # The section heading alone is a further view: headings are often the very question readers ask
+        # ("What if I break no contact?") and get diluted inside a long passage's vector.
+        embed_texts.append(re.sub(r"^#\d+\s*[–-]\s*", "", heading))
     return Passage(
         id=_passage_id(article, text, embed_texts),
         article_id=article.id, ordinal=ordinal, kind=kind, heading=heading, text=text,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter, defaultdict
 
 from pathlib import Path
@@ -36,7 +37,9 @@ class LexicalIndex:
     """Okapi BM25 with term weights computed once when the knowledge base loads."""
 
     def __init__(self, documents: list[str], synonyms: dict[str, list[str]] | None = None):
-        self.synonyms = synonyms or {}
+        synonyms = synonyms or {}
+        self.synonyms = {k: v for k, v in synonyms.items() if " " not in k}
+        self.phrases = [(re.compile(rf"\b{re.escape(k)}\b", re.I), " ".join(v)) for k, v in synonyms.items() if " " in k]
         self.size = len(documents)
         docs = [Counter(tokens(d)) for d in documents]
         lengths = np.array([sum(d.values()) for d in docs], dtype=np.float32)
@@ -54,6 +57,8 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         out = np.zeros(self.size, dtype=np.float32)
+        for pattern, replacement in self.phrases:
+            query = pattern.sub(replacement, query)
         terms = tokens(query)
         expanded = terms + [e for t in terms for e in self.synonyms.get(t, []) if e not in terms]
         for term in expanded:

@@ -53,6 +53,13 @@ class KnowledgeBase:
         self.passages = passages
         self.order = list(passages)  # row i of the lexical index is passage order[i]
         self.lexical = LexicalIndex([_lexical_text(passages[p]) for p in self.order], synonyms)
+        # Every coach sentence in one matrix: the composer may use a good sentence from a lower-ranked passage.
+        rows = [(pid, i) for pid in self.order for i, role in enumerate(passages[pid].roles) if role != "comment"]
+        self.sentence_rows = rows
+        self.sentence_matrix = (np.vstack([passages[pid].vectors[i] for pid, i in rows]).astype(np.float32)
+                                if rows else np.zeros((0, 384), dtype=np.float32))
+        self.sentence_lexical = LexicalIndex([passages[pid].sentences[i] for pid, i in rows], synonyms)
+        self.sentence_row = {row: n for n, row in enumerate(rows)}
 
     @classmethod
     def load(cls, settings: Settings, model_name: str) -> "KnowledgeBase":
@@ -119,6 +126,28 @@ class Retriever:
             hits.append(Hit(passage, score))
         hits.sort(key=lambda h: h.score, reverse=True)
         return hits[:k]
+
+    def sentence_scores(self, query_vector: np.ndarray, query: str = "") -> np.ndarray:
+        """Every coach sentence: similarity plus the same lexical share as passage ranking."""
+        sims = self.kb.sentence_matrix @ query_vector
+        if query and self.lexical_weight:
+            lexical = self.kb.sentence_lexical.scores(query)
+            if lexical.max() > 0:
+                sims = sims + self.lexical_weight * lexical / lexical.max()
+        return sims
+
+    def closest_sentences(self, query_vector: np.ndarray, n: int = 12, query: str = "") -> list[tuple[StoredPassage, int, float]]:
+        """(passage, sentence index, score) of the n coach sentences that best match the query."""
+        if not len(self.kb.sentence_matrix):
+            return []
+        sims = self.sentence_scores(query_vector, query)
+        top = np.argpartition(-sims, min(n, len(sims) - 1))[:n]
+        return [(self.kb.passages[self.kb.sentence_rows[i][0]], self.kb.sentence_rows[i][1], float(sims[i]))
+                for i in sorted(top, key=lambda i: -sims[i])]
+
+    def passage_score(self, passage: StoredPassage, query_vector: np.ndarray) -> float:
+        """The dense part of a passage's score, for passages found by sentence."""
+        return self._dense(passage, query_vector)
 
     def _dense(self, passage: StoredPassage, query_vector: np.ndarray) -> float:
         passage_sim = float((passage.windows @ query_vector).max())

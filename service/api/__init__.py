@@ -1,0 +1,1 @@
+"""Litestar controllers, grouped by domain."""

@@ -1,0 +1,56 @@
+"""The coaching endpoints: POST /api/ask and its SSE twin POST /api/ask/stream."""
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+import msgspec
+from litestar import Controller, Request, post
+from litestar.exceptions import ClientException, HTTPException
+from litestar.params import Body
+from litestar.response import ServerSentEvent
+from litestar.response.sse import ServerSentEventMessage
+from litestar.status_codes import HTTP_200_OK, HTTP_415_UNSUPPORTED_MEDIA_TYPE, HTTP_422_UNPROCESSABLE_ENTITY
+
+from ..coach import Coach
+from .schemas import AskRequest, AskResponse
+
+
+def _validated(data: AskRequest, request: Request, coach: Coach) -> tuple[str, list[dict]]:
+    if request.content_type[0] != "application/json":
+        raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail="send JSON with Content-Type: application/json")
+    question = data.question.strip()
+    if not question:
+        raise ClientException(detail="question must not be empty")
+    limit = coach.settings.max_question_chars
+    if len(question) > limit:
+        raise ClientException(status_code=HTTP_422_UNPROCESSABLE_ENTITY,
+                              detail=f"question is too long ({len(question)} characters; the limit is {limit})")
+    history = [{"role": t.role, "content": t.content} for t in data.history]
+    return question, history
+
+
+class AskController(Controller):
+    path = "/api"
+    tags = ["coach"]
+
+    @post("/ask", status_code=HTTP_200_OK, sync_to_thread=True,
+          summary="Answer a reader's situation from the coach's articles")
+    def ask(self, data: Annotated[AskRequest, Body()], request: Request, coach: Coach) -> AskResponse:
+        question, history = _validated(data, request, coach)
+        reply = coach.answer(question, history, data.locale, request.headers.get("accept-language"))
+        return msgspec.convert(reply.as_dict(), AskResponse)
+
+    @post("/ask/stream", status_code=HTTP_200_OK, sync_to_thread=True,
+          summary="The same answer as Server-Sent Events: `delta` events, then one `done` event")
+    def ask_stream(self, data: Annotated[AskRequest, Body()], request: Request, coach: Coach) -> ServerSentEvent:
+        question, history = _validated(data, request, coach)
+        # The whole reply is composed and checked before the first event: nothing unchecked reaches a reader.
+        events = list(coach.answer_stream(question, history, data.locale, request.headers.get("accept-language")))
+        messages = []
+        for kind, payload in events:
+            if kind == "delta":
+                messages.append(ServerSentEventMessage(data=json.dumps({"text": payload}), event="delta"))
+            else:
+                messages.append(ServerSentEventMessage(data=json.dumps(payload.as_dict()), event="done"))
+        return ServerSentEvent(iter(messages))

@@ -1,0 +1,122 @@
+"""Output checks for generated answers: grounded, validly cited, not against the articles' core advice."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .embeddings import Embedder
+from .retrieval import StoredPassage
+from .text import normalise_quotes, split_sentences
+
+# Calibrated on tests/data/grounding_calibration.yaml: faithful paraphrases of the passages score >= 0.50
+# against their best passage sentence, the fixtures' invented claims below it (see tests/test_checks.py).
+SUPPORT_THRESHOLD = 0.5
+MIN_CLAIM_WORDS = 5
+CITATION = re.compile(r"\[(\d+)\]")
+
+_NEG = r"(don't|do not|never|avoid|stop|resist|no need to|not|shouldn't|should not|can't|cannot|won't|without)\b[^.!?]{0,40}"
+# Advice that goes against every article: contact, begging, gifts, meetings, caretaking, "no contact is impossible".
+CONTRADICTIONS = {
+    "says no contact is impossible": r"\b(you can't|you cannot|can't|cannot|impossible to|not possible to) (really )?(do|go|keep|maintain) no contact\b|\bno contact (is|isn't) (impossible|not possible|not an option|not for you)\b",
+    "tells the reader to contact the ex": r"\b(text|call|message|email|dm|reach out to|contact|visit|write to) (your ex|him|her|them)\b",
+    "tells the reader to meet the ex": r"\b(meet|meet up|get together|hang out|see each other)\b[^.!?]{0,30}\b(with )?(your ex|him|her|them|every week|weekly|regularly)\b|\bweekly meetings?\b",
+    "tells the reader to send gifts": r"\b(send|give|offer|buy|bring)\b[^.!?]{0,40}\b(gifts?|presents?|flowers|treats|chocolates?)\b",
+    "tells the reader to beg": r"\b(beg|plead)\b",
+    "tells the reader to look after the ex": r"\b(emotional support|support (your ex|him|her|them) emotionally|(help|offer to help|run errands|do favou?rs) (for |with )?(your ex|him|her|them|errands))\b|\bhelp with errands\b|\boffer to help\b",
+    "tells the reader to tell the ex they miss or love them": r"\btell (your ex|him|her|them) (that )?(you )?(miss|love|still|want)\b",
+}
+_CONTRA = {why: re.compile(p, re.I) for why, p in CONTRADICTIONS.items()}
+_NEGATION_BEFORE = re.compile(_NEG + r"$", re.I)
+_CONDITIONAL = re.compile(r"\b(if|when|unless|only if|once) (your ex|he|she|they)\b", re.I)
+_HELP_WORDS = re.compile(r"\b(crisis|helpline|hotline|lifeline|emergency|samaritans|988|112|911|999|therapist|professional|doctor|call|text)\b", re.I)
+
+
+@dataclass
+class CheckResult:
+    ok: bool
+    reasons: list[str] = field(default_factory=list)
+    support: list[tuple[str, float]] = field(default_factory=list)  # (claim, best similarity)
+    cited: list[int] = field(default_factory=list)
+
+
+def claims(answer: str) -> list[str]:
+    """Answer sentences that make a claim: citation marks removed, list markers and short framing skipped."""
+    out = []
+    for line in answer.splitlines():
+        line = re.sub(r"^\s*([-*•]|\d+[.)])\s*", "", line).strip()
+        for sentence in split_sentences(CITATION.sub("", line)):
+            sentence = sentence.strip()
+            if len(sentence.split()) >= MIN_CLAIM_WORDS:
+                out.append(sentence)
+    return out
+
+
+def contradictions(answer: str) -> list[str]:
+    """Core-advice violations, ignoring negated ("don't text him") and conditional ("if he texts") uses."""
+    found = []
+    text = normalise_quotes(answer)
+    for sentence in split_sentences(text.replace("\n", " ")):
+        for why, pattern in _CONTRA.items():
+            for m in pattern.finditer(sentence):
+                before = sentence[:m.start()]
+                if _NEGATION_BEFORE.search(before) or (_CONDITIONAL.search(before) and why != "says no contact is impossible"):
+                    continue
+                if why not in found:
+                    found.append(why)
+    return found
+
+
+def degenerate(answer: str) -> bool:
+    """Repeated sentences or phrases: a model stuck in a loop."""
+    sentences = [s.lower() for s in split_sentences(answer) if len(s.split()) >= 3]
+    if sentences and max(Counter(sentences).values()) >= 2 and len(set(sentences)) < len(sentences):
+        return True
+    words = re.findall(r"\w+", answer.lower())
+    grams = [" ".join(words[i:i + 4]) for i in range(max(0, len(words) - 3))]
+    return bool(grams) and max(Counter(grams).values()) >= 3
+
+
+def leaks_prompt(answer: str, prompt: str, n: int = 8) -> bool:
+    """True when the answer repeats any n consecutive words of the system prompt."""
+    a, p = re.findall(r"\w+", answer.lower()), re.findall(r"\w+", prompt.lower())
+    grams = {" ".join(p[i:i + n]) for i in range(max(0, len(p) - n + 1))}
+    return any(" ".join(a[i:i + n]) in grams for i in range(max(0, len(a) - n + 1)))
+
+
+def verify(answer: str, passages: list[StoredPassage], embedder: Embedder, *, level: str = "none",
+           system_prompt: str = "", threshold: float = SUPPORT_THRESHOLD) -> CheckResult:
+    """All checks; passages are numbered [1..n] in the order given."""
+    reasons: list[str] = []
+    if not answer.strip():
+        return CheckResult(False, ["empty answer"])
+    cited = [int(n) for n in CITATION.findall(answer)]
+    bad = sorted({n for n in cited if not 1 <= n <= len(passages)})
+    if bad:
+        reasons.append(f"cites passages that were not retrieved: {bad}")
+    if passages and not cited:
+        reasons.append("cites no passage")
+    if degenerate(answer):
+        reasons.append("repeats itself")
+    reasons += contradictions(answer)
+    if level == "urgent" and not _HELP_WORDS.search(answer):
+        reasons.append("a person at risk gets no pointer to help")
+    if system_prompt and leaks_prompt(answer, system_prompt):
+        reasons.append("repeats the system prompt")
+    support = []
+    sentences = claims(answer)
+    if sentences and passages:
+        vectors = [p.vectors for p in passages if len(p.vectors)]
+        bank = np.vstack(vectors) if vectors else np.zeros((0, embedder.dimension), dtype=np.float32)
+        sims = embedder.embed(sentences) @ bank.T if len(bank) else np.zeros((len(sentences), 1))
+        best = sims.max(axis=1)
+        support = list(zip(sentences, [float(b) for b in best]))
+        weak = [s for s, b in support if b < threshold]
+        if weak:
+            reasons.append(f"{len(weak)} of {len(sentences)} sentences not supported by the passages "
+                           f"(e.g. {weak[0][:80]!r})")
+    elif not sentences:
+        reasons.append("no answer sentences")
+    return CheckResult(not reasons, reasons, support, sorted(set(cited)))

@@ -1,0 +1,224 @@
+"""The pipeline: safety -> scope -> retrieve -> compose -> check -> fallback. One query embedding per request."""
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+from dataclasses import dataclass, field
+from typing import Iterator
+
+import numpy as np
+
+from . import checks, scope
+from .compose import Citation, Composition, Context
+from .compose.grounded import GroundedComposer, load_situations
+from .corpus import load_articles
+from .disagreements import Disagreement, load_disagreements, matching
+from .embeddings import Embedder, get_embedder
+from .prompts import render
+from .resources import ResourceDirectory
+from .retrieval import KnowledgeBase, Retriever, StoredPassage, query_text
+from .safety import SafetyAssessment, SafetyCheck, load_statements, message_sentences
+from .settings import Settings
+
+log = logging.getLogger("coach")
+
+
+@dataclass
+class Reply:
+    """What the API returns for one question."""
+
+    answer: str
+    citations: list[Citation]
+    scope: str
+    safety: SafetyAssessment
+    generator: str
+    fallback_reason: str | None = None
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    scope_kind: str = "in"
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict:
+        return {"id": self.id, "answer": self.answer, "citations": [c.as_dict() for c in self.citations],
+                "scope": self.scope, "safety": self.safety.as_dict(), "generator": self.generator,
+                "fallback_reason": self.fallback_reason, "scope_kind": self.scope_kind}
+
+
+@dataclass
+class _Prepared:
+    safety: SafetyAssessment
+    scope: scope.ScopeResult
+    context: Context | None
+    passages: list[StoredPassage]
+    timings: dict[str, float]
+
+
+class Coach:
+    """Built once per process (the app's lifespan); answer() is safe to call from many threads."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, kb: KnowledgeBase, safety: SafetyCheck,
+                 disagreements: list[Disagreement], llm=None):
+        self.settings = settings
+        self.embedder = embedder
+        self.kb = kb
+        self.retriever = Retriever(kb)
+        self.safety = safety
+        self.disagreements = disagreements
+        situations = load_situations(settings.knowledge_dir / "situations.yaml")
+        if situations:  # embedded once here, so a request still costs one embedding call
+            for situation, vector in zip(situations, embedder.embed([s.focus for s in situations])):
+                situation.vector = vector
+        self.grounded = GroundedComposer(settings.prompts_dir, kb, self.retriever, situations)
+        self.llm = llm
+
+    @classmethod
+    def build(cls, settings: Settings, embedder: Embedder | None = None, llm=None) -> "Coach":
+        embedder = embedder or get_embedder(settings.torch_threads)
+        kb = KnowledgeBase.load(settings, embedder.name)
+        directory = ResourceDirectory.load(settings.knowledge_dir / "resources.yaml")
+        statements = load_statements(settings.knowledge_dir / "risk_statements.yaml")
+        safety = SafetyCheck(directory, statements, embedder.embed([s for _, s in statements]))
+        texts = {a.id: a.path.read_text(encoding="utf-8") for a in load_articles(settings.articles_dir) if a.path}
+        disagreements = load_disagreements(settings.knowledge_dir / "disagreements.yaml", texts)
+        if llm is None and settings.generator_name == "llm":
+            from .compose.llm import LLMGenerator
+
+            llm = LLMGenerator(settings)
+        return cls(settings, embedder, kb, safety, disagreements, llm)
+
+    @property
+    def generator_name(self) -> str:
+        return "llm" if self.llm is not None else "grounded"
+
+    def answer(self, question: str, history: list[dict] | None = None, locale: str | None = None,
+               accept_language: str | None = None) -> Reply:
+        prepared = self._prepare(question, history or [], locale, accept_language)
+        early = self._early_reply(prepared)
+        if early is not None:
+            return early
+        return self._compose(prepared, stream=False)
+
+    def answer_stream(self, question: str, history: list[dict] | None = None, locale: str | None = None,
+                      accept_language: str | None = None) -> Iterator[tuple[str, object]]:
+        """("delta", text) events, then ("done", Reply). Nothing unchecked is ever sent."""
+        prepared = self._prepare(question, history or [], locale, accept_language)
+        reply = self._early_reply(prepared) or self._compose(prepared, stream=True)
+        for piece in _pieces(reply.answer):
+            yield "delta", piece
+        yield "done", reply
+
+    # -- stages ---------------------------------------------------------------------------------------------
+
+    def _prepare(self, question: str, history: list[dict], locale: str | None,
+                 accept_language: str | None) -> _Prepared:
+        timings: dict[str, float] = {}
+        t0 = time.perf_counter()
+        history = history[-self.settings.max_history_turns:]
+        sentences = message_sentences(question)
+        # One model call: the retrieval query and the message's sentences for the safety net.
+        vectors = self.embedder.embed([query_text(question, history)] + sentences)
+        query_vector, sentence_vectors = vectors[0], vectors[1:]
+        timings["embed"] = _ms(t0)
+        country = self.safety.directory.country_for(locale, accept_language)
+        t = time.perf_counter()
+        safety = self.safety.assess(question, history, sentence_vectors=sentence_vectors, country=country)
+        timings["safety"] = _ms(t)
+        if safety.level == "urgent":
+            return _Prepared(safety, scope.check(question), None, [], timings)
+        in_scope = scope.check(question)
+        if in_scope.scope == "out":
+            return _Prepared(safety, in_scope, None, [], timings)
+        t = time.perf_counter()
+        hits = self.retriever.search(query_vector, k=self.settings.retrieval_k, query=query_text(question, history))
+        timings["retrieve"] = _ms(t)
+        best_dense = float(max((h.passage.windows @ query_vector).max() for h in hits)) if hits else 0.0
+        in_scope = scope.check(question, top_similarity=best_dense)
+        if in_scope.scope == "out":
+            return _Prepared(safety, in_scope, None, [], timings)
+        differences = matching(self.disagreements, question, history)
+        context = Context(question, history, query_vector, hits, differences, safety.level)
+        passages = [h.passage for h in hits]
+        for d in differences:  # the passages holding each side of a disagreement are context too
+            for pos in d.positions:
+                p = self.grounded._passage_with(pos.article_id, pos.quote)
+                if p is not None and p not in passages:
+                    passages.append(p)
+        return _Prepared(safety, in_scope, context, passages, timings)
+
+    def _early_reply(self, prepared: _Prepared) -> Reply | None:
+        """Urgent risk and out-of-scope requests are answered without retrieval or any model."""
+        if prepared.safety.level == "urgent":
+            text = render(self.settings.prompts_dir, "urgent.j2", categories=prepared.safety.categories,
+                          resources=[r.as_dict() for r in prepared.safety.resources])
+            return Reply(text, [], prepared.scope.scope, prepared.safety, "grounded", None,
+                         scope_kind=prepared.scope.kind, timings_ms=prepared.timings)
+        if prepared.scope.scope == "out":
+            text = render(self.settings.prompts_dir, "decline.j2", kind=prepared.scope.kind)
+            return Reply(self._with_support(text, prepared.safety), [], "out", prepared.safety, "grounded", None,
+                         scope_kind=prepared.scope.kind, timings_ms=prepared.timings)
+        return None
+
+    def _compose(self, prepared: _Prepared, *, stream: bool) -> Reply:
+        context = prepared.context
+        t = time.perf_counter()
+        fallback_reason = None
+        composition: Composition | None = None
+        if self.llm is not None:
+            composition, fallback_reason = self._try_llm(context, prepared.passages, prepared.safety.level, stream)
+        if composition is None:
+            composition = self.grounded.compose(context)
+        prepared.timings["compose"] = _ms(t)
+        if fallback_reason:
+            log.warning("llm answer replaced by the grounded one: %s", fallback_reason)
+        return Reply(self._with_support(composition.text, prepared.safety), composition.citations, "in",
+                     prepared.safety, composition.generator, fallback_reason, timings_ms=prepared.timings)
+
+    def _try_llm(self, context: Context, passages: list[StoredPassage], level: str,
+                 stream: bool) -> tuple[Composition | None, str | None]:
+        from .compose.llm import GenerationError, as_composition, citations_for
+
+        try:
+            text = "".join(self.llm.stream(context, passages)) if stream else self.llm.complete(context, passages)
+        except GenerationError as exc:
+            return None, str(exc)
+        result = checks.verify(text, passages, self.embedder, level=level, system_prompt=self.llm.system_prompt())
+        if not result.ok:
+            return None, "output check failed: " + "; ".join(result.reasons)
+        citations = citations_for(text, passages, context.query_vector, result.cited)
+        # Renumber so citations read 1..n in the reply, as the grounded ones do.
+        return as_composition(_renumber(text, result.cited), _renumbered(citations)), None
+
+    def _with_support(self, text: str, safety: SafetyAssessment) -> str:
+        if safety.level != "support":
+            return text
+        return f"{text}\n\n{render(self.settings.prompts_dir, 'support_note.j2')}"
+
+
+def _renumber(text: str, cited: list[int]) -> str:
+    mapping = {old: new for new, old in enumerate(cited, 1)}
+    return checks.CITATION.sub(lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]", text)
+
+
+def _renumbered(citations: list[Citation]) -> list[Citation]:
+    for new, c in enumerate(citations, 1):
+        c.n = new
+    return citations
+
+
+def _pieces(text: str, size: int = 48) -> Iterator[str]:
+    """Stream-sized pieces that split on word boundaries."""
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            space = text.rfind(" ", start, end)
+            end = space + 1 if space > start else end
+        yield text[start:end]
+        start = end
+
+
+def _ms(t0: float) -> float:
+    return round((time.perf_counter() - t0) * 1000, 2)
+
+
+__all__ = ["Coach", "Reply", "np"]

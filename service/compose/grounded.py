@@ -1,0 +1,236 @@
+"""The grounded composer: an answer built from the articles' own sentences, no model server needed."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+import yaml
+
+from ..prompts import render
+from ..retrieval import Hit, KnowledgeBase, Retriever, StoredPassage, query_text
+from ..text import normalise_chat, squash
+from . import Citation, Composition, Context
+
+MAX_POINTS = 5  # the lead plus up to four points
+MIN_POINTS = 3
+PER_PASSAGE = 2
+DUPLICATE_SIMILARITY = 0.78
+
+_ADVICE = re.compile(
+    r"^(do|don[’']t|do not|never|always|make sure|try|remember|avoid|block|stop|keep|focus|let|tell|ask|give|take|start|"
+    r"resume|stay|continue|commit|send|remove|immediately|spend|replace|create|discover|join|volunteer|read|learn|cut|"
+    r"forgive|journal|be|if you|when you|once you|whether you|i suggest|my advice|you (should|must|need|can|have to|[’']ll need|don[’']t have to))\b",
+    re.I)
+_ANAPHORA = re.compile(r"^(this|that|it|these|those|such|they|either|both|so|but|and|or|also|then|which|he or she|at first|now|again)\b", re.I)
+_FIRST_PERSON = re.compile(r"(^|\s)(i|i[’']m|i[’']ve|my|me)\b", re.I)
+_FIRST_PERSON_ADVICE = re.compile(r"\b(i suggest|i recommend|my advice|i strongly advise)\b", re.I)
+_SIGN_OFF = re.compile(r"^(hi|hello|hey|kind regards|thank you|thanks|i[’']m here for you|feel free)\b", re.I)
+_SPECIFIC_PERSON = re.compile(r"\b(she|he|her|him)\b", re.I)
+_QUOTE_CHARS = re.compile(r"^[“\"]|[”\"]$")
+_HEADING_CONDITION = re.compile(r"^(?:#\d+\s*[–-]\s*)?((?:when|if)\b.*)$", re.I)
+
+FOCUS_WEIGHT = 0.5  # share of the situation's focus in the vector that picks sentences
+
+
+@dataclass
+class Situation:
+    id: str
+    patterns: list[re.Pattern]
+    focus: str
+    vector: np.ndarray | None = None
+
+
+def load_situations(path: Path) -> list[Situation]:
+    if not path.is_file():
+        return []
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [Situation(s["id"], [re.compile(m, re.I) for m in s["match"]], s["focus"]) for s in data.get("situations", [])]
+
+
+@dataclass
+class _Candidate:
+    passage: StoredPassage
+    hit_rank: int
+    index: int  # sentence position within the passage
+    text: str
+    score: float
+    vector: np.ndarray
+
+
+def situation_of(question: str, difference_ids: list[str], situations: list[Situation]) -> Situation | None:
+    """The situation a question is about; None for a general question or one about a disagreement."""
+    if {"duration", "announce", "apology"} & set(difference_ids):
+        return None
+    text = normalise_chat(question)
+    return next((s for s in situations if any(p.search(text) for p in s.patterns)), None)
+
+
+class GroundedComposer:
+    """Picks the retrieved sentences that best answer the question, attributes and cites each."""
+
+    name = "grounded"
+
+    def __init__(self, prompts_dir: Path, kb: KnowledgeBase, retriever: Retriever | None = None,
+                 situations: list[Situation] | None = None):
+        self.prompts_dir = prompts_dir
+        self.kb = kb
+        self.retriever = retriever or Retriever(kb)
+        self.situations = situations or []
+
+    def compose(self, context: Context) -> Composition:
+        citations: list[Citation] = []
+        numbers: dict[str, int] = {}
+
+        def cite(passage: StoredPassage, quote: str) -> int:
+            if passage.id not in numbers:
+                numbers[passage.id] = len(citations) + 1
+                citations.append(Citation(numbers[passage.id], passage.article_id, passage.title, passage.author,
+                                          passage.url, quote))
+            else:
+                c = citations[numbers[passage.id] - 1]
+                if quote not in c.quote:
+                    c.quote = f"{c.quote} … {quote}"
+            return numbers[passage.id]
+
+        quoted = {pos.quote for d in context.differences for pos in d.positions}
+        situation = situation_of(context.question, [d.id for d in context.differences], self.situations)
+        chosen = self._select(context, quoted, situation)
+        differences = []
+        for d in context.differences:
+            positions = []
+            for pos in d.positions:
+                passage = self._passage_with(pos.article_id, pos.quote)
+                if passage is not None:
+                    positions.append({"author": passage.author, "view": pos.view, "quote": pos.quote,
+                                      "n": cite(passage, pos.quote)})
+            if len({p["author"] for p in positions}) > 1 or len(positions) > 1:
+                differences.append({"summary": d.summary, "positions": positions})
+        # Citations are numbered in reading order: the differences come first when there are any.
+        points = [{"text": text, "author": c.passage.author, "n": cite(c.passage, text)} for c, text in chosen]
+        if not points and not differences:
+            return Composition(render(self.prompts_dir, "no_answer.j2"), [], self.name)
+        intro = situation.id if situation else next((d.id for d in context.differences), "general")
+        if not points:
+            return Composition(render(self.prompts_dir, "grounded_answer.j2", situation=intro, lead=None,
+                                      points=[], differences=differences), citations, self.name)
+        lead, rest = points[0], points[1:]
+        text = render(self.prompts_dir, "grounded_answer.j2", situation=intro, lead=lead, points=rest,
+                      differences=differences)
+        return Composition(text, citations, self.name)
+
+    def compose_stream(self, context: Context) -> Iterator[str]:
+        text = self.compose(context).text
+        for line in text.splitlines(keepends=True):
+            yield line
+
+    def _select(self, context: Context, exclude: set[str], situation: Situation | None) -> list[tuple[_Candidate, str]]:
+        hits = list(context.hits)
+        seen = {h.passage.id for h in hits}
+        query = query_text(context.question, context.history)
+        vector = context.query_vector
+        if situation is not None and situation.vector is not None:
+            vector = (1 - FOCUS_WEIGHT) * vector + FOCUS_WEIGHT * situation.vector
+            vector = vector / np.linalg.norm(vector)
+            query = f"{query} {situation.focus}"
+        sentence_scores = self.retriever.sentence_scores(vector, query)
+        for passage, _, _ in self.retriever.closest_sentences(vector, query=query):
+            if passage.id not in seen:  # sentence-level finds from passages ranked below the top k
+                seen.add(passage.id)
+                hits.append(Hit(passage, self.retriever.passage_score(passage, context.query_vector)))
+        candidates = self._candidates(hits, sentence_scores, exclude)
+        if not candidates:
+            return []
+        candidates.sort(key=lambda c: c.score, reverse=True)
+        best = candidates[0].score
+        chosen: list[_Candidate] = []
+        per_passage: dict[str, int] = {}
+        for c in candidates:
+            if len(chosen) >= MAX_POINTS:
+                break
+            if len(chosen) >= MIN_POINTS and c.score < best - 0.18:
+                break
+            if per_passage.get(c.passage.id, 0) >= PER_PASSAGE:
+                continue
+            if any(float(c.vector @ o.vector) > DUPLICATE_SIMILARITY for o in chosen):
+                continue
+            chosen.append(c)
+            per_passage[c.passage.id] = per_passage.get(c.passage.id, 0) + 1
+        return [(c, self._with_context(c, chosen)) for c in chosen]
+
+    def _candidates(self, hits: list[Hit], sentence_scores: np.ndarray, exclude: set[str]) -> list[_Candidate]:
+        if not hits:
+            return []
+        top = hits[0].score
+        out = []
+        for rank, hit in enumerate(hits):
+            p = hit.passage
+            commenter = p.heading.split(":", 1)[1].strip() if p.kind == "reader_qa" and ":" in p.heading else None
+            for i, (sentence, role) in enumerate(zip(p.sentences, p.roles)):
+                if role == "comment" or sentence in exclude:
+                    continue
+                adjust = _adjustment(sentence, commenter, role)
+                if adjust is None:
+                    continue
+                sim = float(sentence_scores[self.kb.sentence_row[(p.id, i)]])
+                # A sentence often leans on its passage ("in these situations"): the passage's score counts too.
+                score = 0.55 * sim + 0.45 * hit.score + adjust + 0.3 * (hit.score - top)
+                out.append(_Candidate(p, rank, i, sentence, score, p.vectors[i]))
+        return out
+
+    @staticmethod
+    def _with_context(c: _Candidate, chosen: list[_Candidate]) -> str:
+        """A sentence that leans on the one before it ("This means…") gets that sentence too; one under a
+        conditional heading ("When you work at the same office…") gets the heading as its condition."""
+        text = _clean(c.text)
+        condition = _HEADING_CONDITION.match(c.passage.heading)
+        if condition and c.passage.kind == "article":
+            return f"{condition.group(1).rstrip('.')}: {text[0].lower() + text[1:]}"
+        if _ANAPHORA.match(text) and c.index > 0:
+            prev = c.passage.sentences[c.index - 1]
+            taken = any(o.passage.id == c.passage.id and o.index == c.index - 1 for o in chosen)
+            if not taken and c.passage.roles[c.index - 1] != "comment" and not prev.rstrip().endswith("?") \
+                    and len((prev + " " + text).split()) <= 70:
+                text = f"{_clean(prev)} {text}"
+        return text
+
+    def _passage_with(self, article_id: str, quote: str) -> StoredPassage | None:
+        wanted = squash(quote)
+        for p in self.kb.passages.values():
+            if p.article_id == article_id and wanted in squash(p.text):
+                return p
+        return None
+
+
+def _adjustment(sentence: str, commenter: str | None, role: str) -> float | None:
+    """Score adjustment for how well a sentence reads as advice on its own; None drops it."""
+    words = sentence.split()
+    if len(words) < 4 or _SIGN_OFF.match(sentence) or sentence.rstrip().endswith(":"):
+        return None
+    if commenter and commenter.rstrip(".").lower() in sentence.lower():
+        return None  # addressed to another reader by name: never repeat readers' details
+    adjust = 0.0
+    if _ADVICE.match(sentence):
+        adjust += 0.06
+    if sentence.rstrip(" ”\"").endswith("?"):
+        adjust -= 0.3
+    if len(words) < 7:
+        adjust -= 0.1
+    if len(words) > 45:
+        adjust -= 0.08
+    if _ANAPHORA.match(sentence):
+        adjust -= 0.04
+    if _FIRST_PERSON.search(sentence) and not _FIRST_PERSON_ADVICE.search(sentence):
+        adjust -= 0.08
+    if role == "reply" and _SPECIFIC_PERSON.search(sentence):
+        adjust -= 0.06  # a reply about one reader's ex reads oddly to someone else
+    return adjust
+
+
+def _clean(sentence: str) -> str:
+    s = _QUOTE_CHARS.sub("", sentence.strip()).strip()
+    if s and s[-1] not in ".!?…":
+        s += "."
+    return s[0].upper() + s[1:] if s else s

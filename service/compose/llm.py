@@ -1,0 +1,98 @@
+"""Any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp server): the only module importing openai."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Iterator
+
+import numpy as np
+
+from ..prompts import render
+from ..retrieval import StoredPassage
+from ..settings import Settings
+from . import Citation, Composition, Context
+
+
+class GenerationError(RuntimeError):
+    """The endpoint failed: timeout, connection, HTTP error or an unusable response."""
+
+
+class LLMGenerator:
+    """Writes the answer from the numbered passages; the pipeline checks it before anyone sees it."""
+
+    name = "llm"
+
+    def __init__(self, settings: Settings):
+        import openai
+
+        self._openai = openai
+        self.prompts_dir: Path = settings.prompts_dir
+        self.model = settings.llm_model
+        self.timeout = settings.llm_timeout
+        # No retries: on failure the reader gets the grounded answer at once instead of waiting.
+        self.client = openai.OpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key or "not-needed",
+                                    timeout=settings.llm_timeout, max_retries=0)
+
+    def system_prompt(self) -> str:
+        return render(self.prompts_dir, "answer.system.j2")
+
+    def messages(self, context: Context, passages: list[StoredPassage]) -> list[dict]:
+        numbered = [{"n": i, "author": p.author, "title": p.title, "text": p.text} for i, p in enumerate(passages, 1)]
+        user = render(self.prompts_dir, "answer.user.j2", question=context.question, history=context.history,
+                      passages=numbered, differences=[{"summary": d.summary} for d in context.differences])
+        return [{"role": "system", "content": self.system_prompt()}, {"role": "user", "content": user}]
+
+    def complete(self, context: Context, passages: list[StoredPassage]) -> str:
+        try:
+            response = self.client.chat.completions.create(model=self.model, messages=self.messages(context, passages),
+                                                           temperature=0.2, max_tokens=700)
+            text = response.choices[0].message.content
+        except self._openai.APITimeoutError as exc:
+            raise GenerationError(f"timeout after {self.timeout:g} s") from exc
+        except self._openai.APIStatusError as exc:
+            raise GenerationError(f"HTTP {exc.status_code} from the model endpoint") from exc
+        except self._openai.APIError as exc:
+            raise GenerationError(f"model endpoint error: {type(exc).__name__}") from exc
+        except (AttributeError, IndexError, TypeError, ValueError) as exc:
+            raise GenerationError("malformed response from the model endpoint") from exc
+        if not isinstance(text, str) or not text.strip():
+            raise GenerationError("empty response from the model endpoint")
+        return text.strip()
+
+    def stream(self, context: Context, passages: list[StoredPassage]) -> Iterator[str]:
+        """Pieces of text as the endpoint streams them; the whole call is bounded by the timeout."""
+        deadline = time.monotonic() + self.timeout
+        try:
+            chunks = self.client.chat.completions.create(model=self.model, messages=self.messages(context, passages),
+                                                         temperature=0.2, max_tokens=700, stream=True)
+            for chunk in chunks:
+                if time.monotonic() > deadline:
+                    raise GenerationError(f"timeout after {self.timeout:g} s")
+                if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
+        except GenerationError:
+            raise
+        except self._openai.APITimeoutError as exc:
+            raise GenerationError(f"timeout after {self.timeout:g} s") from exc
+        except self._openai.APIStatusError as exc:
+            raise GenerationError(f"HTTP {exc.status_code} from the model endpoint") from exc
+        except self._openai.APIError as exc:
+            raise GenerationError(f"model endpoint error: {type(exc).__name__}") from exc
+        except (AttributeError, IndexError, TypeError, ValueError) as exc:
+            raise GenerationError("malformed response from the model endpoint") from exc
+
+
+def citations_for(text: str, passages: list[StoredPassage], query_vector: np.ndarray, cited: list[int]) -> list[Citation]:
+    """A citation per cited passage; its quote is the passage's coach sentence closest to the question."""
+    out = []
+    for n in cited:
+        p = passages[n - 1]
+        usable = [i for i, role in enumerate(p.roles) if role != "comment"] or list(range(len(p.sentences)))
+        best = max(usable, key=lambda i: float(p.vectors[i] @ query_vector)) if usable and len(p.vectors) else None
+        quote = p.sentences[best] if best is not None else p.text[:200]
+        out.append(Citation(n, p.article_id, p.title, p.author, p.url, quote))
+    return out
+
+
+def as_composition(text: str, citations: list[Citation]) -> Composition:
+    return Composition(text, citations, "llm")

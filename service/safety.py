@@ -1,0 +1,273 @@
+"""Risk check, run on every message before retrieval or any model: urgent, support or none."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from .resources import Resource, ResourceDirectory
+from .text import normalise_chat, split_sentences
+
+# Person the reader could mean by "he/she": the ex, a new partner, a family member.
+_THEY = r"(he|she|they|my ex|ex|him|her|them|my (ex-?)?(boyfriend|girlfriend|husband|wife|partner|bf|gf))"
+_TARGET = (r"(him|her|them|my ex|his new \w+|her new \w+|the new (guy|girl|girlfriend|boyfriend|partner|wife|husband)"
+           r"|that (guy|girl|woman|man|bitch|bastard)|the (guy|girl|man|woman|person|one) (she|he|they) (left|cheated|dumped)"
+           r"|(his|her|their) (new )?(boyfriend|girlfriend|partner|affair|fiance|fiancee|wife|husband)|someone|somebody)")
+
+URGENT_PATTERNS: dict[str, list[str]] = {
+    "suicide": [
+        r"\bsuicid", r"\bunalive\b", r"\bkms\b", r"\bkill(ing)? my ?self\b", r"\btake my (own )?life\b",
+        r"\bend(ing)? (my (own )?life|it all|everything|things)\b",
+        r"\b(want|wanna|going|gonna|thinking (about|of)|think about|plan(ning)?|ready|decided) (to )?(just )?end it\b(?! with)",
+        r"\b(want|wanna|wanted|ready|deserve|going|gonna) (to )?die\b(?! (of|from) )",
+        r"\b(don'?t|do not|no longer|dont) (want|wanna) (to )?(live|be alive|be here|exist|wake up|go on)\b",
+        r"\b(no|any|what'?s the|whats the) (reason|point) (to|in|of) (keep )?(living|live|go on|going on|being (alive|here)|waking up|wake up|life|anything)\b",
+        r"\bbetter off (without me|if i (was|were|wasn'?t|weren'?t)|dead|gone)\b",
+        r"\b(wish|wished) i (was|were) (dead|never born|gone|not here)\b", r"\bwish i (could )?(just )?disappear(ed)? forever\b",
+        r"\b(sleep|go to sleep|fall asleep) and (never|not) wake up\b", r"\bnot wake up\b",
+        r"\b(won'?t|will not|wont) be (around|here) (much longer|anymore|for long)\b",
+        r"\b(giv(e|ing)|gave) (away )?(all )?my (stuff|things|belongings|possessions|pets?)( away)?\b",
+        r"\b(goodbye|suicide) (note|letter)s?\b", r"\bwr(ote|iting|ite) (goodbye|farewell) (letters|notes|messages)\b",
+        r"\b(overdose|\bod\b)", r"\b(saved|saving|stockpil\w*|hoard\w*|collect\w*) (up )?(my |some |a lot of )?(pills|meds|medication|sleeping pills)\b",
+        r"\bjump(ing)? (off|from|in front of) (a|the|my)\b", r"\b(rope|noose)\b",
+        r"\bhow many (pills|tablets)\b", r"\b(bought|got|have|own) a (gun|rope)\b.*\b(myself|end|die)\b",
+        r"\bcan'?t (keep )?(going on|living)\b", r"\bnothing (left )?to live for\b", r"\blife (is|isn'?t) (not )?worth living\b",
+        r"\b(finish|end|stop) my life\b", r"\bno reason (for|to) (continue|continuing|live|living|go on|going on)\b",
+        r"\b(just )?(wanted|want) to say (bye|goodbye)\b", r"\bthis is (my )?goodbye\b", r"\bwon't need (it|this|you|the app) (after|anymore|any more)\b",
+        r"\b(don't|do not) plan on (seeing|being|making it|living)\b", r"\bwon't (see|make it to) my \d+", r"\bbe around long enough\b",
+        r"\bif i (just )?(wasn't|weren't|was not|were not) (here|around|alive)\b", r"\b(easier|better) (time|off)\b.{0,40}\bif i (just )?(wasn't|weren't|was gone|were gone|died)\b",
+        r"\bgave (away )?(my|all my) (guitar|cat|dog|pets?|things|stuff|belongings|clothes|books|savings|jewelry|car|plants)\b",
+        r"\b(writing|wrote|write) (letters|notes|goodbyes?) to (everyone|my family|the people i love|all my)\b", r"\bso they have something after\b",
+        r"\b(looked up|looking up|researching|googl\w*|searched|searching) (the )?(tallest|highest|nearest)? ?(bridge|building|cliff|roof)\b",
+        r"\b(looked up|looking up|researching|googl\w*|searched|searching) (for )?(how|ways|methods|painless|lethal|overdose|how many)\b",
+        r"\b(saved|saving|stockpil\w*|hoard\w*|collect\w*) (up )?(my |some |all my |a lot of )?(\w+ )?(pills|meds|medication|tablets)\b",
+        r"\bdisappear and no ?one would (notice|care)\b", r"\bno ?(one|body) (would|will) (even )?(miss|notice|care|have to deal with)\b",
+        r"\b(don'?t|do not|can'?t|cannot) see (the|any) point (of|in|to) (living|waking up|going on|life|being (here|alive)|anything)\b",
+        r"\bpainless (way|ways|method)s? to (go|die|end)\b", r"\b(ways|how) to (kill|end) (my ?self|it)\b",
+        r"\bdisappear(ed)? for good\b", r"\b(not|won'?t) (going to |gonna )?be around (that|much|very|for) long\b",
+        r"\b(i'?m|i am) (just )?a burden\b", r"\bburden (to|on) (everyone|everybody|my family|people|them)\b",
+        r"\b(swerv\w*|crash\w*|drive|driving|steer\w*) (the car |my car )?(into|off) (a |the |an )?(truck|tree|wall|bridge|cliff|oncoming|river|lorry)\b",
+        r"\b(bridge|roof|ledge|balcony|cliff)\b.*\b(climb|jump|over the edge|step off)\b", r"\bit would all (just )?stop\b",
+    ],
+    "self_harm": [
+        r"\bself[- ]?harm", r"\b(cut|cutting|burn|burning|hurt|hurting|harm|harming|punish|punishing|scratch\w*) (my ?self|my (arms?|wrists?|legs?|thighs?|skin|body))\b",
+        r"\b(started|start|back to|relapsed?( into| on)?) cutting\b", r"\bcutting again\b", r"\bblades?\b.*\b(arm|wrist|skin|myself)\b",
+        r"\b(hit|hitting|bang\w*|punch\w*|slam\w*) my (head|fists?|hands?) (against|into|on)\b", r"\buntil (it|i) bled\b", r"\bmade my ?self bleed\b",
+        r"\b(till|until) (my \w+ )?(bleed|bled|bleeding|bruised)\b", r"\bpunch\w* (the|a) wall\b", r"\bto feel something (else|other)\b",
+        r"\b(sh|self[- ]?harm) relapse\b", r"\brelapsed? (on|into) (sh|self[- ]?harm)\b", r"\bstarve my ?self\b",
+    ],
+    "abuse": [
+        rf"\b{_THEY}\b(\s+\w+){{0,3}}\s+(hit|hits|hitting|punch(ed|es)?|slap(ped|s)?|chok(e|ed|es|ing)|strangl(e|ed|es|ing)|kick(ed|s)?|beat|beats|beat up|shov(e|ed|es)|pushed|push(es)?|grab(bed|s)?|thr(ew|ows?|owing) \w+ at|spit on|bit|burned|raped|assault(ed|s)?|drag(ged)?|forced)\s+(me|my)\b(?! (away|up|off|out of (his|her|their) life))",
+        r"\b(domestic (violence|abuse)|abusive|abused me|abusing me|physically abus|sexually (abus|assault)|raped|rape me)\b",
+        r"\b(afraid|scared|terrified|fear) (of|for) (him|her|them|my (ex|life|safety|kids'? safety))\b",
+        r"\b(controls?|took|takes|taking) (all )?(my|of my) (money|bank|cards?|passport|phone|car keys)\b",
+        r"\bwon'?t let me (leave|go out|see (my )?(friends|family)|have (my )?(phone|money))\b",
+        r"\b(black|bruise)[ds]? (eye|me|arms?|marks?)\b", r"\bleft (bruises|marks)\b", r"\bchok(ed|ing) me\b", r"\bstrangl\w* me\b",
+        r"\b(made|forced|pressured) me (to )?(have sex|do things)\b", r"\b(sex|touched me)\b.{0,30}\b(when|after|even though) i said no\b", r"\bwithout my consent\b",
+        r"\b(took|takes|take|controlled|controls) my (whole |entire )?(paycheck|salary|wages|money|bank card)\b", r"\bgave me an? 'allowance'|gave me an allowance\b",
+        r"\b(wasn't|was not|am not|i'm not|wasnt) allowed to (see|go|talk|leave|have|work)\b", r"\bchanged my passwords\b", r"\bwent through my phone\b",
+        r"\bthr(ew|ows?|owing) (a|an|the|his|her) \w+ at (me|my)\b",
+        r"\bthr(ew|ows?|owing) (things|stuff|plates|a \w+|his \w+|her \w+) at me\b",
+    ],
+    "threat": [
+        rf"\b{_THEY}\b(\s+\w+){{0,4}}\s+(threaten\w*|threats?)\b", r"\bthreaten(ed|ing|s)? (me|to (kill|hurt|post|leak|share|send|take|ruin|expose|show))\b",
+        rf"\b{_THEY}\b(\s+\w+){{0,4}}\s+(\w+'d|would|will|gonna|going to) (kill|hurt|ruin|destroy|end) (me|my)\b",
+        r"\b(leak|post|share|send|spread) (my|our) (nudes|naked|intimate|private) (photos|pics|pictures|videos)\b",
+        r"\b(nudes|naked pics|intimate (photos|pics|videos))\b.*\b(post|leak|share|send|everyone|online)\b",
+        r"\bblackmail", r"\brevenge porn\b", r"\bsaid (he|she|they)('d| would| will| is going to| was going to) (kill|hurt|come after)\b",
+        r"\b(he|she|they)'?(ll|d) (kill|hurt|ruin|destroy|burn|come after|find) (me|my)\b",
+        r"\b(kill|hurt|burn|smash|wreck|key|slash|destroy) my (car|house|home|stuff|things|dog|cat|pets?|kids?|children|family|sister|brother|mom|mum|dad|friends?)\b",
+        r"\bmake me pay\b", r"\bwatch (my|your) back\b", r"\b(come|coming) after me\b",
+        r"\b(kill|hurt|poison|drown|take) my (dog|cat|pets?)\b",
+        r"\b(send|post|leak|share|show|spread)\w* (my|the|our) (nudes|video|videos|pics|photos|naked \w+|sex tape|tape)\b",
+        r"\b(deal with|take care of|sort out) me\b", r"\b(owns|has|got|bought|carries|keeps) a (gun|knife|weapon|rifle|pistol)\b",
+        r"\bif i can't have you,? no ?(one|body) (can|will)\b", r"\b(should|better|gonna|will) ['\"]?watch out\b", r"\bsee what happens (to you|if you)\b",
+        r"\bpunch\w*\b.{0,25}\b(next to|near|by|beside) my (head|face)\b",
+    ],
+    "stalking": [
+        r"\bstalk(s|ing|ed|er|ers)? (me|us|my)\b(?! (ex|ex's)\b)", r"\b(he|she|they|my ex|ex)('s| is| has| has been|'s been| been| keeps?| started) stalking\b",
+        rf"\b{_THEY}\b(\s+\w+){{0,2}}\s+follow(s|ed|ing)? me (home|to work|around|everywhere|to my)\b",
+        r"\bshow(s|ed|ing)? up (at|outside|to) my (house|home|work|job|office|door|place|apartment|flat|school|gym|parents)\b",
+        r"\b(waits?|waiting|park(s|ed|ing)?|sits?|sitting|hangs? around|lurk\w*) (\w+ )?outside my (house|home|work|job|office|door|place|apartment|flat)\b",
+        r"\b(tracking|tracks|tracked|put a tracker on|airtag\w*|gps) (on )?(my|me)\b", r"\b(airtag|tracker) (in|on|under) my\b",
+        r"\bfound (an? )?(airtag|tracker|tracking device|gps)\b",
+        r"\b(keeps?|kept|keep on) (calling|texting|messaging|emailing|contacting) (me )?(from|with) (new|different|other|fake|burner)\b",
+        r"\b(new|different|fake|burner) (numbers|accounts|profiles)\b.*\bblock", r"\bblock\w*\b.*\b(new|different|fake|burner) (numbers|accounts|profiles)\b",
+        r"\b(won'?t|will not) (stop|leave me alone)\b.*\b(follow|show|outside|scared|afraid)\b",
+        r"\bnew (\w+ )?(account|accounts|profiles?|numbers?) (every|each) (day|week|time)\b", r"\b(no caller id|unknown numbers?|private numbers?)\b.{0,40}\b(night|\dam|every|keeps|again)\b",
+        r"\b(knows|knew) where i (was|am|go|went|live|work)\b", r"\baccess to my (google|icloud|email|phone|account|accounts|location)\b",
+        r"\bpark(ed|s|ing)? (across|outside|opposite|near|in front of)\b.{0,30}\bmy (house|apartment|flat|home|place|work|street)\b",
+        r"\b(put|installed) (something|an app|spyware|a tracker) on my (phone|car|laptop)\b", r"\b(reads|reading|read) my (messages|texts|dms|emails)\b",
+    ],
+    "harm_others": [
+        rf"\b(kill|murder|stab|shoot|strangle|choke|beat up|punch|attack|hurt|poison|run over)\s+{_TARGET}\b(?!(\s+|'s\s+)feelings)",
+        rf"\b(want|wanna|going|gonna|plan(ning)?|thinking (about|of)|fantasi[sz]e about)\s+(to )?(physically )?(hurt|harm|kill|attack|beat)\s+{_TARGET}",
+        r"\b(fantasi[sz]\w*|dream\w*|think\w*|plann?\w*|obsess\w*) (about|of) (killing|hurting|murdering|attacking|stabbing|poisoning|beating)\b",
+        r"\b(slip\w*|put\w*|spik\w*|pour\w*) (something|some \w+|\w+) (in|into) (his|her|their) (drink|food|coffee)\b",
+        r"\bbeat (his|her|their) (face|head|ass) in\b", r"\b(smash|beat|punch|bash|kick)\w*\b.{0,25}\b(face|head|teeth|skull) in\b",
+        r"\b(fantasi[sz]\w*|dream\w*|think\w* about|plann?\w*) (about |of )?(running \w+ over|shooting|strangling|stabbing)\b", r"\bslash\w* (his|her|their) tires\b.*\bor worse\b",
+        r"\bmake (him|her|them) (bleed|suffer physically)\b", r"\bburn (his|her|their) (house|place|apartment|car)\b",
+    ],
+}
+
+# Figures of speech around heartbreak that must not raise an alarm on their own.
+FIGURATIVE = [
+    r"\b(this|it|the (breakup|silence|waiting|pain|nc|no contact)|no contact|nc|missing (him|her|them)|not knowing) (is|are|was) (literally )?killing me\b",
+    r"\bdying to (know|see|hear|find out|text|talk|ask)\b", r"\bkill(ing)? (the|my|this) (urge|craving|impulse|temptation)s?\b",
+    r"\b(could|would|i'?d) (murder|kill) (a|for a|for) \w+", r"\bdie (of|from) (embarrassment|shame|cringe|laughing)\b",
+    r"\b(dead|died) to me\b", r"\bkill time\b", r"\bmy heart (is|feels) dead\b", r"\bpushed me away\b",
+    r"\bhit me (up|hard|like)\b", r"\bi could scream\b",
+    r"\b(could|would|i'd|gonna|going to) (strangle|kill|murder|throttle) (my|the) (roommate|flatmate|friend|best friend|bff|sister|brother|mom|mum|dad|boss|cat|dog|coworker)\b",
+]
+
+_DURATION = r"(weeks?|months?|every (single )?(night|day|morning)|most nights|since|for days|\d+ days|all the time|24/7)"
+SUPPORT_PATTERNS = [
+    rf"\b(haven'?t|have not|not|can'?t|cannot|barely|hardly|stopped|unable to)( \w+)? (eat(en|ing)?|sle(pt|ep|eping)|get (back )?to sleep)\b.*\b{_DURATION}",
+    rf"\b{_DURATION}\b.*\b(haven'?t|have not|can'?t|barely|hardly|not)( \w+)? (eat(en|ing)?|sle(pt|ep|eping))\b",
+    r"\b(no appetite|skipping meals|isolating|stopped showering|stopped taking care of my ?self|palpitations|throwing up)\b",
+    r"\banxiety (won'?t stop|is (so )?(bad|constant)|all the time|every day|24/7)\b", r"\bmy anxiety\b",
+    r"\bcr(y|ied|ying) (all day|every day|every night|nonstop|for (days|weeks|months|a (week|month)))\b",
+    r"\bcan'?t stop (\w+ and )?crying\b", r"\bcan'?t concentrate\b", r"\bstopped going to (work|lectures|class|classes|school|uni)\b",
+    r"\b(barely|don'?t|haven'?t|never|can'?t) (leave|left|get out of) (the|my) (house|flat|apartment|room|bed)\b",
+    rf"\b(smoking|drinking|weed|pills|drugs|drink)\b.*\b(every (single )?(day|night)|to get through|to cope|to numb|to sleep|pass out|black out)\b",
+    r"\bnothing (feels good|matters|makes me happy|brings me joy) anymore\b", r"\bfeel(ing)? (completely |so )?(flat|empty)\b",
+    r"\b(calling in sick|called in sick|sick leave|lose my job|written warning|can'?t face (people|anyone|work))\b",
+    r"\b(haven't|not|didn't|can't) (gotten|got|get|been) out of bed\b", r"\bhaven't been to (lectures|class|classes|work|school|uni|college)\b",
+    r"\bcan't focus on anything\b", r"\bcrying at (my desk|work|school)\b", r"\b(haven't|not) (showered|washed|bathed)\b",
+    r"\bstopped (answering|talking to|seeing|replying to|leaving)\b", r"\b(don't|do not) want to (talk to|see) any(one|body)\b",
+    r"\b(constant anxiety|heart racing|chest (is )?tight)\b", r"\bblack(ing|ed)? out\b", r"\battacks? where i (think|feel)\b",
+    r"\b(er|doctor|gp|hospital) said (it's|its|it was) (anxiety|panic|stress)\b", r"\bskipping my meds\b", r"\bi (just )?lie there\b",
+    r"\b(xanax|pills|benzos|weed|drugs|alcohol|wine|beers?|vodka|drinks)\b.{0,40}\b(get through|to cope|to sleep|fall asleep|every night|numb)\b",
+    r"\bpiling up\b", r"\b(don't|do not) (even )?care anymore\b",
+    r"\b(haven'?t|have not|not|can'?t|cannot|barely|hardly|stopped) (been )?(eat(en|ing)?|sle(pt|ep|eping)|eating or sleeping)\b.*\b(days|weeks?|months?|since)\b",
+    r"\b(days|weeks?|months?)\b.*\b(haven'?t|have not|can'?t|barely|hardly|not) (been )?(eat(en|ing)?|sle(pt|ep|eping))\b",
+    r"\blost \d+ ?(pounds|lbs|kg|kilos)\b", r"\blost (so much|a lot of|too much) weight\b",
+    r"\bpanic attacks?\b", r"\banxiety attacks?\b", r"\b(depress(ed|ion|ive))\b", r"\bcan'?t get out of bed\b",
+    r"\bcan'?t (function|work|concentrate|focus) (at all|anymore|at work)\b", r"\bcan'?t function\b",
+    r"\b(drink|drinking|drunk) (every|each) (night|day|evening)\b", r"\b(drinking|drugs|weed|pills) to (cope|sleep|numb|forget)\b",
+    r"\bcrying (all day|every day|every night|nonstop|for (days|weeks|hours))\b", r"\bcan'?t stop crying\b",
+    r"\bfeel(ing)? (so )?(numb|hopeless|empty inside|worthless)\b", r"\bcan'?t (go on|do this anymore|take (it|this) anymore|cope)\b",
+    r"\b(mental health|breakdown|falling apart|spiral(l)?ing)\b", r"\b(therapist|counsell?or|psychologist|therapy)\b",
+    r"\bmissed (work|school|classes) for (days|weeks)\b", r"\bhaven'?t left (the|my) (house|room|bed)\b",
+]
+
+# A reader who explicitly denies danger still gets support resources, not an emergency reply.
+# Past abuse with a statement of present safety: support (resources beneath the answer), not an emergency.
+SAFE_NOW = [r"\b(i'?m|i am) (now )?(safe|out)( now)?\b", r"\b(finally )?(left|got away from) (him|her|them)\b.*\bsafe\b"]
+DENIALS = [r"\bnot suicidal\b", r"\b(i'?m|i am) not (suicidal|going to (hurt|kill) my ?self)\b", r"\bno (thoughts|plans) of (suicide|hurting my ?self|self[- ]harm)\b",
+           r"\bi (would|will) never (hurt|kill|harm) my ?self\b"]
+
+# The semantic net: sentences of the message against knowledge/risk_statements.yaml.
+# Calibrated with evals/datasets (see evals/README.md): ordinary heartbreak stays below it.
+STATEMENT_THRESHOLD = 0.72
+
+_compile = lambda ps: [re.compile(p, re.I) for p in ps]  # noqa: E731
+_URGENT = {cat: _compile(ps) for cat, ps in URGENT_PATTERNS.items()}
+_FIGURATIVE = _compile(FIGURATIVE)
+_SUPPORT = _compile(SUPPORT_PATTERNS)
+_DENIALS = _compile(DENIALS)
+_SAFE_NOW = _compile(SAFE_NOW)
+
+
+@dataclass
+class SafetyAssessment:
+    level: str  # none | support | urgent
+    categories: list[str] = field(default_factory=list)
+    resources: list[Resource] = field(default_factory=list)
+    matched: list[str] = field(default_factory=list)  # what triggered it, for logs and evals
+
+    def as_dict(self) -> dict:
+        return {"level": self.level, "categories": self.categories,
+                "resources": [r.as_dict() for r in self.resources]}
+
+
+def _clean(text: str) -> str:
+    text = normalise_chat(text).lower()
+    for pattern in _FIGURATIVE:  # blank out figures of speech before looking for danger
+        text = pattern.sub(" ", text)
+    return re.sub(r"\s+", " ", text)
+
+
+def classify(text: str) -> tuple[str, list[str], list[str]]:
+    """(level, categories, matched fragments) for one text, by patterns alone."""
+    clean = _clean(text)
+    categories, matched = [], []
+    for category, patterns in _URGENT.items():
+        for pattern in patterns:
+            m = pattern.search(clean)
+            if m:
+                categories.append(category)
+                matched.append(m.group(0))
+                break
+    if categories and any(p.search(clean) for p in _DENIALS) and set(categories) <= {"suicide", "self_harm"}:
+        return "support", ["distress"], matched
+    if categories == ["abuse"] and any(p.search(clean) for p in _SAFE_NOW):
+        return "support", ["abuse"], matched
+    if categories:
+        return "urgent", categories, matched
+    for pattern in _SUPPORT:
+        m = pattern.search(clean)
+        if m:
+            return "support", ["distress"], [m.group(0)]
+    return "none", [], []
+
+
+def load_statements(path: Path) -> list[tuple[str, str]]:
+    """(category, statement) pairs from knowledge/risk_statements.yaml."""
+    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    return [(category, str(s)) for category, items in data.items() for s in items]
+
+
+def message_sentences(message: str, limit: int = 12) -> list[str]:
+    """The sentences the semantic net compares (long messages: the first `limit`)."""
+    return [s for s in split_sentences(normalise_chat(message)) if len(s.split()) >= 3][:limit]
+
+
+class SafetyCheck:
+    """Patterns first; each sentence's embedding against known crisis statements as a safety net."""
+
+    def __init__(self, directory: ResourceDirectory, statements: list[tuple[str, str]] | None = None,
+                 statement_vectors: np.ndarray | None = None, threshold: float = STATEMENT_THRESHOLD):
+        self.directory = directory
+        self.statements = statements or []
+        self.vectors = statement_vectors
+        self.threshold = threshold
+
+    def semantic_match(self, sentence_vectors: np.ndarray | None) -> tuple[str, str, float] | None:
+        """(category, statement, similarity) of the closest crisis statement above the threshold."""
+        if self.vectors is None or sentence_vectors is None or not len(sentence_vectors) or not len(self.vectors):
+            return None
+        sims = sentence_vectors @ self.vectors.T
+        row, col = np.unravel_index(int(np.argmax(sims)), sims.shape)
+        best = float(sims[row, col])
+        if best < self.threshold:
+            return None
+        category, statement = self.statements[col]
+        return category, statement, best
+
+    def assess(self, message: str, history: list[dict] | None = None, *, sentence_vectors: np.ndarray | None = None,
+               country: str | None = None, history_turns: int = 3) -> SafetyAssessment:
+        """The whole message and the reader's recent turns: the highest risk among them wins."""
+        texts = [message] + [h["content"] for h in (history or []) if h.get("role") == "user"][-history_turns:]
+        rank = {"none": 0, "support": 1, "urgent": 2}
+        level, categories, matched = "none", [], []
+        for text in texts:
+            lvl, cats, hits = classify(text)
+            if rank[lvl] > rank[level]:
+                level = lvl
+            categories += [c for c in cats if c not in categories]
+            matched += hits
+        if level != "urgent":
+            match = self.semantic_match(sentence_vectors)
+            if match:
+                level, categories = "urgent", [match[0]]
+                matched.append(f"close to {match[1]!r} ({match[2]:.2f})")
+        if level == "urgent":
+            categories = [c for c in categories if c != "distress"]
+        elif level == "none":
+            categories = []
+        resources = self.directory.for_risk(level, categories, country)
+        return SafetyAssessment(level, categories, resources, matched)
