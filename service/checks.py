@@ -11,8 +11,10 @@ from .embeddings import Embedder
 from .retrieval import StoredPassage
 from .text import normalise_quotes, split_sentences
 
-# Calibrated on tests/data/grounding_calibration.yaml: faithful paraphrases of the passages score >= 0.50
-# against their best passage sentence, the fixtures' invented claims below it (see tests/test_checks.py).
+# Calibrated on tests/data/good_llm_answers.yaml (faithful answers pass) and the real small-model answers
+# in shared/fixtures (invented claims score 0.21-0.49 against their best passage sentence). Deliberately
+# strict: a loose paraphrase can fall below it too, which costs a fallback to the grounded answer, never
+# a harmful reply.
 SUPPORT_THRESHOLD = 0.5
 MIN_CLAIM_WORDS = 5
 CITATION = re.compile(r"\[(\d+)\]")
@@ -30,7 +32,7 @@ CONTRADICTIONS = {
 }
 _CONTRA = {why: re.compile(p, re.I) for why, p in CONTRADICTIONS.items()}
 _NEGATION_BEFORE = re.compile(_NEG + r"$", re.I)
-_CONDITIONAL = re.compile(r"\b(if|when|unless|only if|once) (your ex|he|she|they)\b", re.I)
+_CONDITION_START = re.compile(r"\b(if|when|unless|once|whenever)\b", re.I)
 _HELP_WORDS = re.compile(r"\b(crisis|helpline|hotline|lifeline|emergency|samaritans|988|112|911|999|therapist|professional|doctor|call|text)\b", re.I)
 
 
@@ -42,11 +44,26 @@ class CheckResult:
     cited: list[int] = field(default_factory=list)
 
 
+_ATTRIBUTION = re.compile(
+    r"^(?:(?:but|and|so|also|however),?\s+)?(?:according to [A-Z][\w.]*(?: [A-Z][\w.]*)?,\s*|"
+    r"(?:[A-Z][\w.]*(?: [A-Z][\w.]*)?|the (?:coach|coaches|article|articles)|both coaches)\s+"
+    r"(?:says?|said|suggests?|recommends?|advises?|writes?|notes?|argues?|believes?|thinks?|adds?|points out|puts it|calls this)"
+    r"(?:\s+(?:that|to))?[:,]?\s+)")
+
+
+def strip_attribution(sentence: str) -> str:
+    """'Zan suggests doing X' -> 'doing X': who said it is not part of the claim being checked."""
+    stripped = _ATTRIBUTION.sub("", sentence, count=1)
+    return stripped if len(stripped.split()) >= 3 else sentence
+
+
 def claims(answer: str) -> list[str]:
     """Answer sentences that make a claim: citation marks removed, list markers and short framing skipped."""
     out = []
     for line in answer.splitlines():
         line = re.sub(r"^\s*([-*•]|\d+[.)])\s*", "", line).strip()
+        if line.endswith(":"):
+            continue  # a label introducing a list, not a claim
         for sentence in split_sentences(CITATION.sub("", line)):
             sentence = sentence.strip()
             if len(sentence.split()) >= MIN_CLAIM_WORDS:
@@ -62,11 +79,18 @@ def contradictions(answer: str) -> list[str]:
         for why, pattern in _CONTRA.items():
             for m in pattern.finditer(sentence):
                 before = sentence[:m.start()]
-                if _NEGATION_BEFORE.search(before) or (_CONDITIONAL.search(before) and why != "says no contact is impossible"):
+                if _NEGATION_BEFORE.search(before) or (_in_condition(before) and why != "says no contact is impossible"):
                     continue
                 if why not in found:
                     found.append(why)
     return found
+
+
+def _in_condition(before: str) -> bool:
+    """True inside an if/when clause ("If you reach out to your ex, it resets"), not after its comma
+    ("If you want him back, text him" is still advice)."""
+    starts = list(_CONDITION_START.finditer(before))
+    return bool(starts) and not re.search(r"[,;:]", before[starts[-1].end():])
 
 
 def degenerate(answer: str) -> bool:
@@ -76,7 +100,12 @@ def degenerate(answer: str) -> bool:
         return True
     words = re.findall(r"\w+", answer.lower())
     grams = [" ".join(words[i:i + 4]) for i in range(max(0, len(words) - 3))]
-    return bool(grams) and max(Counter(grams).values()) >= 3
+    if not grams:
+        return False
+    counts = Counter(grams)
+    repeated = sum(c for c in counts.values() if c > 1)
+    # A phrase recurring across quotes ("get your ex back") is normal; a loop repeats a large share.
+    return max(counts.values()) >= 5 or repeated / len(grams) > 0.3
 
 
 def leaks_prompt(answer: str, prompt: str, n: int = 8) -> bool:
@@ -87,8 +116,9 @@ def leaks_prompt(answer: str, prompt: str, n: int = 8) -> bool:
 
 
 def verify(answer: str, passages: list[StoredPassage], embedder: Embedder, *, level: str = "none",
-           system_prompt: str = "", threshold: float = SUPPORT_THRESHOLD) -> CheckResult:
-    """All checks; passages are numbered [1..n] in the order given."""
+           system_prompt: str = "", threshold: float = SUPPORT_THRESHOLD, framing: tuple[str, ...] = ()) -> CheckResult:
+    """All checks; passages are numbered [1..n] in the order given. `framing`: sentences of our own
+    templates (intros, notes) that frame the answer and make no claim of their own."""
     reasons: list[str] = []
     if not answer.strip():
         return CheckResult(False, ["empty answer"])
@@ -106,11 +136,13 @@ def verify(answer: str, passages: list[StoredPassage], embedder: Embedder, *, le
     if system_prompt and leaks_prompt(answer, system_prompt):
         reasons.append("repeats the system prompt")
     support = []
-    sentences = claims(answer)
+    exempt = {f.strip() for frame in framing for f in split_sentences(frame)}
+    sentences = [s for s in claims(answer) if s.strip() not in exempt]
     if sentences and passages:
         vectors = [p.vectors for p in passages if len(p.vectors)]
         bank = np.vstack(vectors) if vectors else np.zeros((0, embedder.dimension), dtype=np.float32)
-        sims = embedder.embed(sentences) @ bank.T if len(bank) else np.zeros((len(sentences), 1))
+        sims = (embedder.embed([strip_attribution(s) for s in sentences]) @ bank.T if len(bank)
+                else np.zeros((len(sentences), 1)))
         best = sims.max(axis=1)
         support = list(zip(sentences, [float(b) for b in best]))
         weak = [s for s, b in support if b < threshold]

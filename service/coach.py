@@ -37,7 +37,8 @@ class Reply:
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     scope_kind: str = "in"
     timings_ms: dict[str, float] = field(default_factory=dict)
-
+    passages: list[StoredPassage] = field(default_factory=list)  # cited passages, in citation order
+    framing: tuple[str, ...] = ()  # template lines (intro, support note): no claims to check
     def as_dict(self) -> dict:
         return {"id": self.id, "answer": self.answer, "citations": [c.as_dict() for c in self.citations],
                 "scope": self.scope, "safety": self.safety.as_dict(), "generator": self.generator,
@@ -137,7 +138,8 @@ class Coach:
             return _Prepared(safety, in_scope, None, [], timings)
         differences = matching(self.disagreements, question, history)
         context = Context(question, history, query_vector, hits, differences, safety.level)
-        passages = [h.passage for h in hits]
+        # The model sees what the grounded composer draws on: top passages, sentence-level finds, both sides.
+        passages = [h.passage for h in hits] + [h.passage for h in self.grounded.extra_hits(context, n=6)]
         for d in differences:  # the passages holding each side of a disagreement are context too
             for pos in d.positions:
                 p = self.grounded._passage_with(pos.article_id, pos.quote)
@@ -171,7 +173,8 @@ class Coach:
         if fallback_reason:
             log.warning("llm answer replaced by the grounded one: %s", fallback_reason)
         return Reply(self._with_support(composition.text, prepared.safety), composition.citations, "in",
-                     prepared.safety, composition.generator, fallback_reason, timings_ms=prepared.timings)
+                     prepared.safety, composition.generator, fallback_reason, timings_ms=prepared.timings,
+                     passages=composition.passages, framing=composition.framing + self._support_framing(prepared.safety))
 
     def _try_llm(self, context: Context, passages: list[StoredPassage], level: str,
                  stream: bool) -> tuple[Composition | None, str | None]:
@@ -186,7 +189,11 @@ class Coach:
             return None, "output check failed: " + "; ".join(result.reasons)
         citations = citations_for(text, passages, context.query_vector, result.cited)
         # Renumber so citations read 1..n in the reply, as the grounded ones do.
-        return as_composition(_renumber(text, result.cited), _renumbered(citations)), None
+        cited = [passages[n - 1] for n in result.cited]
+        return as_composition(_renumber(text, result.cited), _renumbered(citations), cited), None
+
+    def _support_framing(self, safety: SafetyAssessment) -> tuple[str, ...]:
+        return (render(self.settings.prompts_dir, "support_note.j2"),) if safety.level == "support" else ()
 
     def _with_support(self, text: str, safety: SafetyAssessment) -> str:
         if safety.level != "support":

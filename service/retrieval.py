@@ -16,6 +16,7 @@ CANDIDATES = 24  # embedding windows fetched from Chroma (and lexical top passag
 # Chosen on evals/datasets/retrieval.yaml and checked on each half separately (see evals/README.md).
 PASSAGE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.2
+PER_SECTION = 2  # at most this many of the top k from one section of one article: keeps results diverse
 
 
 @dataclass
@@ -125,7 +126,15 @@ class Retriever:
                 score += self.lexical_weight * float(lexical[row[pid]]) / best_lexical
             hits.append(Hit(passage, score))
         hits.sort(key=lambda h: h.score, reverse=True)
-        return hits[:k]
+        chosen, per_section = [], {}
+        for hit in hits:
+            section = (hit.passage.article_id, hit.passage.heading)
+            if per_section.get(section, 0) < PER_SECTION or hit.passage.kind == "reader_qa":
+                per_section[section] = per_section.get(section, 0) + 1
+                chosen.append(hit)
+            if len(chosen) == k:
+                break
+        return chosen
 
     def sentence_scores(self, query_vector: np.ndarray, query: str = "") -> np.ndarray:
         """Every coach sentence: similarity plus the same lexical share as passage ranking."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .text import normalise_quotes
+from .text import normalise_chat
 
 _POSS = r"(his|her|their|my ex'?s?|the ex'?s?|my (ex-?)?(boyfriend|girlfriend|husband|wife|partner)'?s?|ex'?s)"
 
@@ -14,11 +14,13 @@ OUT_OF_SCOPE: dict[str, list[str]] = {
         r"\bsystem (prompt|message)\b", r"\byour (hidden |secret |internal |original )?(rules|instructions|prompt|guidelines)\b",
         r"\b(forget|ignore|disregard|set aside)\b.{0,15}\b(the|your|those) (articles|sources|context|passages|documents|knowledge)\b",
         r"\bas if you (were|are)\b", r"(<!--|-->)", r"\b(assistant|system)\s*:", r"\b(reveal|show|print|repeat|output|display|leak|dump|give me|tell me|what (is|are)|what'?s)\b.{0,20}\b(your|the)\b.{0,20}\b(prompt|instructions|hidden rules|initial (message|rules)|configuration)\b",
-        r"\byou are (now|no longer)\b", r"\b(act|acting|respond|answer|reply|talk|speak|write) (as|like) (an? |my |the )?(?!if\b)\w+", r"\bpretend (to be|you'?re|you are|that you)\b",
+        r"\byou are (now|no longer)\b", r"\b(act|acting|respond|answer|reply|talk|speak|write) (as|like) (an? |my |the )?(?!if\b)\w+", r"\bpretend (to be|you'?re|you are|your|that you)\b",
         r"\brole-?play\b", r"\bdeveloper mode\b", r"\bjailbreak", r"\bDAN\b", r"\bfrom now on\b.{0,40}\b(you|answer|respond|reply|talk|act|only)\b",
         r"\bnew (instructions?|rules?|persona)\b", r"<\|?(system|im_start|im_end|assistant)\|?>", r"^\s*(###|\[)\s*(system|instruction|admin)",
         r"\b(unrestricted|uncensored|without (any )?(restrictions|filters|rules))\b", r"\bno longer (a|bound)\b",
-        r"\b(admin|developer|sudo|root) (override|access|mode|command)\b", r"\bbase64\b", r"\brepeat (after me|the words above|everything above)\b",
+        r"\b(admin|developer|sudo|root) (override|access|mode|command)\b", r"\bbase64\b", r"\bdecode (this|the following)\b",
+        r"\b[A-Za-z0-9+/]{24,}={0,2}(?![\w/])", r"\b(just )?(say|write|tell me|confirm) (that )?the (articles|coaches|coach) (say|said|agree)\b",
+        r"\bpretend (that )?the (articles|coaches)\b", r"\b(you'?re|you are|your) not a\b.{0,25}\bcoach\b", r"\b(have|with) no (rules|restrictions|filters)\b", r"\brepeat (after me|the words above|everything above)\b",
     ],
     "surveillance": [
         rf"\btrack(ing)? {_POSS}? ?(phone|location|car|whereabouts|movements)\b", r"\btrack (him|her|them|my ex)\b",
@@ -33,6 +35,11 @@ OUT_OF_SCOPE: dict[str, list[str]] = {
         r"\b(find|get) (his|her|their|my ex'?s?) (new )?(address|location|number|password)\b",
         r"\bfake (account|profile|number)\b.{0,40}\b(watch|follow|see|check|spy|talk|message|text)\b",
         r"\bhack(ing|ed)?\b", r"\bsee who (he|she|they)'?s? (texting|messaging|talking to)\b",
+        r"\b(see|share|track|find|check|get)\w* (someone'?s|somebody'?s|his|her|their|my ex'?s?) (live |current )?location\b",
+        r"\b(find my (iphone|friends|device)|life360|location sharing|share(d)? (our |their )?location)\b",
+        r"\bwithout (following|them knowing|him knowing|her knowing|being seen|being noticed|being blocked)\b",
+        r"\bprivate (insta|instagram|account|profile|story|stories)\b.{0,40}\b(view|see|look|get into)\b",
+        r"\b(find|figure) out where (my ex|he|she|they) (lives?|moved|works?|is living|is staying)\b",
     ],
     "harm": [
         r"\b(write|send|draft|compose)\b.{0,25}\bthreatening\b", r"\b(how (do|can|should) i|help me) threaten\b", r"\bthreaten (him|her|them|my ex)\b",
@@ -42,7 +49,10 @@ OUT_OF_SCOPE: dict[str, list[str]] = {
         rf"\bruin\w* {_POSS} (life|reputation|career|relationship|job|wedding)\b", r"\bget (him|her|them|the new \w+|his new \w+|her new \w+) fired\b",
         r"\b(slash|key|scratch|egg|vandali[sz]e)\w* (his|her|their) (tires|car|house)\b", r"\b(expose|humiliate|embarrass) (him|her|them) (publicly|online|at work|in front)\b",
         r"\bmake (him|her|them) (pay|suffer|regret)\b", r"\bsabotage\b", r"\b(report|call) (him|her|them) to (immigration|ice|the police falsely)\b",
-        r"\bdox\w*\b", r"\bwrite (a|an)?\s*(nasty|mean|hate|angry|hurtful) (letter|message|email|text|review)\b",
+        r"\bdox\w*\b", r"\b(1|one)[- ]?star\b", r"\b(post|share|leak|send|spread)\b.{0,40}\beveryone (sees|knows|can see|will see)\b",
+        r"\b(scare|intimidate|frighten)\w* (him|her|them|my ex)\b", r"\bhumiliating way\b", r"\bhumiliate (him|her|them)\b",
+        r"\bexpose (him|her|them|the (girl|guy|woman|man|new))\b", r"\bwithout (it )?being traced\b|\bcan'?t be traced\b|\btraced back to me\b",
+        r"\b(mess up|ruin|sabotage|break up|wreck)\b.{0,20}\b(his|her|their) (new )?(relationship|marriage|engagement|wedding)\b", r"\bwrite (a|an)?\s*(nasty|mean|hate|angry|hurtful) (letter|message|email|text|review)\b",
     ],
     "legal": [
         r"\bcustody\b", r"\bchild support\b", r"\balimony\b", r"\bspousal (support|maintenance)\b", r"\bprenup\b",
@@ -57,6 +67,7 @@ OUT_OF_SCOPE: dict[str, list[str]] = {
         r"\b(medication|meds|antidepressants?|ssris?|sertraline|zoloft|prozac|fluoxetine|xanax|lexapro|escitalopram|melatonin|sleeping pills?|benzos?|ambien|valium|lorazepam|diazepam|beta blockers?|propranolol|adderall|lithium|supplements?|vitamins?)\b",
         r"\b(mix|mixing|combine|combining)\b.{0,30}\b(alcohol|drinks?|wine|pills|meds)\b", r"\b(can you|please) diagnose\b", r"\bside effects\b",
         r"\bhow (much|many) (should|can) i take\b",
+        r"\b(do i have|i think i have|diagnose me|tell me if i have|do you think i have)\b.{0,15}\b(bpd|adhd|ptsd|bipolar|npd|ocd|depression|an? \w+ disorder|\w+ disorder)\b",
     ],
     "unrelated": [
         r"\brecipes?\b", r"\b(cook|bake|make)\b.{0,20}\b(lasagna|pasta|cake|cookies|bread|dinner|curry|pizza|soup)\b",
@@ -79,6 +90,9 @@ LEGAL_CONTACT_QUESTION = re.compile(
 LEGAL_ASK = re.compile(r"\b(get|win|file|apply for|entitled|how much|rights|court|judge|sue|lawyer|attorney|legally|settlement)\b", re.I)
 
 IN_SCOPE_OVERRIDES = [
+    r"\burge to (check|look|stalk|text|call|message|see)\b", r"\bhow (do|can) i stop\b",
+    r"\bmy (lawyer|attorney|solicitor|therapist|counsell?or|doctor|gp) (said|says|told|suggested|recommends?)\b",
+    r"\b(count|counts) as no contact\b",
     r"\b(stop|quit|resist|avoid|not) (\w+ )?(checking|stalking|looking at|watching|viewing)\b",
     r"\b(should i|do i|is it ok to|is it okay to) block\b",
     r"\bmy (therapist|counsell?or|doctor) (said|says|suggested|told)\b",
@@ -107,13 +121,13 @@ def check(question: str, *, top_similarity: float | None = None, min_similarity:
     top_similarity: the best passage similarity for the question, when known: a question far from every
     article with no breakup words in it is unrelated even if no pattern names its topic.
     """
-    text = normalise_quotes(question)
+    text = normalise_chat(question)
     for kind in ("injection", "harm", "surveillance", "legal", "medical", "unrelated"):
         for pattern in _OUT[kind]:
             m = pattern.search(text)
             if not m:
                 continue
-            if kind in ("surveillance", "harm") and any(p.search(text) for p in _IN):
+            if kind in ("surveillance", "harm", "legal", "medical") and any(p.search(text) for p in _IN):
                 break
             # "we share custody, do I have to talk to her at handovers?" is a no-contact question.
             if kind == "legal" and LEGAL_CONTACT_QUESTION.search(text) and not LEGAL_ASK.search(text):

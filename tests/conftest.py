@@ -49,3 +49,21 @@ def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def coach(built_settings, embedder):
+    """The real pipeline on the real index, grounded generator."""
+    from service.coach import Coach
+
+    return Coach.build(built_settings.with_overrides(generator="grounded"), embedder)
+
+
+def load_yaml(path):
+    import yaml
+
+    return yaml.safe_load(open(path, encoding="utf-8"))
+
+
+SHARED = PROJECT_ROOT.parent / "shared"
+FIXTURES = SHARED / "fixtures" / "small-model-answers.yaml"

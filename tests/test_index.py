@@ -54,7 +54,7 @@ def test_reingest_is_idempotent_and_tracks_edits_and_deletions(tmp_path, article
 
 
 def test_search_embedded_finds_the_coworker_advice(knowledge, embedder):
-    hits = Retriever(knowledge).search(embedder.embed([COWORKER])[0], k=5)
+    hits = Retriever(knowledge).search(embedder.embed([COWORKER])[0], k=5, query=COWORKER)
     assert len(hits) == 5
     assert {"barker-no-contact-questions", "zan-what-is-the-no-contact-rule"} & {h.passage.article_id for h in hits}
     assert hits[0].score >= hits[-1].score
@@ -96,7 +96,7 @@ def test_search_against_a_chroma_server(chroma_server, tmp_path, articles_copy, 
     assert not (tmp_path / "unused").exists()  # nothing was written locally
     again = ingest(settings, embedder, source=articles_copy, progress=False)
     assert again.embedded == 0
-    hits = Retriever(KnowledgeBase.load(settings, embedder.name)).search(embedder.embed([COWORKER])[0], k=5)
+    hits = Retriever(KnowledgeBase.load(settings, embedder.name)).search(embedder.embed([COWORKER])[0], k=5, query=COWORKER)
     assert {"barker-no-contact-questions", "zan-what-is-the-no-contact-rule"} & {h.passage.article_id for h in hits}
 
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import msgspec
 from litestar import Controller, Request, post
+from litestar.di import NamedDependency
 from litestar.exceptions import ClientException, HTTPException
 from litestar.params import Body
 from litestar.response import ServerSentEvent
@@ -36,14 +37,14 @@ class AskController(Controller):
 
     @post("/ask", status_code=HTTP_200_OK, sync_to_thread=True,
           summary="Answer a reader's situation from the coach's articles")
-    def ask(self, data: Annotated[AskRequest, Body()], request: Request, coach: Coach) -> AskResponse:
+    def ask(self, data: Annotated[AskRequest, Body()], request: Request, coach: NamedDependency[Coach]) -> AskResponse:
         question, history = _validated(data, request, coach)
         reply = coach.answer(question, history, data.locale, request.headers.get("accept-language"))
         return msgspec.convert(reply.as_dict(), AskResponse)
 
     @post("/ask/stream", status_code=HTTP_200_OK, sync_to_thread=True,
           summary="The same answer as Server-Sent Events: `delta` events, then one `done` event")
-    def ask_stream(self, data: Annotated[AskRequest, Body()], request: Request, coach: Coach) -> ServerSentEvent:
+    def ask_stream(self, data: Annotated[AskRequest, Body()], request: Request, coach: NamedDependency[Coach]) -> ServerSentEvent:
         question, history = _validated(data, request, coach)
         # The whole reply is composed and checked before the first event: nothing unchecked reaches a reader.
         events = list(coach.answer_stream(question, history, data.locale, request.headers.get("accept-language")))

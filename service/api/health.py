@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from litestar import Controller, get
+from litestar.di import NamedDependency
 from litestar.exceptions import ServiceUnavailableException
 
 from ..coach import Coach
@@ -12,7 +13,7 @@ class HealthController(Controller):
     tags = ["ops"]
 
     @get("/", sync_to_thread=False, summary="Readiness: index loaded, model warm, generator configured")
-    def health(self, coach: Coach | None) -> dict:
+    def health(self, coach: NamedDependency[Coach | None]) -> dict:
         if coach is None:
             raise ServiceUnavailableException(detail="the coach is still loading")
         return {

@@ -41,6 +41,8 @@ class Composition:
     text: str
     citations: list[Citation]
     generator: str
+    passages: list = field(default_factory=list)  # StoredPassage per citation, in citation order
+    framing: tuple[str, ...] = ()  # our own template lines around the articles' words (no claims)
 
 
 class Generator(Protocol):

@@ -18,6 +18,7 @@ MAX_POINTS = 5  # the lead plus up to four points
 MIN_POINTS = 3
 PER_PASSAGE = 2
 DUPLICATE_SIMILARITY = 0.78
+LEAD_MARGIN = 0.1
 
 _ADVICE = re.compile(
     r"^(do|don[’']t|do not|never|always|make sure|try|remember|avoid|block|stop|keep|focus|let|tell|ask|give|take|start|"
@@ -82,11 +83,13 @@ class GroundedComposer:
 
     def compose(self, context: Context) -> Composition:
         citations: list[Citation] = []
+        cited: list[StoredPassage] = []
         numbers: dict[str, int] = {}
 
         def cite(passage: StoredPassage, quote: str) -> int:
             if passage.id not in numbers:
                 numbers[passage.id] = len(citations) + 1
+                cited.append(passage)
                 citations.append(Citation(numbers[passage.id], passage.article_id, passage.title, passage.author,
                                           passage.url, quote))
             else:
@@ -109,48 +112,72 @@ class GroundedComposer:
             if len({p["author"] for p in positions}) > 1 or len(positions) > 1:
                 differences.append({"summary": d.summary, "positions": positions})
         # Citations are numbered in reading order: the differences come first when there are any.
-        points = [{"text": text, "author": c.passage.author, "n": cite(c.passage, text)} for c, text in chosen]
+        points = [{"text": text, "author": c.passage.author, "n": cite(c.passage, quote)} for c, text, quote in chosen]
         if not points and not differences:
             return Composition(render(self.prompts_dir, "no_answer.j2"), [], self.name)
         intro = situation.id if situation else next((d.id for d in context.differences), "general")
         if not points:
             return Composition(render(self.prompts_dir, "grounded_answer.j2", situation=intro, lead=None,
-                                      points=[], differences=differences), citations, self.name)
+                                      points=[], differences=differences), citations, self.name, cited,
+                               framing=(render(self.prompts_dir, "grounded_answer.j2", situation=intro, lead=None,
+                                               points=[], differences=[]),))
         lead, rest = points[0], points[1:]
         text = render(self.prompts_dir, "grounded_answer.j2", situation=intro, lead=lead, points=rest,
                       differences=differences)
-        return Composition(text, citations, self.name)
+        return Composition(text, citations, self.name, cited, framing=(text.split("\n\n", 1)[0],))
 
     def compose_stream(self, context: Context) -> Iterator[str]:
         text = self.compose(context).text
         for line in text.splitlines(keepends=True):
             yield line
 
-    def _select(self, context: Context, exclude: set[str], situation: Situation | None) -> list[tuple[_Candidate, str]]:
-        hits = list(context.hits)
-        seen = {h.passage.id for h in hits}
+    def _focus(self, context: Context, situation: Situation | None) -> tuple[np.ndarray, str]:
+        """The vector and text that pick sentences: the question, leaning towards its situation."""
         query = query_text(context.question, context.history)
         vector = context.query_vector
         if situation is not None and situation.vector is not None:
             vector = (1 - FOCUS_WEIGHT) * vector + FOCUS_WEIGHT * situation.vector
             vector = vector / np.linalg.norm(vector)
             query = f"{query} {situation.focus}"
-        sentence_scores = self.retriever.sentence_scores(vector, query)
-        for passage, _, _ in self.retriever.closest_sentences(vector, query=query):
-            if passage.id not in seen:  # sentence-level finds from passages ranked below the top k
+        return vector, query
+
+    def extra_hits(self, context: Context, situation: Situation | None = None, n: int = 12) -> list[Hit]:
+        """Passages below the top k that hold one of the sentences closest to the (focused) question."""
+        if situation is None:
+            situation = situation_of(context.question, [d.id for d in context.differences], self.situations)
+        vector, query = self._focus(context, situation)
+        seen = {h.passage.id for h in context.hits}
+        extra = []
+        for passage, _, _ in self.retriever.closest_sentences(vector, n=n, query=query):
+            if passage.id not in seen:
                 seen.add(passage.id)
-                hits.append(Hit(passage, self.retriever.passage_score(passage, context.query_vector)))
+                extra.append(Hit(passage, self.retriever.passage_score(passage, context.query_vector)))
+        return extra
+
+    def _select(self, context: Context, exclude: set[str],
+                situation: Situation | None) -> list[tuple[_Candidate, str, str]]:
+        """(candidate, text to show, the article's verbatim words to quote) for each chosen point."""
+        vector, query = self._focus(context, situation)
+        sentence_scores = self.retriever.sentence_scores(vector, query)
+        hits = list(context.hits) + self.extra_hits(context, situation)
         candidates = self._candidates(hits, sentence_scores, exclude)
         if not candidates:
             return []
         candidates.sort(key=lambda c: c.score, reverse=True)
         best = candidates[0].score
+        # The lead comes from the best-ranked passage when it is nearly as good: passage ranking (hybrid,
+        # headings, BM25) is steadier than one sentence's similarity ("two kids" ~ "an article or two").
+        from_top = [c for c in candidates if c.hit_rank == 0]
+        if from_top and from_top[0].score >= best - LEAD_MARGIN:
+            candidates.remove(from_top[0])
+            candidates.insert(0, from_top[0])
         chosen: list[_Candidate] = []
         per_passage: dict[str, int] = {}
         for c in candidates:
-            if len(chosen) >= MAX_POINTS:
-                break
-            if len(chosen) >= MIN_POINTS and c.score < best - 0.18:
+            points = len(per_passage)  # sentences of one passage become one point
+            if points >= MAX_POINTS and c.passage.id not in per_passage:
+                continue
+            if points >= MIN_POINTS and c.score < best - 0.18:
                 break
             if per_passage.get(c.passage.id, 0) >= PER_PASSAGE:
                 continue
@@ -158,7 +185,24 @@ class GroundedComposer:
                 continue
             chosen.append(c)
             per_passage[c.passage.id] = per_passage.get(c.passage.id, 0) + 1
-        return [(c, self._with_context(c, chosen)) for c in chosen]
+            if len(chosen) >= MAX_POINTS + 2:
+                break
+        return self._merge([(c, *self._with_context(c, chosen)) for c in chosen])
+
+    @staticmethod
+    def _merge(points: list[tuple[_Candidate, str, str]]) -> list[tuple[_Candidate, str, str]]:
+        """Two points from one passage read as one, in the article's order (one heading, one citation)."""
+        merged: list[tuple[_Candidate, str, str]] = []
+        for c, text, quote in points:
+            same = next((i for i, (o, _, _) in enumerate(merged) if o.passage.id == c.passage.id), None)
+            if same is None:
+                merged.append((c, text, quote))
+                continue
+            o, o_text, o_quote = merged[same]
+            first, second = ((o, o_text, o_quote), (c, text, quote)) if o.index < c.index else ((c, text, quote), (o, o_text, o_quote))
+            second_text = _clean(second[0].text) if ": " in first[1] and ": " in second[1] else second[1]
+            merged[same] = (first[0], f"{first[1]} {second_text}", f"{first[2]} … {second[2]}")
+        return merged
 
     def _candidates(self, hits: list[Hit], sentence_scores: np.ndarray, exclude: set[str]) -> list[_Candidate]:
         if not hits:
@@ -181,20 +225,21 @@ class GroundedComposer:
         return out
 
     @staticmethod
-    def _with_context(c: _Candidate, chosen: list[_Candidate]) -> str:
+    def _with_context(c: _Candidate, chosen: list[_Candidate]) -> tuple[str, str]:
         """A sentence that leans on the one before it ("This means…") gets that sentence too; one under a
-        conditional heading ("When you work at the same office…") gets the heading as its condition."""
+        conditional heading ("When you work at the same office…") gets the heading as its condition.
+        Returns (text to show, verbatim quote)."""
         text = _clean(c.text)
         condition = _HEADING_CONDITION.match(c.passage.heading)
         if condition and c.passage.kind == "article":
-            return f"{condition.group(1).rstrip('.')}: {text[0].lower() + text[1:]}"
+            return f"{condition.group(1).rstrip('.')}: {text[0].lower() + text[1:]}", c.text
         if _ANAPHORA.match(text) and c.index > 0:
             prev = c.passage.sentences[c.index - 1]
             taken = any(o.passage.id == c.passage.id and o.index == c.index - 1 for o in chosen)
             if not taken and c.passage.roles[c.index - 1] != "comment" and not prev.rstrip().endswith("?") \
                     and len((prev + " " + text).split()) <= 70:
-                text = f"{_clean(prev)} {text}"
-        return text
+                return f"{_clean(prev)} {text}", f"{prev} {c.text}"
+        return text, c.text
 
     def _passage_with(self, article_id: str, quote: str) -> StoredPassage | None:
         wanted = squash(quote)

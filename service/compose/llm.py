@@ -94,5 +94,5 @@ def citations_for(text: str, passages: list[StoredPassage], query_vector: np.nda
     return out
 
 
-def as_composition(text: str, citations: list[Citation]) -> Composition:
-    return Composition(text, citations, "llm")
+def as_composition(text: str, citations: list[Citation], passages: list[StoredPassage]) -> Composition:
+    return Composition(text, citations, "llm", passages)

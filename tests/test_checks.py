@@ -1,0 +1,57 @@
+"""Output checks: every real small-model answer is rejected; faithful answers pass."""
+from __future__ import annotations
+
+import pytest
+
+from service import checks
+from tests.conftest import FIXTURES, PROJECT_ROOT, load_yaml
+
+FIXTURE_ANSWERS = load_yaml(FIXTURES)["answers"]
+GOOD = load_yaml(PROJECT_ROOT / "tests" / "data" / "good_llm_answers.yaml")["answers"]
+
+
+def _passages(coach, question):
+    return coach._prepare(question, [], None, None)
+
+
+@pytest.mark.parametrize("fixture", FIXTURE_ANSWERS, ids=[f"fixture-{i}" for i in range(len(FIXTURE_ANSWERS))])
+def test_every_real_small_model_answer_is_rejected(coach, fixture):
+    prepared = _passages(coach, fixture["question"])
+    passages = prepared.passages or [h.passage for h in coach.retriever.search(
+        coach.embedder.embed([fixture["question"]])[0], 5, fixture["question"])]
+    result = checks.verify(fixture["answer"], passages, coach.embedder, level=prepared.safety.level)
+    assert not result.ok
+    # Rejected for what it says, not only for lacking citation marks: cite every sentence and check again.
+    cited = "\n".join(f"{line} [1]" for line in fixture["answer"].splitlines() if line.strip())
+    again = checks.verify(cited, passages, coach.embedder, level=prepared.safety.level)
+    assert not again.ok, fixture["why_reject"]
+
+
+@pytest.mark.parametrize("good", GOOD, ids=[g["question"][:30] for g in GOOD])
+def test_faithful_answers_pass(coach, good):
+    prepared = _passages(coach, good["question"])
+    result = checks.verify(good["answer"], prepared.passages, coach.embedder)
+    assert result.ok, result.reasons
+
+
+def test_contradictions_respect_negation_and_conditions():
+    assert checks.contradictions("Don't text your ex, and never beg.") == []
+    assert checks.contradictions("If your ex texts you, you can reply briefly.") == []
+    assert checks.contradictions("If you give in and reach out to your ex, it's not going to work.") == []
+    assert "tells the reader to contact the ex" in checks.contradictions("If you want him back, text him tonight.")
+    assert "tells the reader to contact the ex" in checks.contradictions("Text your ex tonight and explain.")
+    assert "says no contact is impossible" in checks.contradictions("You can't do no contact with a coworker.")
+    assert "tells the reader to send gifts" in checks.contradictions("You can also offer them some gifts.")
+
+
+def test_citations_must_point_to_retrieved_passages(coach):
+    prepared = _passages(coach, "My ex is my coworker. How do I do no contact?")
+    text = "Do limited no contact where you talk to your ex only about work-related subjects [9]."
+    result = checks.verify(text, prepared.passages[:3], coach.embedder)
+    assert not result.ok and any("not retrieved" in r for r in result.reasons)
+
+
+def test_degenerate_and_prompt_leaks_are_caught(coach):
+    assert checks.degenerate("I'll have a joke. I'll have a joke. I'll have a joke.")
+    system = (coach.settings.prompts_dir / "answer.system.j2").read_text()
+    assert checks.leaks_prompt("Sure: " + system[:300], system)
