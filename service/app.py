@@ -3,23 +3,32 @@ from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
+from pathlib import Path
 
 from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.template.config import TemplateConfig
 
 from .api.ask import AskController
 from .api.health import HealthController
+from .api.widget import FeedbackController, WidgetController
 from .coach import Coach
+from .feedback import FeedbackStore
 from .settings import Settings, get_settings
 
 log = logging.getLogger("coach")
 MAX_BODY_BYTES = 64 * 1024
+TEMPLATES_DIR = Path(__file__).parent / "templates"
+# The public endpoints a reader's browser calls: each client shares one budget across them.
+RATE_LIMITED_PATHS = frozenset({"/api/ask", "/api/ask/stream", "/api/feedback"})
 
 
 def _validation_error(_: Request, exc: ValidationException) -> Response:
@@ -30,8 +39,41 @@ def _validation_error(_: Request, exc: ValidationException) -> Response:
 
 
 def _http_error(_: Request, exc: HTTPException) -> Response:
+    if exc.status_code == HTTP_429_TOO_MANY_REQUESTS:
+        return _too_many_requests(exc)
     return Response({"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code,
                     headers=exc.headers)
+
+
+def _too_many_requests(exc: HTTPException) -> Response:
+    """Litestar's limiter says when the window resets (RateLimit-Reset); clients read Retry-After."""
+    headers = dict(exc.headers or {})
+    try:
+        wait = max(1, int(headers.get("RateLimit-Reset", "60")))
+    except ValueError:
+        wait = 60
+    headers["Retry-After"] = str(wait)
+    return Response({"status_code": 429, "detail": f"too many requests; please wait {wait} seconds",
+                     "retry_after": wait}, status_code=HTTP_429_TOO_MANY_REQUESTS, headers=headers)
+
+
+def _rate_limited(request: Request) -> bool:
+    return request.method == "POST" and request.url.path.rstrip("/") in RATE_LIMITED_PATHS
+
+
+def _rate_limit_config(settings: Settings) -> RateLimitConfig | None:
+    rule = settings.rate_limit_rule
+    if rule is None:
+        return None
+    return RateLimitConfig(rate_limit=rule, check_throttle_handler=_rate_limited)  # type: ignore[arg-type]
+
+
+def _cors_config(settings: Settings) -> CORSConfig | None:
+    if not settings.cors_origins:
+        return None  # same origin only (the demo page and any page served by this service)
+    return CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
+                      allow_headers=["Content-Type", "Accept-Language"],
+                      expose_headers=["Retry-After", "RateLimit-Reset", "RateLimit-Remaining"], max_age=600)
 
 
 def _unexpected_error(request: Request, exc: Exception) -> Response:
@@ -45,26 +87,41 @@ def create_app(settings: Settings | None = None, coach: Coach | None = None) -> 
     """The app; pass a ready coach (tests) or let the lifespan build one from settings."""
     settings = settings or get_settings()
 
+    rate_limit = _rate_limit_config(settings)  # a malformed COACH_RATE_LIMIT fails here, at startup
+
     @asynccontextmanager
     async def lifespan(app: Litestar):
-        if app.state.get("coach") is None:
-            import anyio
+        import anyio
 
-            app.state.coach = await anyio.to_thread.run_sync(_build_coach, settings)
-        yield
+        store = FeedbackStore.from_settings(settings)
+        await anyio.to_thread.run_sync(store.create_tables)
+        app.state.feedback_store = store
+        try:
+            if app.state.get("coach") is None:
+                app.state.coach = await anyio.to_thread.run_sync(_build_coach, settings)
+            yield
+        finally:
+            app.state.feedback_store = None
+            store.dispose()
 
     def provide_coach(state: State) -> Coach | None:
         return state.get("coach")
 
+    def provide_feedback_store(state: State) -> FeedbackStore | None:
+        return state.get("feedback_store")
+
     return Litestar(
-        route_handlers=[AskController, HealthController],
-        dependencies={"coach": Provide(provide_coach, sync_to_thread=False)},
+        route_handlers=[AskController, HealthController, WidgetController, FeedbackController],
+        dependencies={"coach": Provide(provide_coach, sync_to_thread=False),
+                      "feedback_store": Provide(provide_feedback_store, sync_to_thread=False)},
         lifespan=[lifespan],
-        state=State({"coach": coach, "settings": settings}),
+        state=State({"coach": coach, "settings": settings, "feedback_store": None}),
         exception_handlers={ValidationException: _validation_error, HTTPException: _http_error,
                             Exception: _unexpected_error},
+        middleware=[rate_limit.middleware] if rate_limit else [],
+        template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         request_max_body_size=MAX_BODY_BYTES,
-        cors_config=CORSConfig(allow_origins=list(settings.cors_origins)) if settings.cors_origins else None,
+        cors_config=_cors_config(settings),
         openapi_config=OpenAPIConfig(title="No Contact coach", version="0.1.0", path="/docs",
                                      render_plugins=[SwaggerRenderPlugin()]),
         debug=False,
@@ -72,11 +129,11 @@ def create_app(settings: Settings | None = None, coach: Coach | None = None) -> 
 
 
 def _build_coach(settings: Settings) -> Coach:
-    from .embeddings import get_embedder
+    from .embeddings import serving_embedder
     from .index import IndexError_
     from .ingest import ingest
 
-    embedder = get_embedder(settings.torch_threads)
+    embedder = serving_embedder(settings)
     try:
         return Coach.build(settings, embedder)
     except IndexError_ as exc:

@@ -62,13 +62,13 @@ def ingest_command(source: str | None, rebuild: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print {\"results\": [...]} only.")
 def search_command(query: str, k: int, as_json: bool) -> None:
     """Top-k passages for QUERY."""
-    from .embeddings import get_embedder
+    from .embeddings import serving_embedder
     from .retrieval import Retriever
 
     if not query.strip():
         _fail("the query is empty", 2)
     settings = get_settings()
-    embedder = get_embedder(settings.torch_threads)
+    embedder = serving_embedder(settings)
     retriever = Retriever(_knowledge(settings, embedder))
     hits = retriever.search(embedder.embed([query])[0], k=k, query=query)
     results = [{"article_id": h.passage.article_id, "title": h.passage.title, "author": h.passage.author,
@@ -89,12 +89,12 @@ def search_command(query: str, k: int, as_json: bool) -> None:
 def ask_command(question: str, as_json: bool, locale: str | None) -> None:
     """Answer QUESTION the way the service does."""
     from .coach import Coach
-    from .embeddings import get_embedder
+    from .embeddings import serving_embedder
 
     if not question.strip():
         _fail("the question is empty", 2)
     settings = get_settings()
-    embedder = get_embedder(settings.torch_threads)
+    embedder = serving_embedder(settings)
     _knowledge(settings, embedder)  # builds the index first when it is missing
     reply = Coach.build(settings, embedder).answer(question.strip(), [], locale)
     if as_json:

@@ -7,18 +7,17 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Iterator
 
-import numpy as np
 
 from . import checks, scope
 from .compose import Citation, Composition, Context
 from .compose.grounded import GroundedComposer, load_situations
 from .corpus import load_articles
 from .disagreements import Disagreement, load_disagreements, matching
-from .embeddings import Embedder, get_embedder
+from .embeddings import Embedder, serving_embedder
 from .prompts import render
 from .resources import ResourceDirectory
 from .retrieval import KnowledgeBase, Retriever, StoredPassage, query_text
-from .safety import SafetyAssessment, SafetyCheck, load_statements, message_sentences
+from .safety import SafetyAssessment, SafetyCheck, load_statements
 from .settings import Settings
 
 log = logging.getLogger("coach")
@@ -74,7 +73,7 @@ class Coach:
 
     @classmethod
     def build(cls, settings: Settings, embedder: Embedder | None = None, llm=None) -> "Coach":
-        embedder = embedder or get_embedder(settings.torch_threads)
+        embedder = embedder or serving_embedder(settings)
         kb = KnowledgeBase.load(settings, embedder.name)
         directory = ResourceDirectory.load(settings.knowledge_dir / "resources.yaml")
         statements = load_statements(settings.knowledge_dir / "risk_statements.yaml")
@@ -115,14 +114,12 @@ class Coach:
         timings: dict[str, float] = {}
         t0 = time.perf_counter()
         history = history[-self.settings.max_history_turns:]
-        sentences = message_sentences(question)
-        # One model call: the retrieval query and the message's sentences for the safety net.
-        vectors = self.embedder.embed([query_text(question, history)] + sentences)
-        query_vector, sentence_vectors = vectors[0], vectors[1:]
+        # One query embedding per request: retrieval, the safety net and the composer all use it.
+        query_vector = self.embedder.embed([query_text(question, history)])[0]
         timings["embed"] = _ms(t0)
         country = self.safety.directory.country_for(locale, accept_language)
         t = time.perf_counter()
-        safety = self.safety.assess(question, history, sentence_vectors=sentence_vectors, country=country)
+        safety = self.safety.assess(question, history, message_vector=query_vector, country=country)
         timings["safety"] = _ms(t)
         if safety.level == "urgent":
             return _Prepared(safety, scope.check(question), None, [], timings)
@@ -227,5 +224,3 @@ def _pieces(text: str, size: int = 48) -> Iterator[str]:
 def _ms(t0: float) -> float:
     return round((time.perf_counter() - t0) * 1000, 2)
 
-
-__all__ = ["Coach", "Reply", "np"]

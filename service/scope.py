@@ -20,7 +20,8 @@ OUT_OF_SCOPE: dict[str, list[str]] = {
         r"\b(unrestricted|uncensored|without (any )?(restrictions|filters|rules))\b", r"\bno longer (a|bound)\b",
         r"\b(admin|developer|sudo|root) (override|access|mode|command)\b", r"\bbase64\b", r"\bdecode (this|the following)\b",
         r"\b[A-Za-z0-9+/]{24,}={0,2}(?![\w/])", r"\b(just )?(say|write|tell me|confirm) (that )?the (articles|coaches|coach) (say|said|agree)\b",
-        r"\bpretend (that )?the (articles|coaches)\b", r"\b(you'?re|you are|your) not a\b.{0,25}\bcoach\b", r"\b(have|with) no (rules|restrictions|filters)\b", r"\brepeat (after me|the words above|everything above)\b",
+        r"\bpretend (that )?the (articles|coaches)\b", r"\bconfirm (that|this|it) in your (answer|reply)\b",
+        r"\b(rules|instructions|prompt) you were given\b", r"\bi'?m the (blog )?(owner|admin|developer)\b", r"\brepeat this back\b", r"\b(you'?re|you are|your) not a\b.{0,25}\bcoach\b", r"\b(have|with) no (rules|restrictions|filters)\b", r"\brepeat (after me|the words above|everything above)\b",
     ],
     "surveillance": [
         rf"\btrack(ing)? {_POSS}? ?(phone|location|car|whereabouts|movements)\b", r"\btrack (him|her|them|my ex)\b",
@@ -34,10 +35,14 @@ OUT_OF_SCOPE: dict[str, list[str]] = {
         r"\b(find|figure) out (where|who) (he|she|they) (lives?|is living|moved|works?|is (dating|seeing|sleeping with|texting))\b",
         r"\b(find|get) (his|her|their|my ex'?s?) (new )?(address|location|number|password)\b",
         r"\bfake (account|profile|number)\b.{0,40}\b(watch|follow|see|check|spy|talk|message|text)\b",
-        r"\bhack(ing|ed)?\b", r"\bsee who (he|she|they)'?s? (texting|messaging|talking to)\b",
+        r"\bhack(ing|ed)?\b", r"\bapp (that|to|which) (shows?|see|sees|track|tracks|read|reads|monitor)\b",
+        rf"\b{_POSS} (icloud|google|apple id|email|instagram|snapchat|facebook|whatsapp) (password|login|account)\b",
+        r"\bfind out where (his|her|their|my ex'?s?) (new )?\w+ (works|lives)\b", r"\b(keep )?reading (his|her|their) (chats|messages|texts|dms|emails)\b",
+        r"\bsee where (he|she|they|my ex) (is|are|goes|takes|went)\b",
+        r"\bcheck (if|whether) (he|she|they)'?s? on (hinge|tinder|bumble|dating apps?)\b", r"\bwithout making my own profile\b", r"\bsee who (he|she|they)'?s? (texting|messaging|talking to)\b",
         r"\b(see|share|track|find|check|get)\w* (someone'?s|somebody'?s|his|her|their|my ex'?s?) (live |current )?location\b",
         r"\b(find my (iphone|friends|device)|life360|location sharing|share(d)? (our |their )?location)\b",
-        r"\bwithout (following|them knowing|him knowing|her knowing|being seen|being noticed|being blocked)\b",
+        r"\bwithout (following|being seen|being noticed|being blocked)\b", r"\b(watch|see|view)\w* (the )?stories of someone\b",
         r"\bprivate (insta|instagram|account|profile|story|stories)\b.{0,40}\b(view|see|look|get into)\b",
         r"\b(find|figure) out where (my ex|he|she|they) (lives?|moved|works?|is living|is staying)\b",
     ],
@@ -49,7 +54,10 @@ OUT_OF_SCOPE: dict[str, list[str]] = {
         rf"\bruin\w* {_POSS} (life|reputation|career|relationship|job|wedding)\b", r"\bget (him|her|them|the new \w+|his new \w+|her new \w+) fired\b",
         r"\b(slash|key|scratch|egg|vandali[sz]e)\w* (his|her|their) (tires|car|house)\b", r"\b(expose|humiliate|embarrass) (him|her|them) (publicly|online|at work|in front)\b",
         r"\bmake (him|her|them) (pay|suffer|regret)\b", r"\bsabotage\b", r"\b(report|call) (him|her|them) to (immigration|ice|the police falsely)\b",
-        r"\bdox\w*\b", r"\b(1|one)[- ]?star\b", r"\b(post|share|leak|send|spread)\b.{0,40}\beveryone (sees|knows|can see|will see)\b",
+        r"\bdox\w*\b", r"\b(tell|told|email|message|report\w*|anonymously tell) (his|her|their) (boss|employer|manager|work)\b",
+        r"\b(get|got|getting) (him|her|them) (sacked|fired|arrested|kicked out)\b", r"\b(her|his|their) nudes\b",
+        r"\b(send|post|leak|share|show)\w* (them|the pics|the photos)\b.{0,20}\b(new (man|guy|girl|girlfriend|boyfriend|partner)|everyone|family|boss)\b", r"\bhe'?d get sacked\b",
+        r"\b(slash|key|scratch)\w* (his|her|their) (tires|tyres|car)\b", r"\bwithout getting caught\b", r"\b(1|one)[- ]?star\b", r"\b(post|share|leak|send|spread)\b.{0,40}\beveryone (sees|knows|can see|will see)\b",
         r"\b(scare|intimidate|frighten)\w* (him|her|them|my ex)\b", r"\bhumiliating way\b", r"\bhumiliate (him|her|them)\b",
         r"\bexpose (him|her|them|the (girl|guy|woman|man|new))\b", r"\bwithout (it )?being traced\b|\bcan'?t be traced\b|\btraced back to me\b",
         r"\b(mess up|ruin|sabotage|break up|wreck)\b.{0,20}\b(his|her|their) (new )?(relationship|marriage|engagement|wedding)\b", r"\bwrite (a|an)?\s*(nasty|mean|hate|angry|hurtful) (letter|message|email|text|review)\b",
@@ -60,12 +68,13 @@ OUT_OF_SCOPE: dict[str, list[str]] = {
         r"\b(legally|legal rights|my rights|is it legal|illegal|against the law|under the law)\b", r"\bvisitation (rights|schedule)\b",
         r"\brestraining order\b", r"\bprotective order\b", r"\bwho (keeps|gets) the (house|flat|apartment|car|dog|cat|furniture)\b",
         r"\b(split|divide) (the|our) (assets|property|savings|debt|mortgage)\b", r"\b(lawyer|attorney|solicitor)\b",
-        r"\b(break|get out of) the lease\b", r"\bevict\w*\b",
+        r"\b(break|get out of) the lease\b", r"\bevict\w*\b", r"\b(pension|assets|savings|401k)\b.{0,30}\b(half|split|get|entitled|divorce)\b",
+        r"\btake me to court\b", r"\bcourt over\b", r"\bwho(se|'s)? (does )?it belong to\b", r"\bis (that|this) legal\b", r"\blandlord\b.{0,30}\b(make me|pay|rent)\b",
     ],
     "medical": [
         r"\b(dose|dosage|doses|mg|milligrams?|prescription|prescribe\w*)\b",
         r"\b(medication|meds|antidepressants?|ssris?|sertraline|zoloft|prozac|fluoxetine|xanax|lexapro|escitalopram|melatonin|sleeping pills?|benzos?|ambien|valium|lorazepam|diazepam|beta blockers?|propranolol|adderall|lithium|supplements?|vitamins?)\b",
-        r"\b(mix|mixing|combine|combining)\b.{0,30}\b(alcohol|drinks?|wine|pills|meds)\b", r"\b(can you|please) diagnose\b", r"\bside effects\b",
+        r"\b(mix|mixing|combine|combining)\b.{0,30}\b(alcohol|drinks?|wine|pills|meds)\b", r"\b(antibiotics?|chlamydia|std|sti|stis|stds|pregnan\w*|birth control|contracepti\w*)\b", r"\b(can you|please) diagnose\b", r"\bside effects\b",
         r"\bhow (much|many) (should|can) i take\b",
         r"\b(do i have|i think i have|diagnose me|tell me if i have|do you think i have)\b.{0,15}\b(bpd|adhd|ptsd|bipolar|npd|ocd|depression|an? \w+ disorder|\w+ disorder)\b",
     ],
@@ -77,7 +86,8 @@ OUT_OF_SCOPE: dict[str, list[str]] = {
         r"\b(weather|forecast)\b", r"\bcapital of\b", r"\btranslate\b", r"\b(homework|essay|math|algebra|calculus|equation)\b",
         r"\b(stock|stocks|crypto|bitcoin|invest\w*)\b", r"\b(football|soccer|nba|nfl|premier league|world cup)\b.{0,40}\b(score|won|win|result|game)\b",
         r"\b(flights?|hotel|itinerary|visa)\b.{0,40}\b(book|cheap|best|to)\b", r"\b(write|compose|make)( me)? (a |an )?(poem|song|rap|haiku|story|limerick)\b",
-        r"\b(best|recommend\w*) (laptop|phone|headphones|tv|camera)\b", r"\b(horoscope|astrology|tarot|zodiac)\b",
+        r"\b(best|recommend\w*) (laptop|phone|headphones|tv|camera)\b", r"\bwhere (should|do|can) i stay\b",
+        r"\b(stain|stains)\b", r"\bget (\w+ ){0,3}out of (a|my|the) (\w+ )?(sofa|couch|carpet|shirt|dress|jeans|rug)\b", r"\b(horoscope|astrology|tarot|zodiac)\b",
         r"\b(champions league|formula 1|f1|super bowl|grand prix|championship|world series)\b",
         r"\b(places|cities|countries|things) to (visit|see|do) in\b", r"\b(cover letter|resume|cv|job application)\b",
         r"\b(shows|series|movies|films|anime) to (watch|binge)\b", r"\bgood (shows|series|movies|films)\b",
@@ -93,7 +103,7 @@ IN_SCOPE_OVERRIDES = [
     r"\burge to (check|look|stalk|text|call|message|see)\b", r"\bhow (do|can) i stop\b",
     r"\bmy (lawyer|attorney|solicitor|therapist|counsell?or|doctor|gp) (said|says|told|suggested|recommends?)\b",
     r"\b(count|counts) as no contact\b",
-    r"\b(stop|quit|resist|avoid|not) (\w+ )?(checking|stalking|looking at|watching|viewing)\b",
+    r"\b(stop|quit|resist|avoid) (\w+ )?(checking|stalking|looking at|watching|viewing)\b",
     r"\b(should i|do i|is it ok to|is it okay to) block\b",
     r"\bmy (therapist|counsell?or|doctor) (said|says|suggested|told)\b",
 ]
@@ -102,6 +112,7 @@ DOMAIN_WORDS = re.compile(
     r"\b(ex|exes|ex's|breakup|break ?up|broke up|broken up|dumped|dumper|dumpee|no contact|nc|relationship|boyfriend|girlfriend|"
     r"husband|wife|partner|bf|gf|dating|date|love|miss|missing|heart|heal|healing|move on|moving on|feelings|reach out|"
     r"texted|text|block|blocked|unblock|closure|rebound|cheat|cheated|single|lonely|alone|hurt|jealous|crush|together|"
+    r"feel|feeling|felt|emotional\w*|sad|cry\w*|heartbreak|songs?|music|memories|day \d+|days|weeks|easier|"
     r"him|her|she|he|they)\b", re.I)
 
 _OUT = {kind: [re.compile(p, re.I) for p in ps] for kind, ps in OUT_OF_SCOPE.items()}

@@ -39,11 +39,19 @@ class Settings:
     max_question_chars: int = 4000
     max_history_turns: int = 6
     torch_threads: int = 1
+    embedding_backend: str = "onnx"  # onnx (serving default: same vectors, ~2x faster) | torch
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    rate_limit: str = "minute:30"  # per client on the public POSTs: "UNIT:N" (second..day) or "off"
+    database_url: str | None = None  # any SQLAlchemy URL; unset: SQLite at data_dir / "coach.db"
 
     @property
     def articles_dir(self) -> Path:
         return self.knowledge_dir / "articles"
+
+    @property
+    def onnx_path(self) -> Path:
+        """Where the ONNX export of the embedding model is cached (made on first use, offline)."""
+        return self.data_dir / "models" / "all-MiniLM-L6-v2.onnx"
 
     @property
     def generator_name(self) -> str:
@@ -51,6 +59,16 @@ class Settings:
         if self.generator in ("grounded", "llm"):
             return self.generator
         return "llm" if self.llm_base_url and self.llm_model else "grounded"
+
+    @property
+    def rate_limit_rule(self) -> tuple[str, int] | None:
+        """("minute", 30) from "minute:30"; None when rate limiting is off."""
+        return parse_rate_limit(self.rate_limit)
+
+    @property
+    def db_url(self) -> str:
+        """Where replies and feedback are stored."""
+        return self.database_url or f"sqlite:///{self.data_dir / 'coach.db'}"
 
     def with_overrides(self, **overrides) -> "Settings":
         return replace(self, **overrides)
@@ -75,8 +93,27 @@ class Settings:
             retrieval_k=int(_env("COACH_RETRIEVAL_K", "5")),
             max_question_chars=int(_env("COACH_MAX_QUESTION_CHARS", "4000")),
             torch_threads=int(_env("COACH_TORCH_THREADS", "1")),
+            embedding_backend=_env("COACH_EMBEDDING_BACKEND", "onnx"),
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            rate_limit=_env("COACH_RATE_LIMIT", "minute:30"),
+            database_url=_env("COACH_DATABASE_URL"),
         )
+
+
+RATE_UNITS = ("second", "minute", "hour", "day")
+
+
+def parse_rate_limit(value: str | None) -> tuple[str, int] | None:
+    """Parse COACH_RATE_LIMIT: "minute:30" -> ("minute", 30); "off", "0" or empty -> None."""
+    text = (value or "").strip().lower()
+    if text in ("", "off", "none", "0"):
+        return None
+    unit, _, count = text.partition(":")
+    unit = unit.strip().removesuffix("s")
+    if unit not in RATE_UNITS or not count.strip().isdigit() or int(count) < 1:
+        raise ValueError(f"COACH_RATE_LIMIT must look like 'minute:30' (units: {', '.join(RATE_UNITS)}) "
+                         f"or 'off', not {value!r}")
+    return unit, int(count)
 
 
 @lru_cache(maxsize=1)

@@ -5,17 +5,17 @@ import pytest
 
 from evals.common import load_cases
 
-SETS = ["scope", "scope_holdout"]
+SETS = ["scope", "scope_holdout", "safety_blind"]
 
 
 @pytest.fixture(scope="module")
 def replies(coach):
-    return {name: [(c, coach.answer(c["question"])) for c in load_cases(name)] for name in SETS}
+    return {name: [(c, coach.answer(c.get("question") or c["text"])) for c in load_cases(name)] for name in SETS}
 
 
 @pytest.mark.parametrize("name", SETS)
 def test_scope_accuracy(replies, name):
-    wrong = [(c["kind"], r.scope_kind, c["question"]) for c, r in replies[name]
+    wrong = [(c["kind"], r.scope_kind, c.get("question") or c["text"]) for c, r in replies[name]
              if r.safety.level != "urgent" and r.scope != c["scope"]]
     assert len(wrong) <= 0.05 * len(replies[name]), wrong
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from typing import Annotated
 
 import msgspec
@@ -13,8 +14,11 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 from litestar.status_codes import HTTP_200_OK, HTTP_415_UNSUPPORTED_MEDIA_TYPE, HTTP_422_UNPROCESSABLE_ENTITY
 
-from ..coach import Coach
+from ..coach import Coach, Reply
+from ..feedback import FeedbackStore
 from .schemas import AskRequest, AskResponse
+
+log = logging.getLogger("coach")
 
 
 def _validated(data: AskRequest, request: Request, coach: Coach) -> tuple[str, list[dict]]:
@@ -31,20 +35,33 @@ def _validated(data: AskRequest, request: Request, coach: Coach) -> tuple[str, l
     return question, history
 
 
+def _record(store: FeedbackStore | None, question: str, reply: Reply) -> None:
+    """Keep every answered question so readers' feedback can point at it; never fail the answer over it."""
+    if store is None:
+        return
+    try:
+        store.record_reply(question, reply)
+    except Exception:  # noqa: BLE001 - the reader still gets the answer; the log keeps the cause
+        log.exception("could not record reply %s", reply.id)
+
+
 class AskController(Controller):
     path = "/api"
     tags = ["coach"]
 
     @post("/ask", status_code=HTTP_200_OK, sync_to_thread=True,
           summary="Answer a reader's situation from the coach's articles")
-    def ask(self, data: Annotated[AskRequest, Body()], request: Request, coach: NamedDependency[Coach]) -> AskResponse:
+    def ask(self, data: Annotated[AskRequest, Body()], request: Request, coach: NamedDependency[Coach],
+            feedback_store: NamedDependency[FeedbackStore | None]) -> AskResponse:
         question, history = _validated(data, request, coach)
         reply = coach.answer(question, history, data.locale, request.headers.get("accept-language"))
+        _record(feedback_store, question, reply)
         return msgspec.convert(reply.as_dict(), AskResponse)
 
     @post("/ask/stream", status_code=HTTP_200_OK, sync_to_thread=True,
           summary="The same answer as Server-Sent Events: `delta` events, then one `done` event")
-    def ask_stream(self, data: Annotated[AskRequest, Body()], request: Request, coach: NamedDependency[Coach]) -> ServerSentEvent:
+    def ask_stream(self, data: Annotated[AskRequest, Body()], request: Request, coach: NamedDependency[Coach],
+                   feedback_store: NamedDependency[FeedbackStore | None]) -> ServerSentEvent:
         question, history = _validated(data, request, coach)
         # The whole reply is composed and checked before the first event: nothing unchecked reaches a reader.
         events = list(coach.answer_stream(question, history, data.locale, request.headers.get("accept-language")))
@@ -53,5 +70,6 @@ class AskController(Controller):
             if kind == "delta":
                 messages.append(ServerSentEventMessage(data=json.dumps({"text": payload}), event="delta"))
             else:
+                _record(feedback_store, question, payload)
                 messages.append(ServerSentEventMessage(data=json.dumps(payload.as_dict()), event="done"))
         return ServerSentEvent(iter(messages))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
@@ -42,34 +43,11 @@ class LLMGenerator:
                       passages=numbered, differences=[{"summary": d.summary} for d in context.differences])
         return [{"role": "system", "content": self.system_prompt()}, {"role": "user", "content": user}]
 
-    def complete(self, context: Context, passages: list[StoredPassage]) -> str:
+    @contextmanager
+    def _endpoint_errors(self):
+        """Every way the endpoint can fail, as one GenerationError with a reason a log can show."""
         try:
-            response = self.client.chat.completions.create(model=self.model, messages=self.messages(context, passages),
-                                                           temperature=0.2, max_tokens=700)
-            text = response.choices[0].message.content
-        except self._openai.APITimeoutError as exc:
-            raise GenerationError(f"timeout after {self.timeout:g} s") from exc
-        except self._openai.APIStatusError as exc:
-            raise GenerationError(f"HTTP {exc.status_code} from the model endpoint") from exc
-        except self._openai.APIError as exc:
-            raise GenerationError(f"model endpoint error: {type(exc).__name__}") from exc
-        except (AttributeError, IndexError, TypeError, ValueError) as exc:
-            raise GenerationError("malformed response from the model endpoint") from exc
-        if not isinstance(text, str) or not text.strip():
-            raise GenerationError("empty response from the model endpoint")
-        return text.strip()
-
-    def stream(self, context: Context, passages: list[StoredPassage]) -> Iterator[str]:
-        """Pieces of text as the endpoint streams them; the whole call is bounded by the timeout."""
-        deadline = time.monotonic() + self.timeout
-        try:
-            chunks = self.client.chat.completions.create(model=self.model, messages=self.messages(context, passages),
-                                                         temperature=0.2, max_tokens=700, stream=True)
-            for chunk in chunks:
-                if time.monotonic() > deadline:
-                    raise GenerationError(f"timeout after {self.timeout:g} s")
-                if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
-                    yield chunk.choices[0].delta.content
+            yield
         except GenerationError:
             raise
         except self._openai.APITimeoutError as exc:
@@ -80,6 +58,27 @@ class LLMGenerator:
             raise GenerationError(f"model endpoint error: {type(exc).__name__}") from exc
         except (AttributeError, IndexError, TypeError, ValueError) as exc:
             raise GenerationError("malformed response from the model endpoint") from exc
+
+    def complete(self, context: Context, passages: list[StoredPassage]) -> str:
+        with self._endpoint_errors():
+            response = self.client.chat.completions.create(model=self.model, messages=self.messages(context, passages),
+                                                           temperature=0.2, max_tokens=700)
+            text = response.choices[0].message.content
+        if not isinstance(text, str) or not text.strip():
+            raise GenerationError("empty response from the model endpoint")
+        return text.strip()
+
+    def stream(self, context: Context, passages: list[StoredPassage]) -> Iterator[str]:
+        """Pieces of text as the endpoint streams them; the whole call is bounded by the timeout."""
+        deadline = time.monotonic() + self.timeout
+        with self._endpoint_errors():
+            chunks = self.client.chat.completions.create(model=self.model, messages=self.messages(context, passages),
+                                                         temperature=0.2, max_tokens=700, stream=True)
+            for chunk in chunks:
+                if time.monotonic() > deadline:
+                    raise GenerationError(f"timeout after {self.timeout:g} s")
+                if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
+                    yield chunk.choices[0].delta.content
 
 
 def citations_for(text: str, passages: list[StoredPassage], query_vector: np.ndarray, cited: list[int]) -> list[Citation]:

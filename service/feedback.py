@@ -1,0 +1,126 @@
+"""Every answered question and readers' thumbs up/down on it, stored with SQLAlchemy Core.
+
+SQLite at `settings.data_dir / "coach.db"` by default; any SQLAlchemy URL via COACH_DATABASE_URL. The coach
+reviews thumbs-down answers with their question, answer id and generator (`FeedbackStore.reviews`).
+"""
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import (CheckConstraint, Column, DateTime, ForeignKey, Integer, MetaData, String, Table, Text,
+                        create_engine, event, select)
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import IntegrityError
+
+if TYPE_CHECKING:
+    from .coach import Reply
+    from .settings import Settings
+
+log = logging.getLogger("coach")
+
+RATINGS = ("up", "down")
+MAX_COMMENT_CHARS = 2000
+
+metadata = MetaData()
+
+replies = Table(
+    "replies", metadata,
+    Column("id", String(64), primary_key=True),  # the reply id the API returns
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("generator", String(16), nullable=False),
+    Column("scope", String(8), nullable=False),
+    Column("safety_level", String(8), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # One row per reply: a later rating or comment on the same reply replaces the earlier one.
+    Column("reply_id", String(64), ForeignKey("replies.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("rating", String(4), CheckConstraint("rating IN ('up', 'down')", name="feedback_rating"),
+           nullable=False),
+    Column("comment", String(MAX_COMMENT_CHARS), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class FeedbackStore:
+    """Thread-safe (one engine, a connection per call): used from the API's worker threads."""
+
+    def __init__(self, url: str):
+        self.url = url
+        parsed = make_url(url)
+        if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        self.engine: Engine = create_engine(url, pool_pre_ping=True)
+        if parsed.get_backend_name() == "sqlite":
+            event.listen(self.engine, "connect", _sqlite_pragmas)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> "FeedbackStore":
+        return cls(settings.db_url)
+
+    def create_tables(self) -> None:
+        metadata.create_all(self.engine)
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    def record_reply(self, question: str, reply: Reply) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(replies.insert().values(
+                id=reply.id, question=question, answer=reply.answer, generator=reply.generator,
+                scope=reply.scope, safety_level=reply.safety.level, created_at=_now()))
+
+    def add_feedback(self, reply_id: str, rating: str, comment: str | None = None) -> int | None:
+        """Store (or replace) the reader's rating of one reply; None when no such reply was given."""
+        if rating not in RATINGS:
+            raise ValueError(f"rating must be one of {RATINGS}")
+        comment = (comment or "").strip()[:MAX_COMMENT_CHARS] or None
+        # A concurrent first rating of the same reply may win the insert: then the retry updates it.
+        for attempt in range(2):
+            try:
+                with self.engine.begin() as conn:
+                    if conn.execute(select(replies.c.id).where(replies.c.id == reply_id)).first() is None:
+                        return None
+                    existing = conn.execute(select(feedback.c.id, feedback.c.comment)
+                                            .where(feedback.c.reply_id == reply_id)).first()
+                    if existing is not None:
+                        conn.execute(feedback.update().where(feedback.c.id == existing.id).values(
+                            rating=rating, comment=comment if comment is not None else existing.comment,
+                            created_at=_now()))
+                        return int(existing.id)
+                    result = conn.execute(feedback.insert().values(
+                        reply_id=reply_id, rating=rating, comment=comment, created_at=_now()))
+                    return int(result.inserted_primary_key[0])
+            except IntegrityError:
+                if attempt:
+                    raise
+        return None
+
+    def reviews(self, rating: str = "down", limit: int = 100) -> list[dict]:
+        """Newest feedback with its question, answer, answer id and generator (for the coach's review)."""
+        query = (select(feedback.c.id, feedback.c.rating, feedback.c.comment, feedback.c.created_at,
+                        replies.c.id.label("reply_id"), replies.c.question, replies.c.answer,
+                        replies.c.generator, replies.c.scope, replies.c.safety_level)
+                 .join(replies, replies.c.id == feedback.c.reply_id)
+                 .where(feedback.c.rating == rating)
+                 .order_by(feedback.c.created_at.desc()).limit(limit))
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.close()

@@ -1,0 +1,854 @@
+/*
+ * No Contact coach: the reader's chat widget. Plain JavaScript, no build step.
+ *
+ *   <script src="https://COACH-HOST/widget.js" data-api="https://COACH-HOST/api"
+ *           data-title="Ask the No Contact coach" defer></script>
+ *
+ * data-api    the API root (default: /api on the host that served this script); relative URLs are resolved
+ *             against the script's own URL
+ * data-title  the panel's title (default "No Contact coach")
+ * data-locale the reader's locale for crisis resources (default: the browser's language)
+ *
+ * Everything lives in a shadow root: the page's CSS cannot reach the widget and the widget's CSS cannot reach
+ * the page. Answers stream from POST {api}/ask/stream (Server-Sent Events read with fetch, since EventSource
+ * cannot POST); feedback goes to POST {api}/feedback.
+ */
+(function () {
+  "use strict";
+
+  if (window.__noContactCoachWidget) return; // one widget per page, even if the tag is pasted twice
+  window.__noContactCoachWidget = true;
+
+  var script = document.currentScript || document.querySelector('script[src*="widget.js"]');
+  var data = (script && script.dataset) || {};
+  var scriptUrl = (script && script.src) || window.location.href;
+  var API = new URL(data.api || "/api", scriptUrl).href.replace(/\/+$/, "");
+  var TITLE = data.title || "No Contact coach";
+  var LOCALE = data.locale || navigator.language || null;
+  var DISCLAIMER = "Not therapy or crisis care. In an emergency call your local emergency number.";
+  var MAX_HISTORY = 12; // turns sent back as context (the server keeps fewer)
+  var MAX_TURN_CHARS = 4000;
+  var MAX_QUESTION_CHARS = 4000;
+  var MAX_COMMENT_CHARS = 2000;
+
+  var ICONS = {
+    chat: '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6a1.25 1.25 0 1 0 0 2.5A1.25 1.25 0 0 0 7 10zm5 0a1.25 1.25 0 1 0 0 2.5A1.25 1.25 0 0 0 12 10zm5 0a1.25 1.25 0 1 0 0 2.5A1.25 1.25 0 0 0 17 10z"/></svg>',
+    close: '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false"><path fill="none" stroke="currentColor" stroke-width="2.2" stroke-linecap="round" d="M6 6l12 12M18 6L6 18"/></svg>',
+    send: '<svg viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false"><path fill="currentColor" d="M3.4 20.4 21 12 3.4 3.6 3.4 10l12.6 2-12.6 2z"/></svg>',
+    up: '<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" d="M7 10v10H4V10h3zm0 0 4-7c1.7 0 2.6 1 2.3 2.6L12.8 9H19a2 2 0 0 1 2 2.3l-1.2 6.8A2.2 2.2 0 0 1 17.6 20H7"/></svg>',
+    down: '<svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" focusable="false"><path fill="none" stroke="currentColor" stroke-width="1.8" stroke-linejoin="round" d="M7 14V4H4v10h3zm0 0 4 7c1.7 0 2.6-1 2.3-2.6l-.5-3.4H19a2 2 0 0 0 2-2.3l-1.2-6.8A2.2 2.2 0 0 0 17.6 4H7"/></svg>',
+    chevron: '<svg viewBox="0 0 24 24" width="14" height="14" aria-hidden="true" focusable="false"><path fill="none" stroke="currentColor" stroke-width="2.4" stroke-linecap="round" stroke-linejoin="round" d="M8 10l4 4 4-4"/></svg>',
+    phone: '<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false"><path fill="currentColor" d="M6.6 10.8a15.1 15.1 0 0 0 6.6 6.6l2.2-2.2a1 1 0 0 1 1-.25 11.4 11.4 0 0 0 3.6.57 1 1 0 0 1 1 1V20a1 1 0 0 1-1 1A17 17 0 0 1 3 4a1 1 0 0 1 1-1h3.5a1 1 0 0 1 1 1c0 1.25.2 2.46.57 3.6a1 1 0 0 1-.25 1z"/></svg>',
+    text: '<svg viewBox="0 0 24 24" width="16" height="16" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H8l-4 4V6a2 2 0 0 1 2-2z"/></svg>'
+  };
+
+  var CSS = [
+    ":host { all: initial; }",
+    ".root { all: initial; display: block; font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Liberation Sans', sans-serif; font-size: 15px; line-height: 1.5; color: #1f2328; -webkit-font-smoothing: antialiased; -webkit-tap-highlight-color: transparent; }",
+    "*, *::before, *::after { box-sizing: border-box; }",
+    "button, textarea, input, a { font: inherit; }",
+    "p, h2, h3, ul, ol, blockquote { margin: 0; padding: 0; }",
+    ".ico { display: inline-flex; align-items: center; }",
+    ".sr { position: absolute !important; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; border: 0; }",
+    ":focus { outline: none; }",
+    ":focus-visible { outline: 3px solid #1a56db; outline-offset: 2px; }",
+    ".launcher { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; display: inline-flex; align-items: center; gap: 8px; min-height: 52px; padding: 0 20px 0 16px; border: 0; border-radius: 999px; background: #0d5b61; color: #ffffff; font-size: 15px; font-weight: 600; letter-spacing: .01em; cursor: pointer; box-shadow: 0 8px 24px rgba(15, 23, 42, .24), 0 2px 6px rgba(15, 23, 42, .16); }",
+    ".launcher:hover { background: #0a4a4f; }",
+    ".launcher:focus-visible { outline-color: #1a56db; outline-offset: 3px; }",
+    ".launcher .ico-close { display: none; }",
+    ".root.open .launcher .ico-chat { display: none; }",
+    ".root.open .launcher .ico-close { display: inline-flex; }",
+    ".panel { position: fixed; right: 20px; bottom: 86px; z-index: 2147483000; width: 390px; max-width: calc(100vw - 40px); height: min(640px, calc(100vh - 110px)); display: flex; flex-direction: column; background: #ffffff; border: 1px solid #d5dbe0; border-radius: 16px; overflow: hidden; box-shadow: 0 18px 48px rgba(15, 23, 42, .28); }",
+    ".panel[hidden] { display: none; }",
+    ".head { display: flex; align-items: flex-start; gap: 12px; padding: 14px 12px 14px 18px; background: #0d5b61; color: #ffffff; }",
+    ".head h2 { font-size: 16px; font-weight: 700; line-height: 1.3; }",
+    ".head p { margin-top: 2px; font-size: 13px; color: #dcefef; }",
+    ".close { flex: none; margin-left: auto; display: inline-flex; align-items: center; justify-content: center; width: 40px; height: 40px; border: 0; border-radius: 10px; background: transparent; color: #ffffff; cursor: pointer; }",
+    ".close:hover { background: rgba(255, 255, 255, .14); }",
+    ".close:focus-visible { outline-color: #ffffff; outline-offset: -3px; }",
+    ".log { position: relative; flex: 1 1 auto; overflow-y: auto; overscroll-behavior: contain; padding: 16px 14px 8px; background: #f4f6f7; }",
+    ".msg { margin: 0 0 14px; }",
+    ".msg.user { display: flex; justify-content: flex-end; }",
+    ".bubble { overflow-wrap: anywhere; }",
+    ".msg.user .bubble { max-width: 85%; padding: 9px 13px; border-radius: 16px 16px 4px 16px; background: #0d5b61; color: #ffffff; white-space: pre-wrap; }",
+    ".msg.bot .bubble { padding: 12px 14px; border: 1px solid #dde3e7; border-radius: 16px 16px 16px 4px; background: #ffffff; color: #1f2328; }",
+    ".answer p + p, .answer p + ul, .answer ul + p, .answer ul + ul { margin-top: 10px; }",
+    ".answer ul { padding-left: 20px; }",
+    ".answer li + li { margin-top: 6px; }",
+    ".answer a { color: #0b4f8a; }",
+    ".cite { display: inline-block; min-width: 18px; margin: 0 1px; padding: 0 5px; border: 0; border-radius: 6px; background: #dcefef; color: #084146; font-size: 11px; font-weight: 700; line-height: 17px; text-align: center; vertical-align: 2px; cursor: pointer; }",
+    "span.cite { cursor: default; }",
+    ".nowrap { white-space: nowrap; }",
+    ".cite:hover { background: #c4e4e4; }",
+    ".typing { display: inline-flex; gap: 4px; padding: 4px 0; }",
+    ".typing i { width: 7px; height: 7px; border-radius: 50%; background: #6b7780; animation: nc-blink 1.2s infinite ease-in-out; }",
+    ".typing i:nth-child(2) { animation-delay: .2s; } .typing i:nth-child(3) { animation-delay: .4s; }",
+    "@keyframes nc-blink { 0%, 80%, 100% { opacity: .25; } 40% { opacity: 1; } }",
+    "@media (prefers-reduced-motion: reduce) { .typing i { animation: none; opacity: .6; } }",
+    ".sources { margin-top: 12px; padding-top: 10px; border-top: 1px solid #e4e8eb; }",
+    ".sources h3 { margin-bottom: 6px; color: #4d5760; font-size: 12px; font-weight: 700; letter-spacing: .05em; text-transform: uppercase; }",
+    ".sources ol { list-style: none; }",
+    ".src { display: flex; gap: 8px; align-items: flex-start; font-size: 13.5px; line-height: 1.4; }",
+    ".src + .src { margin-top: 8px; }",
+    ".src .num { flex: none; display: inline-flex; align-items: center; justify-content: center; width: 20px; height: 20px; border-radius: 50%; background: #dcefef; color: #084146; font-size: 11px; font-weight: 700; }",
+    ".src .body { min-width: 0; flex: 1; }",
+    ".src a, .src-toggle { color: #0b4f8a; font-weight: 600; }",
+    ".src-toggle { display: inline; padding: 0; border: 0; background: none; text-align: left; cursor: pointer; text-decoration: underline; text-decoration-style: dotted; text-underline-offset: 3px; }",
+    ".src-toggle svg { vertical-align: -2px; margin-left: 2px; transition: transform .15s; }",
+    ".src-toggle[aria-expanded='true'] svg { transform: rotate(180deg); }",
+    ".src .by { color: #4d5760; }",
+    ".src blockquote { margin-top: 6px; padding: 8px 10px; border-left: 3px solid #0d5b61; border-radius: 0 8px 8px 0; background: #f4f6f7; color: #2f363d; font-style: italic; }",
+    ".src blockquote[hidden] { display: none; }",
+    ".src.flash { animation: nc-flash 1.2s ease-out; border-radius: 6px; }",
+    "@keyframes nc-flash { from { background: #fff3bf; } to { background: transparent; } }",
+    ".resources { padding: 12px 12px 10px; border-radius: 12px; }",
+    ".resources.urgent { margin-bottom: 12px; border: 2px solid #b42318; background: #fff5f3; }",
+    ".resources.support { margin-top: 12px; border: 1px solid #c8d3e0; background: #f3f6fa; }",
+    ".resources h3 { margin-bottom: 8px; font-size: 14px; font-weight: 700; }",
+    ".resources.urgent h3 { color: #8f1c12; font-size: 15px; }",
+    ".resources.support h3 { color: #27384d; }",
+    ".resources ul { list-style: none; }",
+    ".res + .res { margin-top: 10px; }",
+    ".res-top { display: flex; align-items: baseline; justify-content: space-between; gap: 10px; }",
+    ".res-name { font-weight: 700; font-size: 14px; }",
+    ".res-web { flex: none; display: inline-flex; align-items: center; min-height: 28px; padding: 0 4px; color: #0b4f8a; font-size: 13px; font-weight: 600; }",
+    ".res-contact { display: block; color: #3d4650; font-size: 13.5px; }",
+    ".res-actions { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }",
+    ".act { display: inline-flex; align-items: center; gap: 6px; min-height: 40px; padding: 0 14px; border-radius: 999px; font-size: 14px; font-weight: 700; text-decoration: none; }",
+    ".urgent .act.call, .urgent .act.sms { background: #b42318; color: #ffffff; }",
+    ".support .act.call, .support .act.sms { background: #0d5b61; color: #ffffff; }",
+    ".act:hover { filter: brightness(.92); }",
+    ".feedback { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 8px; padding-left: 4px; color: #4d5760; font-size: 13px; }",
+    ".thumb { display: inline-flex; align-items: center; justify-content: center; width: 36px; height: 32px; border: 1px solid #c9d1d8; border-radius: 8px; background: #ffffff; color: #3d4650; cursor: pointer; }",
+    ".thumb:hover { background: #eef2f4; }",
+    ".thumb[aria-pressed='true'] { border-color: #0d5b61; background: #0d5b61; color: #ffffff; }",
+    ".fb-form { flex-basis: 100%; display: flex; flex-direction: column; gap: 6px; margin-top: 4px; }",
+    ".fb-form label { color: #3d4650; font-size: 13px; }",
+    ".fb-form textarea { width: 100%; min-height: 60px; padding: 8px 10px; border: 1px solid #8a949d; border-radius: 8px; background: #ffffff; color: #1f2328; font-size: 14px; resize: vertical; }",
+    ".fb-row { display: flex; gap: 8px; }",
+    ".btn { display: inline-flex; align-items: center; min-height: 34px; padding: 0 14px; border: 0; border-radius: 8px; background: #0d5b61; color: #ffffff; font-size: 13.5px; font-weight: 600; cursor: pointer; }",
+    ".btn.ghost { border: 1px solid #c9d1d8; background: #ffffff; color: #3d4650; }",
+    ".btn[disabled] { opacity: .6; cursor: default; }",
+    ".fb-status { flex-basis: 100%; color: #1e6b3a; font-size: 13px; }",
+    ".fb-status.err { color: #9a3412; }",
+    ".notice { margin: 0 0 14px; padding: 10px 12px; border: 1px solid #d9a300; border-radius: 10px; background: #fff8db; color: #4a3600; font-size: 14px; }",
+    ".notice.err { border-color: #e3a08f; background: #fff3f0; color: #7a1f10; }",
+    ".composer { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px 6px; border-top: 1px solid #e4e8eb; background: #ffffff; }",
+    ".composer textarea { flex: 1; min-width: 0; min-height: 44px; max-height: 132px; padding: 10px 12px; border: 1px solid #8a949d; border-radius: 12px; background: #ffffff; color: #1f2328; font-size: 15px; line-height: 1.4; resize: none; }",
+    ".composer textarea::placeholder { color: #6b7780; }",
+    ".composer textarea:focus-visible { outline: 2px solid #1a56db; outline-offset: 0; border-color: #1a56db; }",
+    ".send { flex: none; display: inline-flex; align-items: center; justify-content: center; width: 44px; height: 44px; border: 0; border-radius: 50%; background: #0d5b61; color: #ffffff; cursor: pointer; }",
+    ".send:hover { background: #0a4a4f; }",
+    ".send[aria-disabled='true'] { background: #8a949d; cursor: default; }",
+    ".disclaimer { padding: 2px 14px 10px; background: #ffffff; color: #56606a; font-size: 12px; line-height: 1.4; text-align: center; }",
+    "@media (max-width: 520px) {",
+    "  .panel { top: 0; right: 0; bottom: 0; left: 0; width: auto; max-width: none; height: auto; border: 0; border-radius: 0; }",
+    "  .root.open .launcher { display: none; }",
+    "  .launcher { right: 16px; bottom: 16px; }",
+    "  .msg.user .bubble { max-width: 90%; }",
+    "}"
+  ].join("\n");
+
+  // ---- small DOM helpers (text always goes in as text, never as HTML) --------------------------------------
+
+  function el(tag, attrs) {
+    var node = document.createElement(tag);
+    if (attrs) {
+      Object.keys(attrs).forEach(function (key) {
+        var value = attrs[key];
+        if (value === null || value === undefined || value === false) return;
+        if (key === "text") node.textContent = value;
+        else if (key === "className") node.className = value;
+        else if (key === "hidden") node.hidden = true;
+        else node.setAttribute(key, value === true ? "" : String(value));
+      });
+    }
+    for (var i = 2; i < arguments.length; i++) {
+      var child = arguments[i];
+      if (child === null || child === undefined || child === false) continue;
+      node.appendChild(typeof child === "string" ? document.createTextNode(child) : child);
+    }
+    return node;
+  }
+
+  function icon(name) {
+    var span = el("span", { className: "ico ico-" + name, "aria-hidden": "true" });
+    span.innerHTML = ICONS[name]; // constant markup from this file
+    return span;
+  }
+
+  function safeUrl(url) {
+    try {
+      var parsed = new URL(url);
+      return parsed.protocol === "https:" || parsed.protocol === "http:" ? parsed.href : null;
+    } catch (e) {
+      return null;
+    }
+  }
+
+  var uid = 0;
+  function nextId(prefix) {
+    uid += 1;
+    return "nc-" + prefix + "-" + uid;
+  }
+
+  // ---- the shell -----------------------------------------------------------------------------------------
+
+  var host = document.createElement("no-contact-coach");
+  host.setAttribute("style", "all: initial !important; position: static !important;");
+  host.setAttribute("data-widget", "no-contact-coach");
+  var shadow = host.attachShadow({ mode: "open" });
+  var style = document.createElement("style");
+  style.textContent = CSS;
+  shadow.appendChild(style);
+
+  var root = el("div", { className: "root" });
+  var panelId = "nc-panel";
+  var titleId = "nc-title";
+  var panel = el("section", { className: "panel", id: panelId, role: "dialog", "aria-labelledby": titleId,
+                              "aria-describedby": "nc-disclaimer", hidden: true });
+  var closeBtn = el("button", { className: "close", type: "button", "aria-label": "Close chat" }, icon("close"));
+  var head = el("header", { className: "head" },
+    el("div", null,
+      el("h2", { id: titleId, text: TITLE }),
+      el("p", { text: "Answers cite the coach's articles" })),
+    closeBtn);
+  var log = el("div", { className: "log", id: "nc-log" });
+  var input = el("textarea", { id: "nc-input", rows: "1", maxlength: String(MAX_QUESTION_CHARS),
+                               placeholder: "Describe your situation…", autocomplete: "off",
+                               "aria-describedby": "nc-hint" });
+  var sendBtn = el("button", { className: "send", type: "submit", "aria-label": "Send" }, icon("send"));
+  var form = el("form", { className: "composer" },
+    el("label", { className: "sr", for: "nc-input", text: "Your message to the coach" }),
+    el("span", { className: "sr", id: "nc-hint", text: "Enter sends, Shift+Enter starts a new line, Escape closes the chat." }),
+    input, sendBtn);
+  var disclaimer = el("p", { className: "disclaimer", id: "nc-disclaimer", text: DISCLAIMER });
+  panel.appendChild(head);
+  panel.appendChild(log);
+  panel.appendChild(form);
+  panel.appendChild(disclaimer);
+
+  var launcherLabel = el("span", { className: "label", text: "Ask the coach" });
+  var launcher = el("button", { className: "launcher", type: "button", "aria-expanded": "false",
+                                "aria-controls": panelId, "aria-haspopup": "dialog" },
+    icon("chat"), icon("close"), launcherLabel);
+  var live = el("div", { className: "sr", id: "nc-live", "aria-live": "polite", "aria-atomic": "true" });
+  var alertLive = el("div", { className: "sr", id: "nc-alert", "aria-live": "assertive", "aria-atomic": "true" });
+
+  root.appendChild(panel);
+  root.appendChild(launcher);
+  root.appendChild(live);
+  root.appendChild(alertLive);
+  shadow.appendChild(root);
+
+  // ---- state ---------------------------------------------------------------------------------------------
+
+  var history = []; // [{role, content}] of answered turns, sent with each follow-up
+  var busy = false;
+  var cooldownUntil = 0;
+  var cooldownTimer = null;
+  var greeted = false;
+
+  function announce(text, urgent) {
+    var region = urgent ? alertLive : live;
+    region.textContent = "";
+    window.setTimeout(function () { region.textContent = text; }, 60);
+  }
+
+  // ---- open / close --------------------------------------------------------------------------------------
+
+  function isOpen() { return !panel.hidden; }
+
+  function open() {
+    if (isOpen()) return;
+    panel.hidden = false;
+    root.classList.add("open");
+    launcher.setAttribute("aria-expanded", "true");
+    launcherLabel.textContent = "Close chat";
+    if (!greeted) {
+      greeted = true;
+      addBot().setIntro();
+    }
+    window.requestAnimationFrame(function () { input.focus(); });
+  }
+
+  function close() {
+    if (!isOpen()) return;
+    panel.hidden = true;
+    root.classList.remove("open");
+    launcher.setAttribute("aria-expanded", "false");
+    launcherLabel.textContent = "Ask the coach";
+    launcher.focus();
+  }
+
+  launcher.addEventListener("click", function () { if (isOpen()) close(); else open(); });
+  closeBtn.addEventListener("click", close);
+  root.addEventListener("keydown", function (event) {
+    if (event.key === "Escape" && isOpen()) {
+      event.preventDefault();
+      event.stopPropagation();
+      close();
+    }
+  });
+
+  // ---- composing -----------------------------------------------------------------------------------------
+
+  function autosize() {
+    input.style.height = "auto";
+    input.style.height = Math.min(input.scrollHeight + 2, 132) + "px";
+  }
+  input.addEventListener("input", autosize);
+  input.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      submit();
+    }
+  });
+  form.addEventListener("submit", function (event) {
+    event.preventDefault();
+    submit();
+  });
+
+  function setBusy(value) {
+    busy = value;
+    updateSend();
+  }
+
+  function updateSend() {
+    var blocked = busy || Date.now() < cooldownUntil;
+    sendBtn.setAttribute("aria-disabled", blocked ? "true" : "false");
+  }
+
+  function scrollToBottom() { log.scrollTop = log.scrollHeight; }
+
+  // A finished answer is read from its top; keep the question above it in view when there is room.
+  function scrollToMessage(node) {
+    var top = node.offsetTop;
+    var asked = node.previousElementSibling;
+    if (asked && asked.classList.contains("user") && top - asked.offsetTop < log.clientHeight / 3) top = asked.offsetTop;
+    log.scrollTop = Math.max(0, top - 12);
+  }
+
+  function submit() {
+    var question = input.value.trim();
+    if (!question || busy) return;
+    if (Date.now() < cooldownUntil) {
+      showRateLimit(Math.ceil((cooldownUntil - Date.now()) / 1000));
+      return;
+    }
+    input.value = "";
+    autosize();
+    ask(question);
+  }
+
+  // ---- messages ------------------------------------------------------------------------------------------
+
+  function addUser(text) {
+    var node = el("div", { className: "msg user" },
+      el("span", { className: "sr", text: "You said:" }),
+      el("div", { className: "bubble", text: text }));
+    log.appendChild(node);
+    scrollToBottom();
+    return node;
+  }
+
+  function clearNotices() {
+    Array.prototype.forEach.call(log.querySelectorAll(".notice"), function (n) { n.remove(); });
+  }
+
+  function showNotice(text, kind) {
+    clearNotices();
+    var node = el("p", { className: "notice" + (kind === "error" ? " err" : ""), role: "status", text: text });
+    log.appendChild(node);
+    scrollToBottom();
+    return node;
+  }
+
+  function rateLimitText(seconds) {
+    var n = Math.max(1, seconds | 0);
+    return "You're sending messages quickly — please wait " + n + (n === 1 ? " second" : " seconds") +
+      " and try again.";
+  }
+
+  function showRateLimit(seconds) {
+    var text = rateLimitText(seconds);
+    showNotice(text, "rate");
+    announce(text);
+  }
+
+  function startCooldown(seconds) {
+    cooldownUntil = Date.now() + Math.max(1, seconds) * 1000;
+    updateSend();
+    window.clearTimeout(cooldownTimer);
+    cooldownTimer = window.setTimeout(function () {
+      cooldownUntil = 0;
+      updateSend();
+    }, Math.max(1, seconds) * 1000);
+  }
+
+  function retryAfterSeconds(response, body) {
+    var header = response.headers.get("Retry-After");
+    var seconds = header ? parseInt(header, 10) : NaN;
+    if (isNaN(seconds) && header) {
+      var date = Date.parse(header);
+      if (!isNaN(date)) seconds = Math.ceil((date - Date.now()) / 1000);
+    }
+    if (isNaN(seconds) && body && typeof body.retry_after === "number") seconds = body.retry_after;
+    return isNaN(seconds) ? 30 : Math.max(1, seconds);
+  }
+
+  function readJson(response) {
+    return response.json().catch(function () { return null; });
+  }
+
+  // One coach message: streams text in, then gets sources, resources and feedback.
+  function addBot() {
+    var node = el("div", { className: "msg bot", "data-state": "streaming" });
+    var label = el("span", { className: "sr", text: "Coach:" });
+    var bubble = el("div", { className: "bubble" });
+    var answer = el("div", { className: "answer" });
+    var typing = el("span", { className: "typing", role: "img", "aria-label": "The coach is writing" },
+      el("i"), el("i"), el("i"));
+    answer.appendChild(typing);
+    bubble.appendChild(answer);
+    node.appendChild(label);
+    node.appendChild(bubble);
+    log.appendChild(node);
+    scrollToBottom();
+    var text = "";
+    var pinned = true; // follow the stream unless the reader scrolled up
+
+    return {
+      node: node,
+      setIntro: function () {
+        node.setAttribute("data-state", "intro");
+        renderAnswer(answer, "Hi. Tell me what's going on with your ex — for example “My ex is my coworker” " +
+          "or “I broke no contact last night”. I answer from the coach's articles and show where each point comes from.", null, node);
+      },
+      append: function (piece) {
+        pinned = log.scrollHeight - log.scrollTop - log.clientHeight < 40;
+        text += piece;
+        renderAnswer(answer, text, null, node);
+        if (pinned) scrollToBottom();
+      },
+      finish: function (reply) {
+        text = reply.answer || text;
+        node.setAttribute("data-state", "done");
+        node.setAttribute("data-reply-id", reply.id || "");
+        node.setAttribute("data-safety", (reply.safety && reply.safety.level) || "none");
+        renderAnswer(answer, text, reply.citations || [], node);
+        var safety = reply.safety || { level: "none", resources: [] };
+        var resources = safety.resources || [];
+        if (safety.level === "urgent" && resources.length) {
+          bubble.insertBefore(renderResources(resources, "urgent"), answer);
+        }
+        if (reply.citations && reply.citations.length) bubble.appendChild(renderSources(reply.citations, node));
+        if (safety.level === "support" && resources.length) bubble.appendChild(renderResources(resources, "support"));
+        if (reply.id) node.appendChild(renderFeedback(reply.id));
+        scrollToMessage(node);
+      },
+      fail: function (message) {
+        node.setAttribute("data-state", "error");
+        answer.textContent = "";
+        answer.appendChild(el("p", { text: message }));
+      },
+      remove: function () { node.remove(); }
+    };
+  }
+
+  // Answer text: paragraphs, "- " list points, [n] citation marks and bare links.
+  function renderAnswer(container, text, citations, messageNode) {
+    container.textContent = "";
+    var blocks = text.replace(/\r\n?/g, "\n").split(/\n{2,}/);
+    blocks.forEach(function (block) {
+      var list = null;
+      block.split("\n").forEach(function (line) {
+        if (!line.trim()) return;
+        var bullet = /^\s*[-•*]\s+/.exec(line);
+        if (bullet) {
+          if (!list) { list = el("ul"); container.appendChild(list); }
+          var li = el("li");
+          inline(li, line.slice(bullet[0].length), citations, messageNode);
+          list.appendChild(li);
+        } else {
+          list = null;
+          var p = el("p");
+          inline(p, line, citations, messageNode);
+          container.appendChild(p);
+        }
+      });
+    });
+  }
+
+  function inline(parent, text, citations, messageNode) {
+    var pattern = /\[(\d{1,2})\]|(https?:\/\/[^\s<>()"]+[^\s<>()".,;:!?])/g;
+    var last = 0;
+    var match;
+    while ((match = pattern.exec(text)) !== null) {
+      var before = text.slice(last, match.index);
+      if (match[1]) {
+        // keep a citation mark on the line of the word it follows: "(Zan) [2]" never leaves "2" alone
+        var tail = /(\S+)\s?$/.exec(before);
+        var glued = el("span", { className: "nowrap" });
+        if (tail) {
+          before = before.slice(0, tail.index);
+          glued.appendChild(document.createTextNode(tail[1] + "\u00a0"));
+        }
+        if (before) parent.appendChild(document.createTextNode(before));
+        glued.appendChild(citeMark(parseInt(match[1], 10), citations, messageNode));
+        parent.appendChild(glued);
+      } else {
+        if (before) parent.appendChild(document.createTextNode(before));
+        var href = safeUrl(match[2]);
+        parent.appendChild(href ? el("a", { href: href, target: "_blank", rel: "noopener noreferrer", text: match[2] })
+                                : document.createTextNode(match[2]));
+      }
+      last = pattern.lastIndex;
+    }
+    if (last < text.length) parent.appendChild(document.createTextNode(text.slice(last)));
+  }
+
+  function citeMark(n, citations, messageNode) {
+    var citation = citations && citations.filter(function (c) { return c.n === n; })[0];
+    if (!citation) return el("span", { className: "cite", text: String(n), "aria-label": "source " + n });
+    var mark = el("button", { className: "cite", type: "button", text: String(n),
+                              "aria-label": "Source " + n + ": " + citation.title + " by " + citation.author });
+    mark.addEventListener("click", function () {
+      var item = messageNode.querySelector('[data-n="' + n + '"]');
+      if (!item) return;
+      var toggle = item.querySelector(".src-toggle");
+      if (toggle && toggle.getAttribute("aria-expanded") !== "true") toggle.click();
+      item.classList.remove("flash");
+      void item.offsetWidth;
+      item.classList.add("flash");
+      var focusTarget = item.querySelector("a, .src-toggle");
+      if (focusTarget) focusTarget.focus();
+    });
+    return mark;
+  }
+
+  function renderSources(citations, messageNode) {
+    var list = el("ol");
+    citations.forEach(function (c) {
+      var body = el("div", { className: "body" });
+      var url = c.url ? safeUrl(c.url) : null;
+      if (url) {
+        body.appendChild(el("a", { className: "src-link", href: url, target: "_blank", rel: "noopener noreferrer",
+                                   text: c.title }));
+        body.appendChild(el("span", { className: "by", text: " — " + c.author }));
+      } else {
+        var quoteId = nextId("quote");
+        var toggle = el("button", { className: "src-toggle", type: "button", "aria-expanded": "false",
+                                    "aria-controls": quoteId },
+          c.title, icon("chevron"));
+        toggle.setAttribute("aria-label", c.title + " by " + c.author + ": show the quoted passage");
+        var quote = el("blockquote", { id: quoteId, hidden: true, text: c.quote });
+        toggle.addEventListener("click", function () {
+          var expanded = toggle.getAttribute("aria-expanded") === "true";
+          toggle.setAttribute("aria-expanded", expanded ? "false" : "true");
+          quote.hidden = expanded;
+        });
+        body.appendChild(toggle);
+        body.appendChild(el("span", { className: "by", text: " — " + c.author }));
+        body.appendChild(quote);
+      }
+      list.appendChild(el("li", { className: "src", "data-n": String(c.n) },
+        el("span", { className: "num", "aria-hidden": "true", text: String(c.n) }),
+        el("span", { className: "sr", text: "Source " + c.n + ": " }),
+        body));
+    });
+    return el("div", { className: "sources" }, el("h3", { text: "Sources" }), list);
+  }
+
+  // "Call or text 988", "Text HOME to 741741", "Call 1-800-799-7233 or text START to 88788", "112 (Polizei 110)"
+  function contactActions(contact) {
+    var actions = [];
+    var seen = {};
+    function add(kind, number, keyword) {
+      var digits = number.replace(/[^\d+]/g, "");
+      if (digits.replace(/\D/g, "").length < 3 || seen[kind + digits]) return;
+      seen[kind + digits] = true;
+      var label = kind === "tel" ? "Call " + number.trim() : "Text " + (keyword ? keyword + " to " : "") + number.trim();
+      var href = kind === "tel" ? "tel:" + digits : "sms:" + digits + (keyword ? "?&body=" + encodeURIComponent(keyword) : "");
+      actions.push({ kind: kind, href: href, label: label });
+    }
+    var num = "(\\+?\\d[\\d \\-]*\\d|\\d)";
+    var verb = new RegExp("\\b(call or text|call|text)\\s+(?:([A-Z0-9]{2,})\\s+to\\s+)?" + num +
+                          "((?:\\s+(?:or|oder|ou|o)\\s+\\+?\\d[\\d \\-]*\\d)*)", "gi");
+    var m;
+    while ((m = verb.exec(contact)) !== null) {
+      var how = m[1].toLowerCase();
+      var numbers = [m[3]].concat((m[4] || "").split(/\s+(?:or|oder|ou|o)\s+/i).filter(Boolean));
+      numbers.forEach(function (n) {
+        if (how !== "text") add("tel", n, null);
+        if (how !== "call") add("sms", n, m[2] || null);
+      });
+    }
+    if (!actions.length) {
+      var leading = /^\s*(\+?\d[\d \-]*\d)((?:\s+(?:or|oder|ou|o)\s+\+?\d[\d \-]*\d)*)/i.exec(contact);
+      if (leading) {
+        [leading[1]].concat((leading[2] || "").split(/\s+(?:or|oder|ou|o)\s+/i).filter(Boolean))
+          .forEach(function (n) { add("tel", n, null); });
+      }
+    }
+    return actions;
+  }
+
+  function words(text) {
+    return text.toLowerCase().replace(/(\d)[ -](?=\d)/g, "$1").replace(/[^a-z0-9+]+/g, " ").split(" ").filter(function (w) {
+      return w && w !== "or";
+    });
+  }
+
+  function saysMore(contact, actions) {
+    if (!actions.length) return true;
+    var covered = {};
+    actions.forEach(function (a) { words(a.label).forEach(function (w) { covered[w] = true; }); });
+    return words(contact).some(function (w) { return !covered[w]; });
+  }
+
+  function renderResources(resources, level) {
+    var headingText = level === "urgent" ? "Help you can reach right now" : "If you'd like to talk to someone";
+    var headingId = nextId("res");
+    var list = el("ul");
+    resources.forEach(function (r) {
+      var actions = el("span", { className: "res-actions" });
+      contactActions(r.contact || "").forEach(function (a) {
+        actions.appendChild(el("a", { className: "act " + (a.kind === "tel" ? "call" : "sms"), href: a.href },
+          icon(a.kind === "tel" ? "phone" : "text"), a.label));
+      });
+      var url = r.url ? safeUrl(r.url) : null;
+      var found = contactActions(r.contact || "");
+      var nameRow = el("span", { className: "res-top" }, el("span", { className: "res-name", text: r.name }),
+        url ? el("a", { className: "res-web", href: url, target: "_blank", rel: "noopener noreferrer",
+                        "aria-label": r.name + " website", text: "Website" }) : null);
+      list.appendChild(el("li", { className: "res" },
+        nameRow,
+        // the contact line only when it says more than the buttons do ("free, 24/7", "130+ countries")
+        saysMore(r.contact || "", found) ? el("span", { className: "res-contact", text: r.contact }) : null,
+        actions.childNodes.length ? actions : null));
+    });
+    return el("div", { className: "resources " + level, role: "region", "aria-labelledby": headingId },
+      el("h3", { id: headingId, text: headingText }), list);
+  }
+
+  // ---- feedback ------------------------------------------------------------------------------------------
+
+  function renderFeedback(replyId) {
+    var wrap = el("div", { className: "feedback", role: "group", "aria-label": "Was this answer helpful?" });
+    var up = el("button", { className: "thumb up", type: "button", "aria-pressed": "false", "aria-label": "Helpful" }, icon("up"));
+    var down = el("button", { className: "thumb down", type: "button", "aria-pressed": "false", "aria-label": "Not helpful" }, icon("down"));
+    var status = el("p", { className: "fb-status", role: "status", hidden: true });
+    var formNode = null;
+    var rating = null;
+
+    wrap.appendChild(el("span", { text: "Helpful?" }));
+    wrap.appendChild(up);
+    wrap.appendChild(down);
+
+    function say(text, isError) {
+      status.hidden = false;
+      status.className = "fb-status" + (isError ? " err" : "");
+      status.textContent = text;
+    }
+
+    function post(body) {
+      return fetch(API + "/feedback", {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body)
+      }).then(function (response) {
+        if (response.ok) return true;
+        return readJson(response).then(function (json) {
+          if (response.status === 429) say(rateLimitText(retryAfterSeconds(response, json)), true);
+          else say("Sorry, your feedback could not be saved. Please try again later.", true);
+          return false;
+        });
+      }, function () {
+        say("Sorry, your feedback could not be sent. Check your connection and try again.", true);
+        return false;
+      });
+    }
+
+    function choose(value) {
+      rating = value;
+      up.setAttribute("aria-pressed", value === "up" ? "true" : "false");
+      down.setAttribute("aria-pressed", value === "down" ? "true" : "false");
+      post({ reply_id: replyId, rating: value }).then(function (ok) {
+        if (!ok) return;
+        say("Thanks for your feedback.");
+        showForm();
+      });
+    }
+
+    function showForm() {
+      if (formNode) {
+        formNode.querySelector("textarea").focus();
+        return;
+      }
+      var areaId = nextId("fb");
+      var area = el("textarea", { id: areaId, maxlength: String(MAX_COMMENT_CHARS), rows: "2",
+                                  placeholder: "What would have helped?" });
+      var sendComment = el("button", { className: "btn", type: "submit", text: "Send comment" });
+      var skip = el("button", { className: "btn ghost", type: "button", text: "No thanks" });
+      formNode = el("form", { className: "fb-form" },
+        el("label", { for: areaId, text: "Anything to add? (optional)" }), area,
+        el("span", { className: "fb-row" }, sendComment, skip));
+      formNode.addEventListener("submit", function (event) {
+        event.preventDefault();
+        var comment = area.value.trim();
+        if (!comment) { area.focus(); return; }
+        sendComment.disabled = true;
+        post({ reply_id: replyId, rating: rating, comment: comment.slice(0, MAX_COMMENT_CHARS) }).then(function (ok) {
+          sendComment.disabled = false;
+          if (!ok) return;
+          formNode.remove();
+          formNode = null;
+          say("Thanks — your comment was sent to the coach.");
+          (rating === "up" ? up : down).focus();
+        });
+      });
+      area.addEventListener("keydown", function (event) {
+        if (event.key === "Enter" && !event.shiftKey && !event.isComposing) {
+          event.preventDefault();
+          formNode.requestSubmit ? formNode.requestSubmit() : sendComment.click();
+        }
+      });
+      skip.addEventListener("click", function () {
+        formNode.remove();
+        formNode = null;
+        (rating === "up" ? up : down).focus();
+      });
+      wrap.appendChild(formNode);
+      area.focus();
+    }
+
+    up.addEventListener("click", function () { choose("up"); });
+    down.addEventListener("click", function () { choose("down"); });
+    wrap.appendChild(status);
+    return wrap;
+  }
+
+  // ---- talking to the API --------------------------------------------------------------------------------
+
+  function historyPayload() {
+    return history.slice(-MAX_HISTORY).map(function (turn) {
+      return { role: turn.role, content: turn.content.slice(0, MAX_TURN_CHARS) };
+    });
+  }
+
+  // Server-Sent Events over a fetch body: blocks separated by a blank line, "event:" and "data:" fields.
+  function readEvents(response, onEvent) {
+    var reader = response.body.getReader();
+    var decoder = new TextDecoder();
+    var buffer = "";
+
+    function dispatch(raw) {
+      var type = "message";
+      var lines = [];
+      raw.split(/\r\n|\r|\n/).forEach(function (line) {
+        if (!line || line.charAt(0) === ":") return;
+        var colon = line.indexOf(":");
+        var field = colon < 0 ? line : line.slice(0, colon);
+        var value = colon < 0 ? "" : line.slice(colon + 1);
+        if (value.charAt(0) === " ") value = value.slice(1);
+        if (field === "event") type = value;
+        else if (field === "data") lines.push(value);
+      });
+      if (lines.length) onEvent(type, lines.join("\n"));
+    }
+
+    function drain() {
+      var boundary;
+      while ((boundary = /\r\n\r\n|\n\n|\r\r/.exec(buffer)) !== null) {
+        var raw = buffer.slice(0, boundary.index);
+        buffer = buffer.slice(boundary.index + boundary[0].length);
+        dispatch(raw);
+      }
+    }
+
+    function pump() {
+      return reader.read().then(function (chunk) {
+        if (chunk.done) {
+          buffer += decoder.decode();
+          drain();
+          if (buffer.trim()) dispatch(buffer);
+          return;
+        }
+        buffer += decoder.decode(chunk.value, { stream: true });
+        drain();
+        return pump();
+      });
+    }
+    return pump();
+  }
+
+  function plain(text) {
+    return text.replace(/\s*\[\d{1,2}\]/g, "").replace(/^\s*-\s+/gm, "");
+  }
+
+  function ask(question) {
+    clearNotices();
+    setBusy(true);
+    var userNode = addUser(question);
+    var bot = addBot();
+    var reply = null;
+    var priorHistory = historyPayload();
+
+    fetch(API + "/ask/stream", {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
+      body: JSON.stringify({ question: question, history: priorHistory, locale: LOCALE })
+    }).then(function (response) {
+      if (response.status === 429) {
+        return readJson(response).then(function (body) {
+          var seconds = retryAfterSeconds(response, body);
+          bot.remove();
+          userNode.remove();
+          if (!input.value) { input.value = question; autosize(); }
+          startCooldown(seconds);
+          showRateLimit(seconds);
+        });
+      }
+      if (!response.ok || !response.body) {
+        return readJson(response).then(function (body) {
+          var detail = response.status >= 400 && response.status < 500 && body && body.detail ? String(body.detail) : null;
+          var message = detail ? "Sorry, I couldn't take that message: " + detail + "."
+                               : "Sorry, something went wrong on our side. Please try again in a moment.";
+          bot.fail(message);
+          announce(message);
+        });
+      }
+      return readEvents(response, function (type, payload) {
+        var parsed;
+        try { parsed = JSON.parse(payload); } catch (e) { return; }
+        if (type === "delta" && parsed && typeof parsed.text === "string") bot.append(parsed.text);
+        else if (type === "done") reply = parsed;
+      }).then(function () {
+        if (!reply) throw new Error("the answer stream ended early");
+        bot.finish(reply);
+        history.push({ role: "user", content: question });
+        history.push({ role: "assistant", content: reply.answer || "" });
+        var level = reply.safety && reply.safety.level;
+        var spoken = plain(reply.answer || "");
+        if (reply.citations && reply.citations.length) {
+          spoken += " " + reply.citations.length + (reply.citations.length === 1 ? " source." : " sources.");
+        }
+        if (level === "urgent") announce("Help you can reach right now is shown first. " + spoken, true);
+        else announce("The coach answered: " + spoken);
+      });
+    }).catch(function () {
+      var message = "Sorry, the answer could not be loaded. Check your connection and try again.";
+      bot.fail(message);
+      announce(message);
+    }).then(function () {
+      setBusy(false);
+    });
+  }
+
+  function mount() {
+    if (!document.body) return window.setTimeout(mount, 20);
+    document.body.appendChild(host);
+  }
+  mount();
+})();
