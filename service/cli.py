@@ -116,13 +116,28 @@ def ask_command(question: str, as_json: bool, locale: str | None) -> None:
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
-def serve_command(host: str, port: int) -> None:
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 16),
+              help="Worker processes (each loads the model and the index; the index must exist first).")
+def serve_command(host: str, port: int, workers: int) -> None:
     """Run the HTTP service (builds the index first when it is missing)."""
     import uvicorn
 
     from .app import create_app
 
-    uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info", access_log=False)
+    if workers == 1:
+        uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info", access_log=False)
+        return
+    settings = get_settings()
+    # Build the index (and the ONNX export) once here, so workers only read them.
+    _knowledge(settings, _serving_embedder(settings))
+    uvicorn.run("service.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level="info", access_log=False)
+
+
+def _serving_embedder(settings):
+    from .embeddings import serving_embedder
+
+    return serving_embedder(settings)
 
 
 if __name__ == "__main__":

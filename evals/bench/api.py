@@ -33,11 +33,11 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _start_server() -> tuple[subprocess.Popen, str]:
+def _start_server(workers: int) -> tuple[subprocess.Popen, str]:
     port = _free_port()
     env = {**os.environ, "COACH_RATE_LIMIT": "off"}
     exe = Path(sys.executable).with_name("coach")
-    proc = subprocess.Popen([str(exe), "serve", "--port", str(port)], env=env,
+    proc = subprocess.Popen([str(exe), "serve", "--port", str(port), "--workers", str(workers)], env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 120
@@ -90,8 +90,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--url", default=None)
+    parser.add_argument("--workers", type=int, default=1, help="worker processes for the server it starts")
     args = parser.parse_args()
-    proc, url = (None, args.url) if args.url else _start_server()
+    proc, url = (None, args.url) if args.url else _start_server(args.workers)
     try:
         latencies, errors, elapsed = asyncio.run(_run(url, args.clients, args.seconds))
     finally:
@@ -99,7 +100,7 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=30)
     p50, p95 = percentiles(latencies)
-    print(f"POST /api/ask (grounded), {args.clients} clients, {elapsed:.1f} s: {len(latencies)} ok, {len(errors)} errors, "
+    print(f"POST /api/ask (grounded, {args.workers} worker(s)), {args.clients} clients, {elapsed:.1f} s: {len(latencies)} ok, {len(errors)} errors, "
           f"{len(latencies) / elapsed:.1f} req/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     if errors:
         print("errors:", sorted(set(errors)))
