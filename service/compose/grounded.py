@@ -165,9 +165,14 @@ class GroundedComposer:
             return []
         candidates.sort(key=lambda c: c.score, reverse=True)
         best = candidates[0].score
-        # The lead comes from the best-ranked passage when it is nearly as good: passage ranking (hybrid,
-        # headings, BM25) is steadier than one sentence's similarity ("two kids" ~ "an article or two").
-        from_top = [c for c in candidates if c.hit_rank == 0]
+        # The lead comes from the passage that best matches the (situation-focused) question when its best
+        # sentence is nearly as good: a passage's score (windows, headings) is steadier than one sentence's
+        # similarity ("two kids" ~ "an article or two").
+        hit_scores = {h.passage.id: h.score for h in hits}  # hybrid: dense and lexical evidence
+        focused = {c.passage.id: 0.5 * hit_scores.get(c.passage.id, 0.0)
+                   + 0.5 * self.retriever.passage_score(c.passage, vector) for c in candidates}
+        top_passage = max(focused, key=focused.get)
+        from_top = [c for c in candidates if c.passage.id == top_passage]
         if from_top and from_top[0].score >= best - LEAD_MARGIN:
             candidates.remove(from_top[0])
             candidates.insert(0, from_top[0])
