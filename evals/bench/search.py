@@ -35,22 +35,24 @@ def main() -> None:
         torch.set_num_threads(1)  # as the service does per request
         retriever = Retriever(KnowledgeBase.load(settings, embedder.name))
         questions = [c["question"] for c in load_cases("retrieval")]
-        for q in questions[:10]:  # warm: model, Chroma segment cache
-            retriever.search(embedder.embed([q])[0], query=q)
-        embed_ms, total_ms = [], []
-        for i in range(args.queries):
-            q = questions[i % len(questions)]
-            t0 = time.perf_counter()
-            vector = embedder.embed([q])[0]
-            t1 = time.perf_counter()
-            retriever.search(vector, k=5, query=q)
-            t2 = time.perf_counter()
-            embed_ms.append((t1 - t0) * 1000)
-            total_ms.append((t2 - t0) * 1000)
-    p50, p95 = percentiles(total_ms)
-    e50, e95 = percentiles(embed_ms)
-    print(f"search ({args.queries} queries, torch threads=1): p50 {p50:.1f} ms  p95 {p95:.1f} ms  "
-          f"(embedding alone p50 {e50:.1f} ms, p95 {e95:.1f} ms)")
+        serving = get_embedder(1, "onnx", Path(tmp) / "model.onnx")
+        for name, model in (("sentence-transformers (torch)", embedder), ("onnx (the service's default)", serving)):
+            for q in questions[:10]:  # warm: model, Chroma segment cache
+                retriever.search(model.embed([q])[0], query=q)
+            embed_ms, total_ms = [], []
+            for i in range(args.queries):
+                q = questions[i % len(questions)]
+                t0 = time.perf_counter()
+                vector = model.embed([q])[0]
+                t1 = time.perf_counter()
+                retriever.search(vector, k=5, query=q)
+                t2 = time.perf_counter()
+                embed_ms.append((t1 - t0) * 1000)
+                total_ms.append((t2 - t0) * 1000)
+            p50, p95 = percentiles(total_ms)
+            e50, e95 = percentiles(embed_ms)
+            print(f"search, {name}, 1 thread, {args.queries} queries: p50 {p50:.1f} ms  p95 {p95:.1f} ms  "
+                  f"(embedding alone p50 {e50:.1f} ms, p95 {e95:.1f} ms)")
 
 
 if __name__ == "__main__":
