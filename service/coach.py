@@ -139,7 +139,7 @@ class Coach:
         passages = [h.passage for h in hits] + [h.passage for h in self.grounded.extra_hits(context, n=6)]
         for d in differences:  # the passages holding each side of a disagreement are context too
             for pos in d.positions:
-                p = self.grounded._passage_with(pos.article_id, pos.quote)
+                p = self.grounded.passage_with(pos.article_id, pos.quote)
                 if p is not None and p not in passages:
                     passages.append(p)
         return _Prepared(safety, in_scope, context, passages, timings)

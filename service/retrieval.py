@@ -53,6 +53,7 @@ class KnowledgeBase:
         self.handle = handle
         self.passages = passages
         self.order = list(passages)  # row i of the lexical index is passage order[i]
+        self.row = {pid: i for i, pid in enumerate(self.order)}
         self.lexical = LexicalIndex([_lexical_text(passages[p]) for p in self.order], synonyms)
         # Every coach sentence in one matrix: the composer may use a good sentence from a lower-ranked passage.
         rows = [(pid, i) for pid in self.order for i, role in enumerate(passages[pid].roles) if role != "comment"]
@@ -115,7 +116,6 @@ class Retriever:
         if best_lexical > 0:
             top = np.argsort(-lexical)[:n]
             candidates.update(self.kb.order[i] for i in top if lexical[i] > 0)
-        row = {pid: i for i, pid in enumerate(self.kb.order)}
         hits = []
         for pid in candidates:
             passage = self.kb.passages.get(pid)
@@ -123,7 +123,7 @@ class Retriever:
                 continue
             score = self._dense(passage, query_vector)
             if best_lexical > 0:
-                score += self.lexical_weight * float(lexical[row[pid]]) / best_lexical
+                score += self.lexical_weight * float(lexical[self.kb.row[pid]]) / best_lexical
             hits.append(Hit(passage, score))
         hits.sort(key=lambda h: h.score, reverse=True)
         chosen, per_section = [], {}

@@ -80,6 +80,7 @@ class GroundedComposer:
         self.kb = kb
         self.retriever = retriever or Retriever(kb)
         self.situations = situations or []
+        self._quoted: dict[tuple[str, str], StoredPassage | None] = {}
 
     def compose(self, context: Context) -> Composition:
         citations: list[Citation] = []
@@ -105,7 +106,7 @@ class GroundedComposer:
         for d in context.differences:
             positions = []
             for pos in d.positions:
-                passage = self._passage_with(pos.article_id, pos.quote)
+                passage = self.passage_with(pos.article_id, pos.quote)
                 if passage is not None:
                     positions.append({"author": passage.author, "view": pos.view, "quote": pos.quote,
                                       "n": cite(passage, pos.quote)})
@@ -246,12 +247,14 @@ class GroundedComposer:
                 return f"{_clean(prev)} {text}", f"{prev} {c.text}"
         return text, c.text
 
-    def _passage_with(self, article_id: str, quote: str) -> StoredPassage | None:
-        wanted = squash(quote)
-        for p in self.kb.passages.values():
-            if p.article_id == article_id and wanted in squash(p.text):
-                return p
-        return None
+    def passage_with(self, article_id: str, quote: str) -> StoredPassage | None:
+        """The passage holding a quote (the disagreements' sides); found once, then remembered."""
+        key = (article_id, quote)
+        if key not in self._quoted:
+            wanted = squash(quote)
+            self._quoted[key] = next((p for p in self.kb.passages.values()
+                                      if p.article_id == article_id and wanted in squash(p.text)), None)
+        return self._quoted[key]
 
 
 def _adjustment(sentence: str, commenter: str | None, role: str) -> float | None:
