@@ -190,12 +190,14 @@ class Coach:
         return as_composition(_renumber(text, result.cited), _renumbered(citations), cited), None
 
     def _support_framing(self, safety: SafetyAssessment) -> tuple[str, ...]:
-        return (render(self.settings.prompts_dir, "support_note.j2"),) if safety.level == "support" else ()
+        if safety.level != "support":
+            return ()
+        return (render(self.settings.prompts_dir, "support_note.j2", categories=safety.categories),)
 
     def _with_support(self, text: str, safety: SafetyAssessment) -> str:
         if safety.level != "support":
             return text
-        return f"{text}\n\n{render(self.settings.prompts_dir, 'support_note.j2')}"
+        return f"{text}\n\n{self._support_framing(safety)[0]}"
 
 
 def _renumber(text: str, cited: list[int]) -> str:

@@ -171,6 +171,11 @@ FIGURATIVE = [
     r"\b(dead|died) to me\b", r"\bkill time\b", r"\bmy heart (is|feels) dead\b", r"\bpushed me away\b",
     r"\bhit me (up|hard|like)\b", r"\bi could scream\b",
     r"\bi could (literally |honestly |actually |just )?(kill|murder|strangle|throttle) (him|her|them)\b",
+    r"\b(this|the|my|that|it|not knowing|waiting|missing (him|her|them)) (\w+ )?(is|are|was|'s) (literally |honestly |actually |slowly )?killing me\b",
+    r"\b(the )?death of me\b", r"\bdie a little\b", r"\bdead (tired|inside lol|serious|set)\b", r"\b(killed|killing|kills) it\b",
+    r"\bdrowning in (memories|work|thoughts|regret)\b", r"\b(hit|hits) (me )?like a (truck|train|ton of bricks)\b", r"\bgot hit by a (truck|train|bus)\b",
+    r"\bkill me now\b", r"\bi'?m dead\b(?! serious)", r"\b(burn|burning|burned) (his|her|their|the) (letters|photos|pictures|stuff|hoodie)\b",
+    r"\bjump (into|back into|straight into) (a|another|the) (relationship|rebound|dating)\b",
     r"\b(could|would|i'd|gonna|going to) (strangle|kill|murder|throttle) (my|the) (roommate|flatmate|friend|best friend|bff|sister|brother|mom|mum|dad|boss|cat|dog|coworker)\b",
 ]
 
@@ -235,6 +240,29 @@ _DENIALS = _compile(DENIALS)
 _SAFE_NOW = _compile(SAFE_NOW)
 
 
+# The soft net: patterns miss new phrasings (blind sets caught 18-33% of urgent messages at first sight),
+# so a message with a death or means cue, or cues from two families, that no pattern raised is answered
+# as `support`: resources beneath the answer and a gentle check-in. Chosen before measuring on a fresh
+# blind set; on the tuning negatives it raises about 5% of ordinary messages to support.
+SOFT_CUES = {
+    "death": r"\b(die|dying|died|dead|death|suicid\w*|kill\w*|end (it|things|everything|my life)|funeral|my will|not be here|not be around|unalive|afterlife|ashes|grave)\b",
+    "means": r"\b(pills?|tablets|meds|overdose|blade|razor|knife|knives|rope|gun|shotgun|rifle|bridge|ledge|roof|train tracks|tracks|cliff|drown\w*|jump\w*|poison\w*|bleach|noose)\b",
+    "injury": r"\b(cut|cutting|burn\w*|bleed\w*|bled|bruise\w*|scars?|wound\w*|stitches|hospital|a&e|ambulance|injur\w*)\b",
+    "violence": r"\b(hit|hits|hitting|punch\w*|slap\w*|chok\w*|strangl\w*|kick\w*|shov\w*|grab\w*|hurt me|hurts me|rape\w*|forced|threat\w*|weapon|police|restraining order)\b",
+    "fear": r"\b(scared|afraid|terrified|unsafe|not safe|in danger|fear for)\b",
+    "watched": r"\b(follow\w* me|watching me|tracker|tracking|spy\w*|my location|turned up|turns up|showed up|shows up|outside my|new accounts?|fake accounts?)\b",
+    "hopeless": r"\b(hopeless|pointless|no point|burden|can't go on|give up on (life|everything)|giving up on (life|everything)|worthless|nothing matters|no future|tired of (living|everything|life|it all)|want it to stop|make it stop)\b",
+}
+SOFT_STRONG = {"death", "means"}
+_SOFT = {family: re.compile(p, re.I) for family, p in SOFT_CUES.items()}
+
+
+def soft_cues(text: str) -> set[str]:
+    """The cue families in a message once figures of speech are blanked out."""
+    clean = _clean(text)
+    return {family for family, pattern in _SOFT.items() if pattern.search(clean)}
+
+
 @dataclass
 class SafetyAssessment:
     level: str  # none | support | urgent
@@ -275,6 +303,9 @@ def classify(text: str) -> tuple[str, list[str], list[str]]:
         m = pattern.search(clean)
         if m:
             return "support", ["distress"], [m.group(0)]
+    cues = soft_cues(text)
+    if cues & SOFT_STRONG or len(cues) >= 2:
+        return "support", ["possible risk"], [f"cues: {', '.join(sorted(cues))}"]
     return "none", [], []
 
 
