@@ -18,9 +18,11 @@ from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS, HTTP_500_INTERNAL_
 from litestar.template.config import TemplateConfig
 
 from .api.ask import AskController
+from .api.coach_workspace import CoachWorkspaceController
 from .api.health import HealthController
 from .api.widget import FeedbackController, WidgetController
 from .coach import Coach
+from .drafts.store import DraftStore
 from .feedback import FeedbackStore
 from .settings import Settings, get_settings
 
@@ -96,12 +98,17 @@ def create_app(settings: Settings | None = None, coach: Coach | None = None) -> 
         store = FeedbackStore.from_settings(settings)
         await anyio.to_thread.run_sync(store.create_tables)
         app.state.feedback_store = store
+        drafts = DraftStore(store)
+        await anyio.to_thread.run_sync(drafts.create_tables)
+        app.state.draft_store = drafts
         try:
             if app.state.get("coach") is None:
                 app.state.coach = await anyio.to_thread.run_sync(_build_coach, settings)
             yield
         finally:
             app.state.feedback_store = None
+            app.state.draft_store = None
+            app.state.drafter = None
             store.dispose()
 
     def provide_coach(state: State) -> Coach | None:
@@ -111,11 +118,13 @@ def create_app(settings: Settings | None = None, coach: Coach | None = None) -> 
         return state.get("feedback_store")
 
     return Litestar(
-        route_handlers=[AskController, HealthController, WidgetController, FeedbackController],
+        route_handlers=[AskController, HealthController, WidgetController, FeedbackController,
+                        CoachWorkspaceController],
         dependencies={"coach": Provide(provide_coach, sync_to_thread=False),
                       "feedback_store": Provide(provide_feedback_store, sync_to_thread=False)},
         lifespan=[lifespan],
-        state=State({"coach": coach, "settings": settings, "feedback_store": None}),
+        state=State({"coach": coach, "settings": settings, "feedback_store": None, "draft_store": None,
+                     "drafter": None}),
         exception_handlers={ValidationException: _validation_error, HTTPException: _http_error,
                             Exception: _unexpected_error},
         middleware=[rate_limit.middleware] if rate_limit else [],

@@ -43,6 +43,7 @@ class Settings:
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     rate_limit: str = "minute:30"  # per client on the public POSTs: "UNIT:N" (second..day) or "off"
     database_url: str | None = None  # any SQLAlchemy URL; unset: SQLite at data_dir / "coach.db"
+    coach_token_hash: str | None = None  # the coach API's bearer token, hashed (service/drafts/auth.py); unset: no access
 
     @property
     def articles_dir(self) -> Path:
@@ -97,7 +98,21 @@ class Settings:
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
             rate_limit=_env("COACH_RATE_LIMIT", "minute:30"),
             database_url=_env("COACH_DATABASE_URL"),
+            coach_token_hash=_coach_token_hash(),
         )
+
+
+def _coach_token_hash() -> str | None:
+    """COACH_ADMIN_TOKEN_HASH, else COACH_ADMIN_TOKEN (plain, for local use) hashed here at startup."""
+    stored = _env("COACH_ADMIN_TOKEN_HASH")
+    if stored:
+        return stored
+    plain = _env("COACH_ADMIN_TOKEN")
+    if plain:
+        from .drafts.auth import hash_token
+
+        return hash_token(plain)
+    return None
 
 
 RATE_UNITS = ("second", "minute", "hour", "day")

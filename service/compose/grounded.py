@@ -34,6 +34,7 @@ _QUOTE_CHARS = re.compile(r"^[“\"]|[”\"]$")
 _HEADING_CONDITION = re.compile(r"^(?:#\d+\s*[–-]\s*)?((?:when|if)\b.*)$", re.I)
 
 FOCUS_WEIGHT = 0.5  # share of the situation's focus in the vector that picks sentences
+PREFER_BONUS = 0.05  # advice(): sentences from the preferred article (the one a comment is on) score this much more
 
 
 @dataclass
@@ -155,13 +156,25 @@ class GroundedComposer:
                 extra.append(Hit(passage, self.retriever.passage_score(passage, context.query_vector)))
         return extra
 
-    def _select(self, context: Context, exclude: set[str],
-                situation: Situation | None) -> list[tuple[_Candidate, str, str]]:
+    def advice(self, context: Context, *, skip_passages: frozenset[str] | set[str] = frozenset(),
+               prefer_article: str | None = None, limit: int = 4) -> list[tuple[StoredPassage, str]]:
+        """(passage, sentence to show) for the best advice sentences, without the answer's framing.
+
+        Used by the coach's reply drafts: `skip_passages` are never drawn on and sentences from
+        `prefer_article` get a small bonus. compose() does not use it."""
+        situation = situation_of(context.question, [d.id for d in context.differences], self.situations)
+        chosen = self._select(context, set(), situation, frozenset(skip_passages), prefer_article)
+        return [(c.passage, text) for c, text, _ in chosen[:limit]]
+
+    def _select(self, context: Context, exclude: set[str], situation: Situation | None,
+                skip_passages: frozenset[str] = frozenset(),
+                prefer_article: str | None = None) -> list[tuple[_Candidate, str, str]]:
         """(candidate, text to show, the article's verbatim words to quote) for each chosen point."""
         vector, query = self._focus(context, situation)
         sentence_scores = self.retriever.sentence_scores(vector, query)
-        hits = list(context.hits) + self.extra_hits(context, situation)
-        candidates = self._candidates(hits, sentence_scores, exclude)
+        hits = [h for h in list(context.hits) + self.extra_hits(context, situation)
+                if h.passage.id not in skip_passages]
+        candidates = self._candidates(hits, sentence_scores, exclude, prefer_article)
         if not candidates:
             return []
         candidates.sort(key=lambda c: c.score, reverse=True)
@@ -210,7 +223,8 @@ class GroundedComposer:
             merged[same] = (first[0], f"{first[1]} {second_text}", f"{first[2]} … {second[2]}")
         return merged
 
-    def _candidates(self, hits: list[Hit], sentence_scores: np.ndarray, exclude: set[str]) -> list[_Candidate]:
+    def _candidates(self, hits: list[Hit], sentence_scores: np.ndarray, exclude: set[str],
+                    prefer_article: str | None = None) -> list[_Candidate]:
         if not hits:
             return []
         top = hits[0].score
@@ -227,6 +241,8 @@ class GroundedComposer:
                 sim = float(sentence_scores[self.kb.sentence_row[(p.id, i)]])
                 # A sentence often leans on its passage ("in these situations"): the passage's score counts too.
                 score = 0.55 * sim + 0.45 * hit.score + adjust + 0.3 * (hit.score - top)
+                if prefer_article is not None and p.article_id == prefer_article:
+                    score += PREFER_BONUS
                 out.append(_Candidate(p, rank, i, sentence, score, p.vectors[i]))
         return out
 
