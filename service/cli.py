@@ -113,6 +113,19 @@ def ask_command(question: str, as_json: bool, locale: str | None) -> None:
         click.echo(f"\n(generator fell back to the grounded answer: {reply.fallback_reason})", err=True)
 
 
+@main.command("token")
+@click.option("--token", default=None, help="Hash this token instead of generating a new one.")
+def token_command(token: str | None) -> None:
+    """Make the coach's API token: prints the token once and the hash to put in COACH_ADMIN_TOKEN_HASH."""
+    import secrets
+
+    from .drafts.auth import hash_token
+
+    token = token or secrets.token_urlsafe(32)
+    click.echo(f"token (give it to the coach, keep it secret): {token}")
+    click.echo(f"COACH_ADMIN_TOKEN_HASH={hash_token(token)}")
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
