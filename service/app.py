@@ -139,15 +139,10 @@ def create_app(settings: Settings | None = None, coach: Coach | None = None) -> 
 
 def _build_coach(settings: Settings) -> Coach:
     from .embeddings import serving_embedder
-    from .index import IndexError_
-    from .ingest import ingest
+    from .retrieval import KnowledgeBase
 
     embedder = serving_embedder(settings)
-    try:
-        return Coach.build(settings, embedder)
-    except IndexError_ as exc:
-        if "not been built" not in str(exc) and "empty" not in str(exc):
-            raise
-        log.warning("no knowledge index yet: building it now")
-        log.info(ingest(settings, embedder, progress=False).summary())
-        return Coach.build(settings, embedder)
+    kb = KnowledgeBase.load_or_build(
+        settings, embedder, before_build=lambda: log.warning("no knowledge index yet: building it now"),
+        after_build=lambda report: log.info(report.summary()))
+    return Coach.build(settings, embedder, kb=kb)

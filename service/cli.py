@@ -14,21 +14,18 @@ def _fail(message: str, code: int = 1) -> None:
     sys.exit(code)
 
 
-def _knowledge(settings, embedder, *, build_if_missing: bool = True):
-    """Load the index; build it first when it does not exist yet."""
+def _knowledge(settings, embedder):
+    """Load the index, building it first when it does not exist yet; other index problems end the command."""
     from .index import IndexError_
-    from .ingest import ingest
     from .retrieval import KnowledgeBase
 
     try:
-        return KnowledgeBase.load(settings, embedder.name)
+        return KnowledgeBase.load_or_build(
+            settings, embedder,
+            before_build=lambda: click.echo("coach: no knowledge index yet; building it now (`coach ingest`)...", err=True),
+            after_build=lambda report: click.echo(f"coach: {report.summary()}", err=True))
     except IndexError_ as exc:
-        if not build_if_missing or "not been built" not in str(exc) and "empty" not in str(exc):
-            _fail(str(exc))
-        click.echo("coach: no knowledge index yet; building it now (`coach ingest`)...", err=True)
-        report = ingest(settings, embedder)
-        click.echo(f"coach: {report.summary()}", err=True)
-        return KnowledgeBase.load(settings, embedder.name)
+        _fail(str(exc))
 
 
 @click.group()

@@ -72,9 +72,10 @@ class Coach:
         self.llm = llm
 
     @classmethod
-    def build(cls, settings: Settings, embedder: Embedder | None = None, llm=None) -> "Coach":
+    def build(cls, settings: Settings, embedder: Embedder | None = None, llm=None,
+              kb: KnowledgeBase | None = None) -> "Coach":
         embedder = embedder or serving_embedder(settings)
-        kb = KnowledgeBase.load(settings, embedder.name)
+        kb = kb or KnowledgeBase.load(settings, embedder.name)
         directory = ResourceDirectory.load(settings.knowledge_dir / "resources.yaml")
         statements = load_statements(settings.knowledge_dir / "risk_statements.yaml")
         safety = SafetyCheck(directory, statements, embedder.embed([s for _, s in statements]))
@@ -115,24 +116,23 @@ class Coach:
         t0 = time.perf_counter()
         history = history[-self.settings.max_history_turns:]
         # One query embedding per request: retrieval, the safety net and the composer all use it.
-        query_vector = self.embedder.embed([query_text(question, history)])[0]
+        query = query_text(question, history)
+        query_vector = self.embedder.embed([query])[0]
         timings["embed"] = _ms(t0)
         country = self.safety.directory.country_for(locale, accept_language)
         t = time.perf_counter()
         safety = self.safety.assess(question, history, message_vector=query_vector, country=country)
         timings["safety"] = _ms(t)
-        if safety.level == "urgent":
-            return _Prepared(safety, scope.check(question), None, [], timings)
         in_scope = scope.check(question)
-        if in_scope.scope == "out":
+        if safety.level == "urgent" or in_scope.scope == "out":
             return _Prepared(safety, in_scope, None, [], timings)
         t = time.perf_counter()
-        hits = self.retriever.search(query_vector, k=self.settings.retrieval_k, query=query_text(question, history))
+        hits = self.retriever.search(query_vector, k=self.settings.retrieval_k, query=query)
         timings["retrieve"] = _ms(t)
         best_dense = float(max((h.passage.windows @ query_vector).max() for h in hits)) if hits else 0.0
-        in_scope = scope.check(question, top_similarity=best_dense)
-        if in_scope.scope == "out":
-            return _Prepared(safety, in_scope, None, [], timings)
+        far = scope.far_from_articles(question, best_dense)
+        if far is not None:
+            return _Prepared(safety, far, None, [], timings)
         differences = matching(self.disagreements, question, history)
         context = Context(question, history, query_vector, hits, differences, safety.level)
         # The model sees what the grounded composer draws on: top passages, sentence-level finds, both sides.
@@ -175,7 +175,7 @@ class Coach:
 
     def _try_llm(self, context: Context, passages: list[StoredPassage], level: str,
                  stream: bool) -> tuple[Composition | None, str | None]:
-        from .compose.llm import GenerationError, as_composition, citations_for
+        from .compose.llm import GenerationError, citations_for
 
         try:
             text = "".join(self.llm.stream(context, passages)) if stream else self.llm.complete(context, passages)
@@ -187,7 +187,7 @@ class Coach:
         citations = citations_for(text, passages, context.query_vector, result.cited)
         # Renumber so citations read 1..n in the reply, as the grounded ones do.
         cited = [passages[n - 1] for n in result.cited]
-        return as_composition(_renumber(text, result.cited), _renumbered(citations), cited), None
+        return Composition(_renumber(text, result.cited), _renumbered(citations), "llm", cited), None
 
     def _support_framing(self, safety: SafetyAssessment) -> tuple[str, ...]:
         if safety.level != "support":

@@ -17,6 +17,10 @@ class IndexError_(RuntimeError):
     """The index is missing, unreadable or built by another model: says how to fix it."""
 
 
+class IndexMissing(IndexError_):
+    """The index has not been built (or holds nothing): `coach ingest` fixes it."""
+
+
 @dataclass
 class IndexHandle:
     passages: object  # chromadb Collection of embedding windows
@@ -55,7 +59,7 @@ def open_index(settings: Settings, *, create: bool, model_name: str, chunker: st
     meta = {"embedding_model": model_name, "chunker": chunker}
     if not create:
         if not set(names) <= existing:
-            raise IndexError_("the knowledge index has not been built yet: run `coach ingest` first.")
+            raise IndexMissing("the knowledge index has not been built yet: run `coach ingest` first.")
         handle = IndexHandle(*(client.get_collection(n, embedding_function=None) for n in names), client)
         found = handle.passages.metadata or {}
         if found.get("embedding_model") != model_name:

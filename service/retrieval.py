@@ -89,8 +89,24 @@ class KnowledgeBase:
                 windows=np.asarray(window_vectors[pid], dtype=np.float32),
             )
         if not passages:
-            raise idx.IndexError_("the knowledge index is empty: run `coach ingest`.")
+            raise idx.IndexMissing("the knowledge index is empty: run `coach ingest`.")
         return cls(handle, passages, load_synonyms(settings.knowledge_dir / "synonyms.yaml"))
+
+    @classmethod
+    def load_or_build(cls, settings: Settings, embedder, before_build=None, after_build=None) -> "KnowledgeBase":
+        """Load the index; build it first when it does not exist yet (before_build() and after_build(report)
+        let the caller tell the user, who would otherwise wait seconds in silence)."""
+        from .ingest import ingest
+
+        try:
+            return cls.load(settings, embedder.name)
+        except idx.IndexMissing:
+            if before_build:
+                before_build()
+            report = ingest(settings, embedder, progress=False)
+            if after_build:
+                after_build(report)
+            return cls.load(settings, embedder.name)
 
     @property
     def article_ids(self) -> set[str]:

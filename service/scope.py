@@ -126,12 +126,8 @@ class ScopeResult:
     matched: str | None = None
 
 
-def check(question: str, *, top_similarity: float | None = None, min_similarity: float = 0.25) -> ScopeResult:
-    """Injection first (it must never change the role), then harm, surveillance, legal, medical, unrelated.
-
-    top_similarity: the best passage similarity for the question, when known: a question far from every
-    article with no breakup words in it is unrelated even if no pattern names its topic.
-    """
+def check(question: str) -> ScopeResult:
+    """Injection first (it must never change the role), then harm, surveillance, legal, medical, unrelated."""
     text = normalise_chat(question)
     for kind in ("injection", "harm", "surveillance", "legal", "medical", "unrelated"):
         for pattern in _OUT[kind]:
@@ -144,6 +140,12 @@ def check(question: str, *, top_similarity: float | None = None, min_similarity:
             if kind == "legal" and LEGAL_CONTACT_QUESTION.search(text) and not LEGAL_ASK.search(text):
                 break
             return ScopeResult("out", kind, m.group(0))
-    if top_similarity is not None and top_similarity < min_similarity and not DOMAIN_WORDS.search(text):
-        return ScopeResult("out", "unrelated", f"far from every article ({top_similarity:.2f})")
     return ScopeResult("in", "in")
+
+
+def far_from_articles(question: str, top_similarity: float, min_similarity: float = 0.25) -> ScopeResult | None:
+    """After retrieval: a question far from every article, with no breakup words in it, is unrelated even
+    when no pattern names its topic."""
+    if top_similarity < min_similarity and not DOMAIN_WORDS.search(normalise_chat(question)):
+        return ScopeResult("out", "unrelated", f"far from every article ({top_similarity:.2f})")
+    return None

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterator, Protocol
+from typing import Protocol
 
 import numpy as np
 
@@ -49,7 +49,3 @@ class Generator(Protocol):
     name: str
 
     def compose(self, context: Context) -> Composition: ...
-
-    def compose_stream(self, context: Context) -> Iterator[str]:
-        """Raw text pieces as the generator produces them (checked before anything reaches a reader)."""
-        ...

@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 import numpy as np
 import yaml
@@ -127,11 +126,6 @@ class GroundedComposer:
         text = render(self.prompts_dir, "grounded_answer.j2", situation=intro, lead=lead, points=rest,
                       differences=differences)
         return Composition(text, citations, self.name, cited, framing=(text.split("\n\n", 1)[0],))
-
-    def compose_stream(self, context: Context) -> Iterator[str]:
-        text = self.compose(context).text
-        for line in text.splitlines(keepends=True):
-            yield line
 
     def _focus(self, context: Context, situation: Situation | None) -> tuple[np.ndarray, str]:
         """The vector and text that pick sentences: the question, leaning towards its situation."""

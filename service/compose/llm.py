@@ -11,7 +11,7 @@ import numpy as np
 from ..prompts import render
 from ..retrieval import StoredPassage
 from ..settings import Settings
-from . import Citation, Composition, Context
+from . import Citation, Context
 
 
 class GenerationError(RuntimeError):
@@ -92,6 +92,3 @@ def citations_for(text: str, passages: list[StoredPassage], query_vector: np.nda
         out.append(Citation(n, p.article_id, p.title, p.author, p.url, quote))
     return out
 
-
-def as_composition(text: str, citations: list[Citation], passages: list[StoredPassage]) -> Composition:
-    return Composition(text, citations, "llm", passages)
