@@ -62,6 +62,7 @@ class KnowledgeBase:
                                 if rows else np.zeros((0, 384), dtype=np.float32))
         self.sentence_lexical = LexicalIndex([passages[pid].sentences[i] for pid, i in rows], synonyms)
         self.sentence_row = {row: n for n, row in enumerate(rows)}
+        self.dense = DenseScorer([passages[p] for p in self.order])
 
     @classmethod
     def load(cls, settings: Settings, model_name: str) -> "KnowledgeBase":
@@ -121,6 +122,7 @@ class Retriever:
         self.kb = kb
         self.passage_weight = passage_weight
         self.lexical_weight = lexical_weight
+        self._memo: tuple[bytes, np.ndarray] | None = None
 
     def search(self, query_vector: np.ndarray, k: int = 5, query: str = "") -> list[Hit]:
         n = min(CANDIDATES, max(k * 4, 8))
@@ -175,13 +177,64 @@ class Retriever:
         return self._dense(passage, query_vector)
 
     def _dense(self, passage: StoredPassage, query_vector: np.ndarray) -> float:
+        row = self.kb.row.get(passage.id)
+        if row is None:
+            return self.kb.dense.score_one(passage, query_vector, self.passage_weight)
+        return float(self._dense_all(query_vector)[row])
+
+    def _dense_all(self, query_vector: np.ndarray) -> np.ndarray:
+        # Every passage at once, remembered for the last query: ranking and composing ask for the same vector.
+        key = query_vector.tobytes()
+        memo = self._memo
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        scores = self.kb.dense.score_all(query_vector, self.passage_weight)
+        self._memo = (key, scores)
+        return scores
+
+
+class DenseScorer:
+    """The dense part of every passage's score in two matrix products (a request scores ~70 passages)."""
+
+    def __init__(self, passages: list[StoredPassage]):
+        self.windows = (np.vstack([p.windows for p in passages]).astype(np.float32) if passages
+                        else np.zeros((0, 384), dtype=np.float32))
+        self.window_starts = np.cumsum([0] + [len(p.windows) for p in passages[:-1]]).astype(np.intp)
+        vectors = [p.vectors for p in passages if len(p.vectors)]
+        self.sentences = np.vstack(vectors).astype(np.float32) if vectors else np.zeros((0, 384), dtype=np.float32)
+        # Row i of `usable` lists passage i's scoring sentences (padded with -1): readers' own words in a Q&A
+        # are context, not the coach's answer, so only the reply's sentences count when there are any.
+        groups, offset = [], 0
+        for p in passages:
+            own = [offset + i for i, role in enumerate(p.roles) if role != "comment"] or \
+                  list(range(offset, offset + len(p.vectors)))
+            groups.append(own)
+            offset += len(p.vectors)
+        width = max((len(g) for g in groups), default=0) or 1
+        self.usable = np.full((len(passages), width), -1, dtype=np.intp)
+        for i, g in enumerate(groups):
+            self.usable[i, :len(g)] = g
+        self.counts = np.array([len(g) for g in groups], dtype=np.intp)
+
+    def score_all(self, query_vector: np.ndarray, passage_weight: float) -> np.ndarray:
+        if not len(self.windows):
+            return np.zeros(0, dtype=np.float32)
+        passage_sim = np.maximum.reduceat(self.windows @ query_vector, self.window_starts)
+        if not len(self.sentences):
+            return passage_sim
+        sims = np.append(self.sentences @ query_vector, -np.inf)  # index -1 is the padding
+        top = -np.sort(-sims[self.usable], axis=1)[:, :2]
+        best_two = np.where(self.counts >= 2, top.mean(axis=1) if top.shape[1] == 2 else top[:, 0], top[:, 0])
+        return np.where(self.counts > 0, passage_weight * passage_sim + (1 - passage_weight) * best_two, passage_sim)
+
+    @staticmethod
+    def score_one(passage: StoredPassage, query_vector: np.ndarray, passage_weight: float) -> float:
         passage_sim = float((passage.windows @ query_vector).max())
         if not len(passage.vectors):
             return passage_sim
         sims = passage.vectors @ query_vector
-        # Readers' own words in a Q&A are context, not the coach's answer: score the reply's sentences.
         usable = np.sort(np.array([s for s, role in zip(sims, passage.roles) if role != "comment"] or sims))[::-1]
-        return self.passage_weight * passage_sim + (1 - self.passage_weight) * float(usable[:2].mean())
+        return passage_weight * passage_sim + (1 - passage_weight) * float(usable[:2].mean())
 
 
 def _lexical_text(p: StoredPassage) -> str:

@@ -19,6 +19,17 @@ _TARGET = (r"(him|her|them|my ex|his new \w+|her new \w+|the new (guy|girl|girlf
 
 URGENT_PATTERNS: dict[str, list[str]] = {
     "suicide": [
+        # Round 5 (safety_blind4 misses, widened into families): euphemism forms, means in view, settling affairs,
+        # "won't be here for", "talked out of it", asking what others would feel after one's death.
+        r"\bunaliv\w*", r"\bdisappear from (this|the) world\b", r"\b(won'?t|will not|wont) be (here|around|alive) (for|by|to see)\b",
+        r"\b(balcony|\d+(st|nd|rd|th) floor|roof|rooftop|ledge|bridge|window)\b.{0,80}\b(looking down|look down|staring down|the drop)\b",
+        r"\bhow much (\w+ ){0,2}(insulin|paracetamol|tylenol|pills|tablets|meds|medication)\b.{0,20}\b(would|does|will) (it )?take\b",
+        r"\b(be|being|get|getting) talked out of it\b", r"\b(ok|okay|alright|fine) (for me )?to go tonight\b",
+        r"\b(gun|shotgun|rifle|pistol|pills|rope|knife|blade)\b.{0,80}\b(taking it out|take it out|looking at it|holding it|staring at it)\b",
+        r"\bif (someone|somebody|i|they) (died|was dead|were dead|had died|'d died)\b.{0,80}\b(feel guilty|feel bad|regret|care|miss)\b",
+        r"\b(found out|find out|heard|hear) (that )?(they'?d|i'?d|i had|they had|i) died\b",
+        r"\b(paid off|cancell?ed|sorted out|rehomed|found a home for)\b.{0,120}\b(paid off|cancell?ed|sorted out|rehomed|found a home for)\b.{0,120}\b(calm|peace|ready|done)\b",
+        r"\bsh again\b", r"\b(did|done) sh\b",
         r"\bsuicid", r"\bunalive\b", r"\bkms\b", r"\bkill(ing)? my ?self\b", r"\btake my (own )?life\b",
         r"\bend(ing)? (my (own )?life|it all|everything|things)\b",
         r"\b(want|wanna|going|gonna|thinking (about|of)|think about|plan(ning)?|ready|decided) (to )?(just )?end it\b(?! with)",
@@ -96,6 +107,8 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\b(sh|self[- ]?harm) relapse\b", r"\brelapsed? (on|into) (sh|self[- ]?harm)\b", r"\bstarve my ?self\b",
     ],
     "abuse": [
+        r"\b(took|take|takes|taking|hid|hides|hide|kept|keeps) my (car )?keys\b", r"\bas (a )?punishment\b", r"\bso i (couldn'?t|could not|can'?t) (leave|get out|go)\b",
+        r"\b(has|have|kept|keeps|keeping|holding|took|won'?t give back|won'?t return) (\w+ )?my (bank card|passport|documents|id card|papers|birth certificate)\b",
         rf"\b{_THEY}\b(\s+\w+){{0,3}}\s+(hit|hits|hitting|punch(ed|es)?|slap(ped|s)?|chok(e|ed|es|ing)|strangl(e|ed|es|ing)|kick(ed|s)?|beat|beats|beat up|shov(e|ed|es)|pushed|push(es)?|grab(bed|s)?|thr(ew|ows?|owing) \w+ at|spit on|bit|burned|raped|assault(ed|s)?|drag(ged)?|forced)\s+(me|my)\b(?! (away|up|off|out of (his|her|their) life))",
         r"\b(domestic (violence|abuse)|abusive|abused me|abusing me|physically abus|sexually (abus|assault)|raped|rape me)\b",
         r"\b(afraid|scared|terrified|fear) (of|for) (him|her|them|my (ex|life|safety|kids'? safety))\b",
@@ -116,6 +129,9 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\bthr(ew|ows?|owing) (things|stuff|plates|a \w+|his \w+|her \w+) at me\b",
     ],
     "threat": [
+        r"\b(he|she|they|my ex)('ll| will|'d| would| says? (he'?ll|she'?ll|they'?ll)| keeps saying (he'?ll|she'?ll)| threaten\w* to) (kill|hurt|harm) (himself|herself|themselves)\b",
+        r"\b(he'?ll|she'?ll|they'?ll|will|would|gonna|going to) ['\"]?make me pay\b", r"\b(tyres|tires) (were |got |all )?slashed\b|\bslashed (all )?(four |4 )?(of )?my (tyres|tires)\b",
+        r"\bfound you\b", r"\b(new )?address (which |that )?i (never|didn'?t|did not) (gave|give|tell|told|share)\b",
         rf"\b{_THEY}\b(\s+\w+){{0,4}}\s+(threaten\w*|threats?)\b", r"\bthreaten(ed|ing|s)? (me|to (kill|hurt|post|leak|share|send|take|ruin|expose|show))\b",
         rf"\b{_THEY}\b(\s+\w+){{0,4}}\s+(\w+'d|would|will|gonna|going to) (kill|hurt|ruin|destroy|end) (me|my)\b",
         r"\b(leak|post|share|send|spread) (my|our) (nudes|naked|intimate|private) (photos|pics|pictures|videos)\b",
@@ -139,6 +155,7 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\b(dog|cat|pet|rabbit|kids?)\b.{0,25}\b(accidentally (get|go|run)|might (get (out|hurt|lost))|go missing)\b",
     ],
     "stalking": [
+        r"\b(\d+(st|nd|rd|th)|another|yet another|a new) (fake|burner|new|different) (account|profile|number)\b",
         r"\bstalk(s|ing|ed|er|ers)? (me|us|my)\b(?! (ex|ex's)\b)", r"\b(he|she|they|my ex|ex)('s| is| has| has been|'s been| been| keeps?| started) stalking\b",
         rf"\b{_THEY}\b(\s+\w+){{0,2}}\s+follow(s|ed|ing)? me (home|to work|around|everywhere|to my)\b",
         r"\bshow(s|ed|ing)? up (at|outside|to) my (house|home|work|job|office|door|place|apartment|flat|school|gym|parents)\b",
@@ -167,6 +184,12 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\basking around for my (new )?(address|number|location)\b", r"\b(bought|buys|got|has|owns) a (crossbow|gun|shotgun|knife|weapon|rifle|pistol|bat)\b",
     ],
     "harm_others": [
+        r"\b(don'?t|do not|dont) know what i'?(ll| will| would|'d|d) do (to (him|her|them)|if)\b",
+        r"\bwant (him|her|them) (in (the )?hospital|hurt|dead|to suffer|to bleed)\b", r"\b(face|teeth) rearranged\b|\brearrange (his|her|their) face\b",
+        r"\b(they|you) (are |'re )?both (going to|gonna) (regret|pay)\b",
+        r"\b(put|slip|add|mix)\w* (\w+ )?(in|into) (his|her|their) (drink|food|coffee|tea|meal)\b", r"\bmake (him|her|them) (really |very )?sick\b",
+        r"\b(wouldn'?t|won'?t|doesn'?t) show up on a (test|tox|drug test)\b",
+        r"\b(gun safe|gun cabinet|gun locker|(dad|father|uncle|brother)'?s? (gun|shotgun|rifle))\b", r"\bfeel what i (feel|felt)\b.{0,60}\b(gun|knife|weapon|hurt)\b",
         rf"\b(kill|murder|stab|shoot|strangle|choke|beat up|punch|attack|hurt|poison|run over)\s+{_TARGET}\b(?!(\s+|'s\s+)feelings)",
         rf"\b(want|wanna|going|gonna|plan(ning)?|thinking (about|of)|fantasi[sz]e about)\s+(to )?(physically )?(hurt|harm|kill|attack|beat)\s+{_TARGET}",
         r"\b(fantasi[sz]\w*|dream\w*|think\w*|plann?\w*|obsess\w*) (about|of) (killing|hurting|murdering|attacking|stabbing|poisoning|beating)\b",
@@ -185,6 +208,9 @@ URGENT_PATTERNS: dict[str, list[str]] = {
 
 # Figures of speech around heartbreak that must not raise an alarm on their own.
 FIGURATIVE = [
+    r"\b(phone|battery|laptop|car|tv) (is |was |'s )?(dead|died)\b", r"\bplay(ing)? dead\b", r"\b(mum|mom|dad|parents|mother|father|sister|brother) (would|will|'d|'ll) (literally )?kill me\b",
+    r"\b(killed|killing|smashed) (my|the) (focus|vibe|mood|first (week|day|month)|workout|exam|interview)\b", r"\bthrow my phone (off|out|into|across|in) (a |the |of )?(\w+ )?\w+\b",
+    r"\b(i'?d )?rather die than\b", r"\bdead inside but\b",
     r"\b(this|it|the (breakup|silence|waiting|pain|nc|no contact)|no contact|nc|missing (him|her|them)|not knowing) (is|are|was) (literally )?killing me\b",
     r"\bdying to (know|see|hear|find out|text|talk|ask)\b", r"\bkill(ing)? (the|my|this) (urge|craving|impulse|temptation)s?\b",
     r"\b(could|would|i'?d) (murder|kill) (a|for a|for) \w+", r"\bdie (of|from) (embarrassment|shame|cringe|laughing)\b",
@@ -201,6 +227,9 @@ FIGURATIVE = [
 
 _DURATION = r"(weeks?|months?|every (single )?(night|day|morning)|most nights|since|for days|\d+ days|all the time|24/7)"
 SUPPORT_PATTERNS = [
+    r"\bcry\w* until i (throw up|vomit|can'?t breathe|pass out)\b", r"\bstill in bed at\b", r"\bunable to (concentrate|sleep|eat|work|function)\b",
+    r"\b\d+(-\d+)? (beers|drinks|glasses|pints|shots)( a| per| every) (night|day)\b", r"\bdrink\w* before work\b", r"\blost interest in (everything|anything|things)\b",
+    r"\b(chest tightens|hands shake|hands shaking)\b", r"\b(fainted|passed out|collapsed)\b.{0,30}\b(work|school|class|home|shower)\b", r"\bforgetting to eat\b",
     rf"\b(haven'?t|have not|not|can'?t|cannot|barely|hardly|stopped|unable to)( \w+)? (eat(en|ing)?|sle(pt|ep|eping)|get (back )?to sleep)\b.*\b{_DURATION}",
     rf"\b{_DURATION}\b.*\b(haven'?t|have not|can'?t|barely|hardly|not)( \w+)? (eat(en|ing)?|sle(pt|ep|eping))\b",
     r"\b(no appetite|skipping meals|isolating|stopped showering|stopped taking care of my ?self|palpitations|throwing up)\b",

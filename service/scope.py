@@ -45,8 +45,10 @@ OUT_OF_SCOPE: dict[str, list[str]] = {
         r"\bwithout (following|being seen|being noticed|being blocked)\b", r"\b(watch|see|view)\w* (the )?stories of someone\b",
         r"\bprivate (insta|instagram|account|profile|story|stories)\b.{0,40}\b(view|see|look|get into)\b",
         r"\b(find|figure) out where (my ex|he|she|they) (lives?|moved|works?|is living|is staying)\b",
+        r"\bfind out who (owns|runs|is behind|made)\b",
     ],
     "harm": [
+        r"\b(plan|plot|planning|plotting) (my |a |some |the )?revenge\b", r"\b(post|thread|video|tiktok) exposing\b",
         r"\b(write|send|draft|compose)\b.{0,25}\bthreatening\b", r"\b(how (do|can|should) i|help me) threaten\b", r"\bthreaten (him|her|them|my ex)\b",
         r"\b(fake|bad|negative|one-star|1-star) reviews?\b", rf"\bmake {_POSS}? ?life (miserable|hell|a living hell)\b", r"\bmake (his|her|their|my ex'?s?) life\b",
         r"\b(get|take|getting|taking) (my )?revenge\b", r"\brevenge (on|against)\b", r"\bget (back )?at (him|her|them|my ex)\b",
@@ -72,6 +74,7 @@ OUT_OF_SCOPE: dict[str, list[str]] = {
         r"\btake me to court\b", r"\bcourt over\b", r"\bwho(se|'s)? (does )?it belong to\b", r"\bis (that|this) legal\b", r"\blandlord\b.{0,30}\b(make me|pay|rent)\b",
     ],
     "medical": [
+        r"\b(max|maximum) (dose|amount|i can (take|have))\b",
         r"\b(dose|dosage|doses|mg|milligrams?|prescription|prescribe\w*)\b",
         r"\b(medication|meds|antidepressants?|ssris?|sertraline|zoloft|prozac|fluoxetine|xanax|lexapro|escitalopram|melatonin|sleeping pills?|benzos?|ambien|valium|lorazepam|diazepam|beta blockers?|propranolol|adderall|lithium|supplements?|vitamins?)\b",
         r"\b(mix|mixing|combine|combining)\b.{0,30}\b(alcohol|drinks?|wine|pills|meds)\b", r"\b(antibiotics?|chlamydia|std|sti|stis|stds|pregnan\w*|birth control|contracepti\w*)\b", r"\b(can you|please) diagnose\b", r"\bside effects\b",

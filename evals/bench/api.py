@@ -15,6 +15,7 @@ import sys
 import time
 from pathlib import Path
 
+import aiohttp
 import httpx
 
 from evals.common import load_cases, percentiles
@@ -52,7 +53,7 @@ def _start_server(workers: int) -> tuple[subprocess.Popen, str]:
     raise SystemExit("the service did not become ready in 120 s")
 
 
-async def _client(http: httpx.AsyncClient, url: str, questions: list[str], offset: int, stop_at: float,
+async def _client(http: aiohttp.ClientSession, url: str, questions: list[str], offset: int, stop_at: float,
                   latencies: list[float], errors: list[str]) -> None:
     i = offset
     while time.perf_counter() < stop_at:
@@ -60,11 +61,12 @@ async def _client(http: httpx.AsyncClient, url: str, questions: list[str], offse
         i += 7
         t0 = time.perf_counter()
         try:
-            r = await http.post(f"{url}/api/ask", json={"question": question})
-            if r.status_code != 200:
-                errors.append(f"HTTP {r.status_code}")
-                continue
-        except httpx.HTTPError as exc:
+            async with http.post(f"{url}/api/ask", json={"question": question}) as r:
+                body = await r.json()
+                if r.status != 200 or "answer" not in body:
+                    errors.append(f"HTTP {r.status}")
+                    continue
+        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
             errors.append(type(exc).__name__)
             continue
         latencies.append((time.perf_counter() - t0) * 1000)
@@ -74,10 +76,12 @@ async def _run(url: str, clients: int, seconds: float) -> tuple[list[float], lis
     questions = _questions()
     latencies: list[float] = []
     errors: list[str] = []
-    limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(limits=limits, timeout=30) as http:
+    # aiohttp rather than httpx: on two shared cores the load generator's own CPU time counts against the server.
+    connector = aiohttp.TCPConnector(limit=clients)
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as http:
         for q in questions[:10]:  # warm-up, not measured
-            await http.post(f"{url}/api/ask", json={"question": q})
+            async with http.post(f"{url}/api/ask", json={"question": q}) as r:
+                await r.read()
         started = time.perf_counter()
         stop_at = started + seconds
         await asyncio.gather(*(_client(http, url, questions, n, stop_at, latencies, errors) for n in range(clients)))
@@ -93,8 +97,12 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1, help="worker processes for the server it starts")
     args = parser.parse_args()
     proc, url = (None, args.url) if args.url else _start_server(args.workers)
+    server_cpu0 = _cpu_seconds(proc.pid) if proc else None
+    client_cpu0 = time.process_time()
     try:
         latencies, errors, elapsed = asyncio.run(_run(url, args.clients, args.seconds))
+        server_cpu = _cpu_seconds(proc.pid) - server_cpu0 if proc else None
+        client_cpu = time.process_time() - client_cpu0
     finally:
         if proc:
             proc.terminate()
@@ -102,8 +110,34 @@ def main() -> None:
     p50, p95 = percentiles(latencies)
     print(f"POST /api/ask (grounded, {args.workers} worker(s)), {args.clients} clients, {elapsed:.1f} s: {len(latencies)} ok, {len(errors)} errors, "
           f"{len(latencies) / elapsed:.1f} req/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms")
+    done = max(len(latencies), 1)
+    if server_cpu is not None:
+        print(f"CPU per request: server {server_cpu * 1000 / done:.1f} ms, load generator {client_cpu * 1000 / done:.1f} ms "
+              f"(two cores = {2000 / (len(latencies) / elapsed):.1f} ms of CPU available per request)")
     if errors:
         print("errors:", sorted(set(errors)))
+
+
+def _cpu_seconds(pid: int) -> float:
+    """user + system CPU of the server and its worker processes (Linux /proc), in seconds."""
+    total = 0.0
+    tick = os.sysconf("SC_CLK_TCK")
+    pids = [pid] + _children(pid)
+    for p in pids:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        kids = [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+    return kids + [g for k in kids for g in _children(k)]
 
 
 if __name__ == "__main__":
