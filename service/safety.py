@@ -158,7 +158,9 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\b(\d+(st|nd|rd|th)|another|yet another|a new) (fake|burner|new|different) (account|profile|number)\b",
         r"\bstalk(s|ing|ed|er|ers)? (me|us|my)\b(?! (ex|ex's)\b)", r"\b(he|she|they|my ex|ex)('s| is| has| has been|'s been| been| keeps?| started) stalking\b",
         rf"\b{_THEY}\b(\s+\w+){{0,2}}\s+follow(s|ed|ing)? me (home|to work|around|everywhere|to my)\b",
-        r"\bshow(s|ed|ing)? up (at|outside|to) my (house|home|work|job|office|door|place|apartment|flat|school|gym|parents)\b",
+        # One visit to say sorry is not stalking; turning up again, uninvited at night, or after being told no is.
+        r"\b(keeps?|kept|keep on|always|again|still|constantly|repeatedly|won'?t stop)\b.{0,20}\bshow(s|ed|ing)? up (at|outside|to) my (house|home|work|job|office|door|place|apartment|flat|school|gym|parents)\b",
+        r"\bshow(s|ed|ing)? up (at|outside|to) my (house|home|work|job|office|door|place|apartment|flat|school|gym|parents)\b(?!.{0,40}\b(saying|to say|to apologi[sz]e|with (flowers|an apology)|and (said|says|apologi[sz]ed))\b)",
         r"\b(waits?|waiting|park(s|ed|ing)?|sits?|sitting|hangs? around|lurk\w*) (\w+ )?outside my (house|home|work|job|office|door|place|apartment|flat)\b",
         r"\b(tracking|tracks|tracked|put a tracker on|airtag\w*|gps) (on )?(my|me)\b", r"\b(found|there's|there is|discovered) an? (airtag|tracker|tracking device) (in|on|under) my\b",
         r"\bfound (an? )?(\w+ )?(airtag|tracker|tracking device|tracking tag|gps)\b",

@@ -11,10 +11,10 @@ _POSS = r"(his|her|their|my ex'?s?|the ex'?s?|my (ex-?)?(boyfriend|girlfriend|hu
 OUT_OF_SCOPE: dict[str, list[str]] = {
     "injection": [
         r"\b(ignore|disregard|forget|override|bypass)\b.{0,40}\b(previous|prior|above|earlier|all|your|the|these|those|system)\b.{0,30}\b(instructions?|rules|prompts?|directions|guidelines|guardrails|restrictions|programming)\b",
-        r"\bsystem (prompt|message)\b", r"\byour (hidden |secret |internal |original )?(rules|instructions|prompt|guidelines)\b",
+        r"\bsystem (prompt|message)\b", r"\byour (hidden |secret |internal |original )(rules|instructions|prompt|guidelines)\b", r"\byour (instructions|prompt|guidelines)\b",
         r"\b(forget|ignore|disregard|set aside)\b.{0,15}\b(the|your|those) (articles|sources|context|passages|documents|knowledge)\b",
         r"\bas if you (were|are)\b", r"(<!--|-->)", r"\b(assistant|system)\s*:", r"\b(reveal|show|print|repeat|output|display|leak|dump|give me|tell me|what (is|are)|what'?s)\b.{0,20}\b(your|the)\b.{0,20}\b(prompt|instructions|hidden rules|initial (message|rules)|configuration)\b",
-        r"\byou are (now|no longer)\b", r"\b(act|acting|respond|answer|reply|talk|speak|write) (as|like) (an? |my |the )?(?!if\b)\w+", r"\bpretend (to be|you'?re|you are|your|that you)\b",
+        r"\byou are (now|no longer)\b", r"\b(act|acting|respond|answer|reply|talk|speak|write) (as|like) (an? |my |the )?(?!if\b|(he|she|they|it|nothing|everything|i|we)(\b|'))\w+", r"\bpretend (to be|you'?re|you are|your|that you)\b",
         r"\brole-?play\b", r"\bdeveloper mode\b", r"\bjailbreak", r"\bDAN\b", r"\bfrom now on\b.{0,40}\b(you|answer|respond|reply|talk|act|only)\b",
         r"\bnew (instructions?|rules?|persona)\b", r"<\|?(system|im_start|im_end|assistant)\|?>", r"^\s*(###|\[)\s*(system|instruction|admin)",
         r"\b(unrestricted|uncensored|without (any )?(restrictions|filters|rules))\b", r"\bno longer (a|bound)\b",
@@ -26,7 +26,7 @@ OUT_OF_SCOPE: dict[str, list[str]] = {
     "surveillance": [
         rf"\btrack(ing)? {_POSS}? ?(phone|location|car|whereabouts|movements)\b", r"\btrack (him|her|them|my ex)\b",
         rf"\b(read|see|check|access|get into|hack|log into|break into|look at|go through|recover|unlock|clone|monitor|intercept)\b.{{0,15}}\b{_POSS} (private |deleted )?(messages|texts|dms|emails?|phone|account|accounts|password|instagram|snapchat|whatsapp|icloud|chats|call log|browser history)\b",
-        r"\b(spy|spying|spyware|stalkerware|keylogger|mspy|flexispy)\b",
+        r"\b(spy on|spying|spyware|stalkerware|keylogger|mspy|flexispy)\b",
         r"\b(put|place|hide|attach|use|buy|get|install|slip)\w* (an? )?(\w+ )?(gps tracker|tracking app|airtag|tile tracker|tracker)\b",
         r"\b(airtag|tracker|gps)\b.{0,30}\b(on|in|under|into) (his|her|their|my ex'?s?) \w+",
         r"\b(how (do|can|could) i|can you|help me|is there a way to)\b.{0,20}\b(see|find out|know|check) who (my ex|he|she|they) (is |'s |are )?(texting|messaging|talking to|seeing|dating)\b",
@@ -65,7 +65,7 @@ OUT_OF_SCOPE: dict[str, list[str]] = {
         r"\b(mess up|ruin|sabotage|break up|wreck)\b.{0,20}\b(his|her|their) (new )?(relationship|marriage|engagement|wedding)\b", r"\bwrite (a|an)?\s*(nasty|mean|hate|angry|hurtful) (letter|message|email|text|review)\b",
     ],
     "legal": [
-        r"\bcustody\b", r"\bchild support\b", r"\balimony\b", r"\bspousal (support|maintenance)\b", r"\bprenup\b",
+        r"\b(full|sole|joint|primary|emergency|temporary|get|win|fight for|file for|apply for|lose|losing|go for|want) custody\b", r"\blegal steps\b", r"\bcustody (battle|case|hearing|agreement|arrangement|order|schedule|split|rights|dispute|papers|lawyer|evaluation|mediation)\b", r"\bchild support\b", r"\balimony\b", r"\bspousal (support|maintenance)\b", r"\bprenup\b",
         r"\b(divorce|separation) (settlement|papers|lawyer|attorney|agreement|proceedings|court|law)\b", r"\b(sue|suing|lawsuit|small claims|court order)\b",
         r"\b(legally|legal rights|my rights|is it legal|illegal|against the law|under the law)\b", r"\bvisitation (rights|schedule)\b",
         r"\brestraining order\b", r"\bprotective order\b", r"\bwho (keeps|gets) the (house|flat|apartment|car|dog|cat|furniture)\b",
@@ -86,7 +86,7 @@ OUT_OF_SCOPE: dict[str, list[str]] = {
         r"\b(write|fix|debug|explain)\b.{0,30}\b(code|python|javascript|function|script|program|sql|regex|html|css|java)\b",
         r"\b(python|javascript|typescript|sql|regex|html|css|kubernetes|docker)\b",
         r"\b(who (should i|to) vote|election|president|prime minister|politic\w*|democrat|republican|tory|labour party)\b",
-        r"\b(weather|forecast)\b", r"\bcapital of\b", r"\btranslate\b", r"\b(homework|essay|math|algebra|calculus|equation)\b",
+        r"\b(weather|forecast)\b", r"\bcapital of\b", r"\btranslate\b", r"\b(homework|math|algebra|calculus|equation)\b", r"\b(write|finish|proofread|edit|mark|grade)\b.{0,20}\bessay\b|\bessay (on|about|due)\b",
         r"\b(stock|stocks|crypto|bitcoin|invest\w*)\b", r"\b(football|soccer|nba|nfl|premier league|world cup)\b.{0,40}\b(score|won|win|result|game)\b",
         r"\b(flights?|hotel|itinerary|visa)\b.{0,40}\b(book|cheap|best|to)\b", r"\b(write|compose|make)( me)? (a |an )?(poem|song|rap|haiku|story|limerick)\b",
         r"\b(best|recommend\w*) (laptop|phone|headphones|tv|camera)\b", r"\bwhere (should|do|can) i stay\b",
