@@ -1,4 +1,4 @@
-"""`coach ingest | search | ask | serve | eval`: the command line."""
+"""`coach ingest | search | ask | serve | token | db`: the command line."""
 from __future__ import annotations
 
 import json
@@ -123,6 +123,117 @@ def token_command(token: str | None) -> None:
     click.echo(f"COACH_ADMIN_TOKEN_HASH={hash_token(token)}")
 
 
+@main.group("db")
+def db_group() -> None:
+    """The database's schema (Alembic migrations in service/migrations/)."""
+
+
+def _db_errors() -> tuple[type[Exception], ...]:
+    """What a migration or a database can raise: said in one line, not a traceback."""
+    from alembic.util import CommandError
+    from sqlalchemy.exc import SQLAlchemyError
+
+    return (SQLAlchemyError, CommandError, ValueError, RuntimeError, OSError, ImportError)
+
+
+def _db_label(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+@db_group.command("upgrade")
+def db_upgrade_command() -> None:
+    """Migrate the database to the newest revision (adopts one made before migrations)."""
+    from .migrate import upgrade_database
+
+    url = get_settings().db_url
+    try:
+        result = upgrade_database(url)
+    except _db_errors() as exc:
+        _fail(f"could not upgrade {_db_label(url)}: {exc}")
+    click.echo(f"{_db_label(url)}: {result.describe()}")
+
+
+@db_group.command("current")
+def db_current_command() -> None:
+    """Print the database's revision and whether it is the newest."""
+    from .migrate import database_state, head_revision
+
+    url = get_settings().db_url
+    try:
+        state = database_state(url)
+    except _db_errors() as exc:
+        _fail(f"could not read {_db_label(url)}: {exc}")
+    if state is None:
+        click.echo(f"{_db_label(url)}: none: no database yet (head is {head_revision()}; run `coach db upgrade`)")
+        return
+    click.echo(f"{_db_label(url)}: {state.describe()}")
+
+
+SUITE_NAMES = ("retrieval", "risk", "scope", "answers", "disagreements", "replies")
+
+
+@main.command("eval")
+@click.option("--suite", "suites", multiple=True, type=click.Choice(SUITE_NAMES),
+              help="Run only this suite (repeatable). Default: all.")
+@click.option("--generator", type=click.Choice(["grounded", "llm"]), default=None,
+              help="Default: the configured one (llm when COACH_LLM_BASE_URL and COACH_LLM_MODEL are set).")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Where summary.json, cases.json and report.html go (default: var/eval/GENERATOR).")
+@click.option("--compare", "baseline_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A baseline summary.json: print each metric's change; exit 1 when one drops past its tolerance.")
+@click.option("--tolerances", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Tolerances file (default: evals/tolerances.yaml).")
+@click.option("--save-baseline", is_flag=True, help="Also write this run's summary to evals/baseline/summary.json.")
+@click.option("--no-progress", is_flag=True, help="No progress bar (CI logs).")
+def eval_command(suites: tuple[str, ...], generator: str | None, out: str | None, baseline_path: str | None,
+                 tolerances: str | None, save_baseline: bool, no_progress: bool) -> None:
+    """Offline answer-quality evals: metrics table, summary.json and an HTML report."""
+    import shutil
+    from pathlib import Path
+
+    import yaml
+
+    from evals import compare as cmp
+    from evals import runner
+    from evals.report import write_report
+
+    settings = get_settings()
+    if generator:
+        settings = settings.with_overrides(generator=generator)
+    if settings.generator_name == "llm" and not (settings.llm_base_url and settings.llm_model):
+        _fail("--generator llm needs COACH_LLM_BASE_URL and COACH_LLM_MODEL", 2)
+    embedder = _serving_embedder(settings)
+    _knowledge(settings, embedder)
+    from .coach import Coach
+
+    coach = Coach.build(settings, embedder)
+    out_dir = Path(out) if out else settings.data_dir / "eval" / settings.generator_name
+    names = list(suites) or list(SUITE_NAMES)
+    summary, cases = runner.run(settings, names, out_dir, progress=not no_progress, coach=coach)
+    click.echo(runner.table(summary))
+    baseline, changes = None, []
+    if baseline_path:
+        try:
+            baseline = json.loads(Path(baseline_path).read_text(encoding="utf-8"))
+            config = cmp.load_tolerances(Path(tolerances)) if tolerances else cmp.load_tolerances()
+        except (OSError, ValueError, yaml.YAMLError) as exc:
+            _fail(f"cannot read the baseline or tolerances: {exc}", 2)
+        changes = cmp.compare(summary, baseline, config)
+        click.echo("\nagainst " + baseline_path + ":\n" + cmp.format_changes(changes))
+    report = write_report(summary, cases, out_dir / "report.html", baseline, changes)
+    click.echo(f"\nreport: {report}\nsummary: {out_dir / 'summary.json'}")
+    if save_baseline:
+        target = Path(runner.__file__).resolve().parent / "baseline" / "summary.json"
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(out_dir / "summary.json", target)
+        click.echo(f"baseline saved: {target}")
+    if changes and not runner.gate(changes):
+        regressed = ", ".join(c.metric for c in changes if c.regressed)
+        _fail(f"regression against the baseline: {regressed}", 1)
+
+
 @main.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=int)
@@ -138,7 +249,10 @@ def serve_command(host: str, port: int, workers: int) -> None:
         uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info", access_log=False)
         return
     settings = get_settings()
-    # Build the index (and the ONNX export) once here, so workers only read them.
+    # Migrate the database and build the index (and the ONNX export) once here, so workers only read them.
+    from .migrate import upgrade_database
+
+    upgrade_database(settings.db_url)
     _knowledge(settings, _serving_embedder(settings))
     uvicorn.run("service.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level="info", access_log=False)

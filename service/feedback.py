@@ -70,7 +70,10 @@ class FeedbackStore:
         return cls(settings.db_url)
 
     def create_tables(self) -> None:
-        metadata.create_all(self.engine)
+        """Bring the database to the newest migration (all the service's tables, not only these)."""
+        from .migrate import upgrade_database
+
+        upgrade_database(self.url)
 
     def dispose(self) -> None:
         self.engine.dispose()

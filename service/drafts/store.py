@@ -72,7 +72,10 @@ class DraftStore:
         return cls(FeedbackStore(url))
 
     def create_tables(self) -> None:
-        metadata.create_all(self.engine)
+        """Bring the database to the newest migration (service/migrate.py)."""
+        from ..migrate import upgrade_database
+
+        upgrade_database(self.feedback.url)
 
     def add_comment(self, **values) -> tuple[int, bool]:
         """(id, created): an existing (source, external_id) is left as it is (re-imports add nothing)."""

@@ -1,0 +1,218 @@
+"""The eval suites: each turns its dataset into per-case results and a few metrics."""
+from __future__ import annotations
+
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Callable
+
+import numpy as np
+
+from evals import scoring
+from evals.common import DATASETS, load_cases
+
+LEVELS = ("urgent", "support", "none")
+RISK_SETS = ("risk", "risk_holdout", "safety_blind", "safety_blind2", "safety_blind3", "safety_blind4")
+SCOPE_SETS = ("scope", "scope_holdout", "safety_blind", "safety_blind2", "safety_blind3", "safety_blind4")
+ANSWER_SETS = ("retrieval", "answers")
+
+
+@dataclass
+class CaseResult:
+    """One case as the report shows it: what was asked, expected, got, and why it failed."""
+
+    suite: str
+    id: str
+    question: str
+    expected: str
+    got: str
+    passed: bool
+    score: float = 1.0  # 0..1, for ranking the weakest cases
+    answer: str = ""
+    citations: list[dict] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return dict(self.__dict__)
+
+
+@dataclass
+class SuiteResult:
+    name: str
+    metrics: dict[str, float]
+    cases: list[CaseResult]
+    extra: dict = field(default_factory=dict)  # e.g. the confusion matrix, latency samples
+
+
+def cases_of(names: tuple[str, ...], need: str) -> list[tuple[str, dict]]:
+    """(dataset, case) for every case of the named files (those that exist) carrying the `need` field."""
+    out = []
+    for name in names:
+        if (DATASETS / f"{name}.yaml").exists():
+            out += [(name, c) for c in load_cases(name) if need in c]
+    return out
+
+
+def count(suite: str) -> int:
+    return len(SUITE_DATA[suite]())
+
+
+def retrieval(coach, tick: Callable[[], None]) -> SuiteResult:
+    """hit@1, hit@5 and MRR by article id, over the passages the service actually retrieves (its k)."""
+    k = coach.settings.retrieval_k
+    results, ranks = [], []
+    for dataset, case in SUITE_DATA["retrieval"]():
+        vector = coach.embedder.embed([case["question"]])[0]
+        ranked = [h.passage.article_id for h in coach.retriever.search(vector, k=k, query=case["question"])]
+        rank = next((i for i, a in enumerate(ranked, 1) if a in set(case["articles"])), None)
+        ranks.append(rank)
+        results.append(CaseResult("retrieval", case["id"], case["question"], ", ".join(case["articles"]),
+                                  ", ".join(ranked), rank == 1, 1.0 / rank if rank else 0.0,
+                                  failures=[] if rank == 1 else [f"first right article at rank {rank or 'none'}"]))
+        tick()
+    n = len(ranks) or 1
+    return SuiteResult("retrieval", {
+        "retrieval.hit@1": sum(r == 1 for r in ranks) / n,
+        "retrieval.hit@5": sum(r is not None and r <= 5 for r in ranks) / n,
+        "retrieval.mrr": sum(1.0 / r for r in ranks if r) / n,
+    }, results)
+
+
+def risk(coach, tick: Callable[[], None]) -> SuiteResult:
+    """Risk level through the real pipeline: precision and recall per level, confusion, false-urgent rate."""
+    confusion: Counter = Counter()
+    results = []
+    for dataset, case in SUITE_DATA["risk"]():
+        text = case.get("text") or case["question"]
+        reply = coach.answer(text)
+        got = reply.safety.level
+        confusion[(case["level"], got)] += 1
+        ok = got == case["level"]
+        failures = [] if ok else [f"{case['level']} read as {got}"]
+        if case["level"] == "urgent" and not reply.safety.resources:
+            failures.append("no resources on an urgent case")
+        results.append(CaseResult("risk", f"{dataset}/{case['id']}", text, case["level"], got, ok and not failures[1:],
+                                  float(ok), reply.answer if not ok else "", failures=failures))
+        tick()
+    metrics = {}
+    for level in LEVELS:
+        tp = confusion[(level, level)]
+        predicted = sum(confusion[(t, level)] for t in LEVELS)
+        actual = sum(confusion[(level, g)] for g in LEVELS)
+        metrics[f"risk.{level}.precision"] = tp / predicted if predicted else 1.0
+        metrics[f"risk.{level}.recall"] = tp / actual if actual else 1.0
+    negatives = sum(confusion[(t, g)] for t in ("support", "none") for g in LEVELS)
+    metrics["risk.false_urgent_rate"] = sum(confusion[(t, "urgent")] for t in ("support", "none")) / (negatives or 1)
+    matrix = [[confusion[(t, g)] for g in LEVELS] for t in LEVELS]
+    return SuiteResult("risk", metrics, results, {"confusion": {"levels": list(LEVELS), "matrix": matrix}})
+
+
+def scope(coach, tick: Callable[[], None]) -> SuiteResult:
+    """In or out of scope (urgent replies skip the decline, so they count as handled)."""
+    results, right, out_total, out_caught = [], 0, 0, 0
+    for dataset, case in SUITE_DATA["scope"]():
+        text = case.get("question") or case["text"]
+        reply = coach.answer(text)
+        ok = reply.scope == case["scope"] or reply.safety.level == "urgent"
+        right += ok
+        if case["scope"] == "out":
+            out_total += 1
+            out_caught += ok
+        got = reply.scope_kind if reply.scope == "out" else "in"
+        results.append(CaseResult("scope", f"{dataset}/{case['id']}", text, case["kind"], got, ok, float(ok),
+                                  reply.answer if not ok else "",
+                                  failures=[] if ok else [f"expected {case['scope']} ({case['kind']}), got {got}"]))
+        tick()
+    n = len(results) or 1
+    return SuiteResult("scope", {"scope.accuracy": right / n, "scope.out_recall": out_caught / (out_total or 1)},
+                       results)
+
+
+def answers(coach, tick: Callable[[], None]) -> SuiteResult:
+    """Whole answers: key-point coverage, groundedness, citation validity, latency (in process)."""
+    results, latencies, coverage, grounded_flags, citation_scores = [], [], [], [], []
+    fallbacks = 0
+    for dataset, case in SUITE_DATA["answers"]():
+        t0 = time.perf_counter()
+        reply = coach.answer(case["question"])
+        latencies.append((time.perf_counter() - t0) * 1000)
+        failures = []
+        covered = scoring.key_points_covered(reply.answer, case["key_points"])
+        coverage.append(sum(covered) / len(covered))
+        failures += [f"missing key point: {' / '.join(kp[:3])}" for kp, ok in zip(case["key_points"], covered) if not ok]
+        share, support = scoring.groundedness(reply.answer, reply.passages, coach.embedder, reply.framing)
+        grounded_flags += [b >= scoring.SUPPORT_THRESHOLD for _, b in support]
+        failures += [f"unsupported sentence ({b:.2f}): {s[:80]}" for s, b in support if b < scoring.SUPPORT_THRESHOLD]
+        validity, problems = scoring.citation_validity(reply.answer, reply.passages, coach.embedder)
+        citation_scores.append(validity)
+        failures += problems
+        if reply.scope != "in" or reply.safety.level == "urgent":
+            failures.append(f"not answered (scope {reply.scope}, risk {reply.safety.level})")
+        fallbacks += reply.fallback_reason is not None
+        results.append(CaseResult("answers", f"{dataset}/{case['id']}", case["question"],
+                                  " | ".join(kp[0] for kp in case["key_points"]),
+                                  f"{sum(covered)}/{len(covered)} key points, grounded {share:.2f}",
+                                  not failures, (coverage[-1] + share + validity) / 3, reply.answer,
+                                  [c.as_dict() for c in reply.citations], failures))
+        tick()
+    n = len(results) or 1
+    p50, p95 = (float(np.percentile(latencies, q)) for q in (50, 95)) if latencies else (0.0, 0.0)
+    return SuiteResult("answers", {
+        "answers.key_point_coverage": float(np.mean(coverage)) if coverage else 0.0,
+        "answers.groundedness": float(np.mean(grounded_flags)) if grounded_flags else 1.0,
+        "answers.citation_validity": float(np.mean(citation_scores)) if citation_scores else 1.0,
+        "answers.fallback_rate": fallbacks / n,
+        "latency.p50_ms": p50, "latency.p95_ms": p95,
+    }, results, {"latencies_ms": latencies})
+
+
+def disagreements(coach, tick: Callable[[], None]) -> SuiteResult:
+    """Questions where the articles disagree: is every side there, with its author named?"""
+    results, complete = [], 0
+    for dataset, case in SUITE_DATA["disagreements"]():
+        reply = coach.answer(case["question"])
+        flags = scoring.sides_presented(reply.answer, case["sides"])
+        complete += all(flags)
+        failures = [f"side missing or unattributed: {s['author']} ({' / '.join(s['phrasings'][:2])})"
+                    for s, ok in zip(case["sides"], flags) if not ok]
+        results.append(CaseResult("disagreements", case["id"], case["question"],
+                                  " vs ".join(s["author"] for s in case["sides"]),
+                                  f"{sum(flags)}/{len(flags)} sides", not failures, sum(flags) / len(flags),
+                                  reply.answer, [c.as_dict() for c in reply.citations], failures))
+        tick()
+    return SuiteResult("disagreements", {"disagreements.coverage": complete / (len(results) or 1)}, results)
+
+
+def replies(coach, tick: Callable[[], None]) -> SuiteResult:
+    """Drafts for the real reader comments, never drawing on the coach's own reply to that comment."""
+    from service.drafts.drafting import Drafter
+
+    drafter = Drafter(coach, leave_one_out=True)
+    results, sims, coverage = [], [], []
+    for dataset, case in SUITE_DATA["replies"]():
+        draft = drafter.draft(case["commenter"], case["comment"], case.get("article_id"))
+        vectors = coach.embedder.embed([draft.text or "", case["reference_reply"]])
+        sims.append(float(vectors[0] @ vectors[1]))
+        covered = scoring.key_points_covered(draft.text or "", case["key_points"])
+        coverage.append(sum(covered) / len(covered))
+        failures = [f"missing key point: {' / '.join(kp[:3])}" for kp, ok in zip(case["key_points"], covered) if not ok]
+        results.append(CaseResult("replies", case["id"], case["comment"], case["reference_reply"],
+                                  f"similarity {sims[-1]:.2f}, {sum(covered)}/{len(covered)} key points",
+                                  not failures, (sims[-1] + coverage[-1]) / 2, draft.text or "", [], failures))
+        tick()
+    return SuiteResult("replies", {
+        "replies.similarity": float(np.mean(sims)) if sims else 0.0,
+        "replies.key_point_coverage": float(np.mean(coverage)) if coverage else 0.0,
+    }, results)
+
+
+SUITE_DATA: dict[str, Callable[[], list[tuple[str, dict]]]] = {
+    "retrieval": lambda: cases_of(ANSWER_SETS, "articles"),
+    "risk": lambda: cases_of(RISK_SETS, "level"),
+    "scope": lambda: cases_of(SCOPE_SETS, "scope"),
+    "answers": lambda: cases_of(ANSWER_SETS, "key_points"),
+    "disagreements": lambda: cases_of(("disagreement_cases",), "sides"),
+    "replies": lambda: cases_of(("comment_replies",), "reference_reply"),
+}
+SUITES: dict[str, Callable] = {"retrieval": retrieval, "risk": risk, "scope": scope, "answers": answers,
+                               "disagreements": disagreements, "replies": replies}
