@@ -10,7 +10,7 @@ import yaml
 
 from ..prompts import render
 from ..retrieval import Hit, KnowledgeBase, Retriever, StoredPassage, query_text
-from ..text import normalise_chat, squash
+from ..text import normalise_chat, normalise_quotes, squash
 from . import Citation, Composition, Context
 
 MAX_POINTS = 5  # the lead plus up to four points
@@ -32,6 +32,7 @@ _SPECIFIC_PERSON = re.compile(r"\b(she|he|her|him)\b", re.I)
 _QUOTE_CHARS = re.compile(r"^[“\"]|[”\"]$")
 _HEADING_CONDITION = re.compile(r"^(?:#\d+\s*[–-]\s*)?((?:when|if)\b.*)$", re.I)
 
+ANCHOR_BONUS = 0.12  # a sentence with the situation's own advice words outranks generic no-contact lines
 FOCUS_WEIGHT = 0.5  # share of the situation's focus in the vector that picks sentences
 PREFER_BONUS = 0.05  # advice(): sentences from the preferred article (the one a comment is on) score this much more
 
@@ -42,13 +43,15 @@ class Situation:
     patterns: list[re.Pattern]
     focus: str
     vector: np.ndarray | None = None
+    anchors: tuple[str, ...] = ()  # the articles' words for the advice that fits this situation best
 
 
 def load_situations(path: Path) -> list[Situation]:
     if not path.is_file():
         return []
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return [Situation(s["id"], [re.compile(m, re.I) for m in s["match"]], s["focus"]) for s in data.get("situations", [])]
+    return [Situation(s["id"], [re.compile(m, re.I) for m in s["match"]], s["focus"],
+                      anchors=tuple(a.lower() for a in s.get("anchors") or ())) for s in data.get("situations", [])]
 
 
 @dataclass
@@ -81,6 +84,7 @@ class GroundedComposer:
         self.retriever = retriever or Retriever(kb)
         self.situations = situations or []
         self._quoted: dict[tuple[str, str], StoredPassage | None] = {}
+        self._anchored: dict[str, list[StoredPassage]] = {}
 
     def compose(self, context: Context) -> Composition:
         citations: list[Citation] = []
@@ -157,18 +161,21 @@ class GroundedComposer:
         Used by the coach's reply drafts: `skip_passages` are never drawn on and sentences from
         `prefer_article` get a small bonus. compose() does not use it."""
         situation = situation_of(context.question, [d.id for d in context.differences], self.situations)
-        chosen = self._select(context, set(), situation, frozenset(skip_passages), prefer_article)
+        # Drafts answer one reader's whole comment: the situation's anchors would crowd out the rest of it.
+        chosen = self._select(context, set(), situation, frozenset(skip_passages), prefer_article, anchors=False)
         return [(c.passage, text) for c, text, _ in chosen[:limit]]
 
     def _select(self, context: Context, exclude: set[str], situation: Situation | None,
                 skip_passages: frozenset[str] = frozenset(),
-                prefer_article: str | None = None) -> list[tuple[_Candidate, str, str]]:
+                prefer_article: str | None = None, anchors: bool = True) -> list[tuple[_Candidate, str, str]]:
         """(candidate, text to show, the article's verbatim words to quote) for each chosen point."""
         vector, query = self._focus(context, situation)
         sentence_scores = self.retriever.sentence_scores(vector, query)
+        anchor_words = situation.anchors if situation is not None and anchors else ()
         hits = [h for h in list(context.hits) + self.extra_hits(context, situation)
+                + (self._anchor_hits(situation, vector) if anchor_words else [])
                 if h.passage.id not in skip_passages]
-        candidates = self._candidates(hits, sentence_scores, exclude, prefer_article)
+        candidates = self._candidates(hits, sentence_scores, exclude, prefer_article, anchor_words)
         if not candidates:
             return []
         candidates.sort(key=lambda c: c.score, reverse=True)
@@ -181,7 +188,11 @@ class GroundedComposer:
                    + 0.5 * self.retriever.passage_score(c.passage, vector) for c in candidates}
         top_passage = max(focused, key=focused.get)
         from_top = [c for c in candidates if c.passage.id == top_passage]
-        if from_top and from_top[0].score >= best - LEAD_MARGIN:
+        anchored = [c for c in candidates if anchor_words and _has_anchor(c.text, anchor_words)]
+        if anchored:  # the situation's own advice leads ("limited no contact" for a coworker)
+            candidates.remove(anchored[0])
+            candidates.insert(0, anchored[0])
+        elif from_top and from_top[0].score >= best - LEAD_MARGIN:
             candidates.remove(from_top[0])
             candidates.insert(0, from_top[0])
         chosen: list[_Candidate] = []
@@ -217,8 +228,17 @@ class GroundedComposer:
             merged[same] = (first[0], f"{first[1]} {second_text}", f"{first[2]} … {second[2]}")
         return merged
 
+    def _anchor_hits(self, situation: Situation | None, vector: np.ndarray) -> list[Hit]:
+        """Passages holding the situation's anchor words, retrieved or not (found once per situation)."""
+        if situation is None or not situation.anchors:
+            return []
+        if situation.id not in self._anchored:
+            self._anchored[situation.id] = [p for p in self.kb.passages.values() if p.kind == "article"
+                                            and any(_has_anchor(s, situation.anchors) for s in p.sentences)]
+        return [Hit(p, self.retriever.passage_score(p, vector)) for p in self._anchored[situation.id]]
+
     def _candidates(self, hits: list[Hit], sentence_scores: np.ndarray, exclude: set[str],
-                    prefer_article: str | None = None) -> list[_Candidate]:
+                    prefer_article: str | None = None, anchors: tuple[str, ...] = ()) -> list[_Candidate]:
         if not hits:
             return []
         top = hits[0].score
@@ -237,6 +257,8 @@ class GroundedComposer:
                 score = 0.55 * sim + 0.45 * hit.score + adjust + 0.3 * (hit.score - top)
                 if prefer_article is not None and p.article_id == prefer_article:
                     score += PREFER_BONUS
+                if anchors and _has_anchor(sentence, anchors):
+                    score += ANCHOR_BONUS
                 out.append(_Candidate(p, rank, i, sentence, score, p.vectors[i]))
         return out
 
@@ -265,6 +287,11 @@ class GroundedComposer:
             self._quoted[key] = next((p for p in self.kb.passages.values()
                                       if p.article_id == article_id and wanted in squash(p.text)), None)
         return self._quoted[key]
+
+
+def _has_anchor(sentence: str, anchors: tuple[str, ...]) -> bool:
+    text = normalise_quotes(sentence).lower()
+    return any(a in text for a in anchors)
 
 
 def _adjustment(sentence: str, commenter: str | None, role: str) -> float | None:
