@@ -15,9 +15,12 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.stores.file import FileStore
 from litestar.template.config import TemplateConfig
 
 from .api.ask import AskController
+from .api.coach_ui import coach_ui_routers
+from .api.coach_ui_auth import SESSION_STORE
 from .api.coach_workspace import CoachWorkspaceController
 from .api.health import HealthController
 from .api.widget import FeedbackController, WidgetController
@@ -29,8 +32,8 @@ from .settings import Settings, get_settings
 log = logging.getLogger("coach")
 MAX_BODY_BYTES = 64 * 1024
 TEMPLATES_DIR = Path(__file__).parent / "templates"
-# The public endpoints a reader's browser calls: each client shares one budget across them.
-RATE_LIMITED_PATHS = frozenset({"/api/ask", "/api/ask/stream", "/api/feedback"})
+# The public POSTs (a reader's browser; the coach's sign-in): each client shares one budget across them.
+RATE_LIMITED_PATHS = frozenset({"/api/ask", "/api/ask/stream", "/api/feedback", "/coach/login"})
 
 
 def _validation_error(_: Request, exc: ValidationException) -> Response:
@@ -95,12 +98,14 @@ def create_app(settings: Settings | None = None, coach: Coach | None = None) -> 
     async def lifespan(app: Litestar):
         import anyio
 
+        from .migrate import upgrade_database
+
+        await anyio.to_thread.run_sync(upgrade_database, settings.db_url)  # the schema: Alembic migrations
         store = FeedbackStore.from_settings(settings)
-        await anyio.to_thread.run_sync(store.create_tables)
         app.state.feedback_store = store
         drafts = DraftStore(store)
-        await anyio.to_thread.run_sync(drafts.create_tables)
         app.state.draft_store = drafts
+        (settings.data_dir / "sessions").mkdir(parents=True, exist_ok=True)  # the coach UI's sign-ins
         try:
             if app.state.get("coach") is None:
                 app.state.coach = await anyio.to_thread.run_sync(_build_coach, settings)
@@ -119,10 +124,12 @@ def create_app(settings: Settings | None = None, coach: Coach | None = None) -> 
 
     return Litestar(
         route_handlers=[AskController, HealthController, WidgetController, FeedbackController,
-                        CoachWorkspaceController],
+                        CoachWorkspaceController, *coach_ui_routers(settings)],
         dependencies={"coach": Provide(provide_coach, sync_to_thread=False),
                       "feedback_store": Provide(provide_feedback_store, sync_to_thread=False)},
         lifespan=[lifespan],
+        # Files, not memory: every worker of `coach serve --workers N` sees the same sign-ins.
+        stores={SESSION_STORE: FileStore(settings.data_dir / "sessions")},
         state=State({"coach": coach, "settings": settings, "feedback_store": None, "draft_store": None,
                      "drafter": None}),
         exception_handlers={ValidationException: _validation_error, HTTPException: _http_error,

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import secrets
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -44,6 +45,9 @@ class Settings:
     rate_limit: str = "minute:30"  # per client on the public POSTs: "UNIT:N" (second..day) or "off"
     database_url: str | None = None  # any SQLAlchemy URL; unset: SQLite at data_dir / "coach.db"
     coach_token_hash: str | None = None  # the coach API's bearer token, hashed (service/drafts/auth.py); unset: no access
+    # Signs the coach UI's CSRF tokens. Random per process by default: set it when several workers serve the UI.
+    session_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
+    session_cookie_secure: bool = False  # True behind HTTPS: the UI's cookies are then never sent over plain HTTP
 
     @property
     def articles_dir(self) -> Path:
@@ -99,6 +103,8 @@ class Settings:
             rate_limit=_env("COACH_RATE_LIMIT", "minute:30"),
             database_url=_env("COACH_DATABASE_URL"),
             coach_token_hash=_coach_token_hash(),
+            session_secret=_env("COACH_SESSION_SECRET") or secrets.token_urlsafe(32),
+            session_cookie_secure=(_env("COACH_SESSION_COOKIE_SECURE", "") or "").lower() in ("1", "true", "yes"),
         )
 
 

@@ -110,3 +110,12 @@ def test_unknown_ids_bad_filters_and_feedback(client):
                                               "comment": "too long"}).status_code == 201
     items = client.get("/api/coach/feedback?rating=down", headers=AUTH).json()["items"]
     assert any(i["reply_id"] == answer["id"] and i["comment"] == "too long" for i in items)
+
+
+def test_csv_export_cells_cannot_run_as_spreadsheet_formulas():
+    from service.api.coach_workspace import _cell
+    from service.drafts.metrics import levenshtein
+
+    assert _cell('=HYPERLINK("http://x","click")') == '\'=HYPERLINK("http://x","click")'
+    assert _cell("-1+2") == "'-1+2" and _cell("Hi Mel.") == "Hi Mel." and _cell(7) == 7
+    assert levenshtein("kitten", "sitting") == 3 and levenshtein("same", "same") == 0

@@ -69,6 +69,36 @@ def _titles(request: Request) -> dict[str, str]:
     return {p.article_id: p.title for p in coach.kb.passages.values()} if coach is not None else {}
 
 
+EXPORT_FIELDS = ["comment_id", "external_id", "source", "article_id", "article_title", "author", "comment", "reply",
+                 "approved_at"]
+
+
+def _cell(value):
+    """A reader's text starting with = + - @ would run as a formula in a spreadsheet: prefix it with '."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def export_response(store: DraftStore, titles: dict[str, str], fmt: str) -> Response:
+    """Approved replies as a CSV download or a JSON object (the API and the coach's UI both serve this)."""
+    rows = [{"comment_id": r["id"], "external_id": r["external_id"], "source": r["source"],
+             "article_id": r["article_id"], "article_title": titles.get(r["article_id"]),
+             "author": r["author"], "comment": r["text"], "reply": r["draft_text"],
+             "approved_at": r["approved_at"].isoformat() if r["approved_at"] else None}
+            for r in store.queue("approved")]
+    if fmt == "csv":
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=EXPORT_FIELDS)
+        writer.writeheader()
+        writer.writerows([{k: _cell(v) for k, v in row.items()} for row in rows])
+        return Response(buffer.getvalue(), media_type="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="approved-replies.csv"'})
+    if fmt != "json":
+        raise ClientException(detail="format must be csv or json")
+    return Response(json.dumps({"replies": rows}), media_type="application/json")
+
+
 class CoachWorkspaceController(Controller):
     path = "/api/coach"
     tags = ["coach workspace"]
@@ -153,24 +183,7 @@ class CoachWorkspaceController(Controller):
 
     @get("/export", sync_to_thread=True, summary="Approved replies as CSV or JSON")
     def export(self, request: Request, format: FromQuery[str] = "json") -> Response:
-        titles = _titles(request)
-        rows = [{"comment_id": r["id"], "external_id": r["external_id"], "source": r["source"],
-                 "article_id": r["article_id"], "article_title": titles.get(r["article_id"]),
-                 "author": r["author"], "comment": r["text"], "reply": r["draft_text"],
-                 "approved_at": r["approved_at"].isoformat() if r["approved_at"] else None}
-                for r in _store(request).queue("approved")]
-        if format == "csv":
-            buffer = io.StringIO()
-            writer = csv.DictWriter(buffer, fieldnames=list(rows[0]) if rows else
-                                    ["comment_id", "external_id", "source", "article_id", "article_title",
-                                     "author", "comment", "reply", "approved_at"])
-            writer.writeheader()
-            writer.writerows(rows)
-            return Response(buffer.getvalue(), media_type="text/csv",
-                            headers={"Content-Disposition": 'attachment; filename="approved-replies.csv"'})
-        if format != "json":
-            raise ClientException(detail="format must be csv or json")
-        return Response(json.dumps({"replies": rows}), media_type="application/json")
+        return export_response(_store(request), _titles(request), format)
 
     @get("/metrics", sync_to_thread=True, summary="Approved unchanged, edit distance, hours to approval")
     def metrics(self, request: Request) -> dict:

@@ -1,20 +1,15 @@
 """What the coach cares about: drafts approved unchanged, edit distance, hours from import to approval."""
 from __future__ import annotations
 
+from rapidfuzz.distance import Levenshtein
+
 from .store import DraftStore
 
 
 def levenshtein(a: str, b: str) -> int:
-    """Character edit distance (insertions, deletions, substitutions)."""
-    if len(a) < len(b):
-        a, b = b, a
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        for j, cb in enumerate(b, 1):
-            current.append(min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb)))
-        previous = current
-    return previous[-1]
+    """Character edit distance (insertions, deletions, substitutions), in C: the queue page computes it for
+    every approved reply."""
+    return Levenshtein.distance(a, b)
 
 
 def metrics(store: DraftStore) -> dict:
