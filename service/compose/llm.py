@@ -59,9 +59,23 @@ class LLMGenerator:
         except (AttributeError, IndexError, TypeError, ValueError) as exc:
             raise GenerationError("malformed response from the model endpoint") from exc
 
+    def draft_system_prompt(self) -> str:
+        return render(self.prompts_dir, "draft.system.j2")
+
+    def write_draft(self, comment: str, passages: list[StoredPassage], examples: list[dict]) -> str:
+        """The advice part of a reply to a reader's comment, in the coach's voice, from the numbered passages;
+        `examples` are the coach's own published replies (comment, reply), shown as the voice to follow."""
+        numbered = [{"n": i, "author": p.author, "title": p.title, "text": p.text} for i, p in enumerate(passages, 1)]
+        user = render(self.prompts_dir, "draft.user.j2", comment=comment, passages=numbered, examples=examples)
+        return self._complete([{"role": "system", "content": self.draft_system_prompt()},
+                               {"role": "user", "content": user}])
+
     def complete(self, context: Context, passages: list[StoredPassage]) -> str:
+        return self._complete(self.messages(context, passages))
+
+    def _complete(self, messages: list[dict]) -> str:
         with self._endpoint_errors():
-            response = self.client.chat.completions.create(model=self.model, messages=self.messages(context, passages),
+            response = self.client.chat.completions.create(model=self.model, messages=messages,
                                                            temperature=0.2, max_tokens=700)
             text = response.choices[0].message.content
         if not isinstance(text, str) or not text.strip():

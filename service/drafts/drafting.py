@@ -1,6 +1,7 @@
 """Draft a reply in the coach's voice: greeting, a few grounded sentences of advice, sign-off."""
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 
@@ -10,6 +11,7 @@ from ..retrieval import StoredPassage
 from ..text import squash
 from .triage import Triage, triage
 
+log = logging.getLogger("coach")
 MAX_SENTENCES = 4
 TEMPLATE = "draft_reply.j2"
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
@@ -21,6 +23,8 @@ class Draft:
     kind: str
     risk_level: str
     sources: list[dict] = field(default_factory=list)  # article_id, title, quote for each advice sentence
+    generator: str = "grounded"
+    fallback_reason: str | None = None  # why a model's draft was replaced by the grounded one
 
 
 def first_name(author: str | None) -> str:
@@ -80,7 +84,15 @@ class Drafter:
             body = render(settings.prompts_dir, TEMPLATE, reader=name, kind="thanks", points=[], urgent_text="",
                           support_note="")
             return Draft(body, "thanks", checked.risk_level)
-        points, sources = self._advice(author, text, article_id)
+        generator, fallback_reason = "grounded", None
+        points, sources = [], []
+        if self.coach.llm is not None:
+            points, sources, fallback_reason = self._llm_advice(author, text, article_id, checked.risk_level)
+            generator = "llm" if points else "grounded"
+            if fallback_reason:
+                log.warning("model draft replaced by the grounded one: %s", fallback_reason)
+        if not points:
+            points, sources = self._advice(author, text, article_id)
         note = ""
         if checked.risk_level == "support":
             note = render(settings.prompts_dir, "support_note.j2",
@@ -90,7 +102,51 @@ class Drafter:
                       "what is your situation with your ex right now?"]
         body = render(settings.prompts_dir, TEMPLATE, reader=name, kind="question", points=points, urgent_text="",
                       support_note=note)
-        return Draft(body, "question", checked.risk_level, sources)
+        return Draft(body, "question", checked.risk_level, sources, generator, fallback_reason)
+
+    def _llm_advice(self, author: str | None, text: str, article_id: str | None,
+                    level: str) -> tuple[list[str], list[dict], str | None]:
+        """The model's advice from the same passages and the coach's own replies as examples, checked like an
+        answer; ([], [], reason) sends the draft back to the grounded composer."""
+        from ..checks import CITATION, verify
+        from ..compose.llm import GenerationError
+
+        coach = self.coach
+        vector = coach.embedder.embed([text])[0]
+        skip = self.same_thread(text)  # the reply to this very comment is never an example or a source
+        hits = [h for h in coach.retriever.search(vector, k=coach.settings.retrieval_k + len(skip), query=text)
+                if h.passage.id not in skip][:coach.settings.retrieval_k]
+        passages = [h.passage for h in hits]
+        try:
+            written = coach.llm.write_draft(text, passages, self._examples(vector, skip))
+        except GenerationError as exc:
+            return [], [], str(exc)
+        result = verify(written, passages, coach.embedder, level=level, system_prompt=coach.llm.draft_system_prompt())
+        if not result.ok:
+            return [], [], "output check failed: " + "; ".join(result.reasons)
+        own = {n.lower() for n in (author or "").replace(".", " ").split() if n}
+        others = [n for n in self.readers if not (set(n.lower().replace(".", " ").split()) & own)]
+        if _mentions(written, others):
+            return [], [], "output check failed: names another reader"
+        advice = re.sub(r"\s+", " ", CITATION.sub("", written)).replace(" .", ".").strip()
+        sources = [_source(passages[n - 1], passages[n - 1].text[:200]) for n in result.cited]
+        return [advice], sources, None
+
+    def _examples(self, vector, skip: set[str], n: int = 2) -> list[dict]:
+        """The coach's published replies closest to this comment: few-shot examples of the voice."""
+        threads = [p for p in self.kb.passages.values() if p.kind == "reader_qa" and p.id not in skip
+                   and "reply" in p.roles and "comment" in p.roles]
+        threads.sort(key=lambda p: -float((p.windows @ vector).max()))
+        out, seen = [], set()
+        for p in threads:
+            comment = " ".join(s for s, r in zip(p.sentences, p.roles) if r == "comment")
+            if comment[:80] in seen:
+                continue  # a long comment has several windows
+            seen.add(comment[:80])
+            out.append({"comment": comment, "reply": " ".join(s for s, r in zip(p.sentences, p.roles) if r == "reply")})
+            if len(out) == n:
+                break
+        return out
 
     def _advice(self, author: str | None, text: str, article_id: str | None) -> tuple[list[str], list[dict]]:
         coach = self.coach
