@@ -59,6 +59,23 @@ def coach(built_settings, embedder):
     return Coach.build(built_settings.with_overrides(generator="grounded"), embedder)
 
 
+CHROMIUM = Path("/usr/bin/chromium")  # Debian's package; a test never downloads a browser
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Debian chromium driven by Playwright."""
+    from playwright.sync_api import sync_playwright
+
+    assert CHROMIUM.exists(), "Debian's chromium is missing: apt-get update && apt-get install -y chromium"
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield b
+        b.close()
+
+
 def load_yaml(path):
     import yaml
 

@@ -12,7 +12,7 @@ import pytest
 from service.app import create_app
 from service.drafts.auth import hash_token
 from service.drafts.store import DraftStore
-from tests.test_widget import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, serve
+from tests.test_widget import ARTIFACTS, serve
 
 DATA = Path(__file__).parent / "data"
 PASSWORD = "coach-ui-test-token"
@@ -197,17 +197,6 @@ def test_sign_in_attempts_are_rate_limited(coach, tmp_path):
         codes = [c.post("/coach/login", data={"password": "guess", "_csrf_token": token}).status_code
                  for _ in range(4)]
     assert codes == [401, 401, 401, 429]
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    assert CHROMIUM.exists(), "Debian's chromium is missing: apt-get update && apt-get install -y chromium"
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
-        yield b
-        b.close()
 
 
 @pytest.mark.browser

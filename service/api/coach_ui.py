@@ -206,21 +206,14 @@ class CoachUIController(Controller):
 
     @post("/comments/{comment_id:int}/save", status_code=303, sync_to_thread=True)
     def save(self, request: Request, comment_id: FromPath[int], data: Form) -> Response:
-        store = _store(request)
-        row = _get(store, comment_id)
-        text, version = _draft_input(data)
-        refused = self._unchangeable(request, row, text) or self._empty(request, row, text)
-        if refused:
-            return refused
-        try:
-            new = store.edit(comment_id, text, version)
-        except VersionConflict:
-            return self._conflict(request, comment_id, text)
-        _notice(request, f"Saved (version {new}).")
-        return Redirect(f"{PREFIX}/comments/{comment_id}", status_code=303)
+        return self._write(request, comment_id, data, approve=False)
 
     @post("/comments/{comment_id:int}/approve", status_code=303, sync_to_thread=True)
     def approve(self, request: Request, comment_id: FromPath[int], data: Form) -> Response:
+        return self._write(request, comment_id, data, approve=True)
+
+    def _write(self, request: Request, comment_id: int, data: dict, *, approve: bool) -> Response:
+        """Save or approve the text at the version the coach started from; a stale version is a 409 page."""
         store = _store(request)
         row = _get(store, comment_id)
         text, version = _draft_input(data)
@@ -228,11 +221,14 @@ class CoachUIController(Controller):
         if refused:
             return refused
         try:
-            store.approve(comment_id, version, text)
+            new = store.approve(comment_id, version, text) if approve else store.edit(comment_id, text, version)
         except VersionConflict:
             return self._conflict(request, comment_id, text)
-        _notice(request, f"Approved the reply to {row['author']}. It is in the Approved list and the exports.")
-        return Redirect(PREFIX, status_code=303)
+        if approve:
+            _notice(request, f"Approved the reply to {row['author']}. It is in the Approved list and the exports.")
+            return Redirect(PREFIX, status_code=303)
+        _notice(request, f"Saved (version {new}).")
+        return Redirect(f"{PREFIX}/comments/{comment_id}", status_code=303)
 
     def _empty(self, request: Request, row: dict, text: str) -> Template | None:
         if not text.strip():
