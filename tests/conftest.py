@@ -76,6 +76,12 @@ def browser():
         b.close()
 
 
+def llm_settings(settings: Settings, endpoint_url: str) -> Settings:
+    """Settings that send generation to a model endpoint (in tests, the wire-protocol test server)."""
+    return settings.with_overrides(llm_base_url=endpoint_url, llm_model="fake-model", llm_api_key="k",
+                                   llm_timeout=2.0, generator="auto")
+
+
 def load_yaml(path):
     import yaml
 

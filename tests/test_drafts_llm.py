@@ -5,7 +5,7 @@ import pytest
 
 from service.coach import Coach
 from service.drafts.drafting import Drafter
-from tests.conftest import FIXTURES, load_yaml
+from tests.conftest import FIXTURES, llm_settings, load_yaml
 from tests.fake_openai import Behaviour, FakeOpenAI
 
 MEL = ("Unfortunatly my ex is my Business Partner and also my employer. To go in 0 contact i would need to quit my "
@@ -22,9 +22,7 @@ def fake():
 
 @pytest.fixture(scope="module")
 def drafter(fake, built_settings, embedder):
-    settings = built_settings.with_overrides(llm_base_url=fake.url, llm_model="fake-model", llm_api_key="k",
-                                             llm_timeout=2.0, generator="auto")
-    return Drafter(Coach.build(settings, embedder))
+    return Drafter(Coach.build(llm_settings(built_settings, fake.url), embedder))
 
 
 def test_a_checked_model_draft_is_used_in_the_coachs_shape(fake, drafter):

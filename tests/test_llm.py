@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.coach import Coach
-from tests.conftest import FIXTURES, PROJECT_ROOT, load_yaml
+from tests.conftest import FIXTURES, PROJECT_ROOT, llm_settings, load_yaml
 from tests.fake_openai import Behaviour, FakeOpenAI
 
 GOOD = load_yaml(PROJECT_ROOT / "tests" / "data" / "good_llm_answers.yaml")["answers"]
@@ -20,9 +20,7 @@ def fake():
 
 @pytest.fixture(scope="module")
 def llm_coach(fake, built_settings, embedder):
-    settings = built_settings.with_overrides(llm_base_url=fake.url, llm_model="fake-model", llm_api_key="k",
-                                             llm_timeout=2.0, generator="auto")
-    return Coach.build(settings, embedder)
+    return Coach.build(llm_settings(built_settings, fake.url), embedder)
 
 
 @pytest.mark.parametrize("stream", [False, True])
