@@ -22,12 +22,13 @@ def run(settings, names: list[str], out_dir: Path, *, progress: bool = True, coa
 
     started = time.perf_counter()
     coach = coach or Coach.build(settings)
-    total = sum(suite_defs.count(n) for n in names)
+    datasets = {name: suite_defs.SUITE_DATA[name]() for name in names}  # each file read once
     results: list[suite_defs.SuiteResult] = []
-    with tqdm(total=total, desc="coach eval", unit="case", disable=not progress, leave=False) as bar:
+    with tqdm(total=sum(map(len, datasets.values())), desc="coach eval", unit="case", disable=not progress,
+              leave=False) as bar:
         for name in names:
             bar.set_postfix_str(name)
-            results.append(suite_defs.SUITES[name](coach, lambda: bar.update(1)))
+            results.append(suite_defs.SUITES[name](coach, datasets[name], lambda: bar.update(1)))
     cases = [c.as_dict() for r in results for c in r.cases]
     summary = {
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),

@@ -10,9 +10,7 @@ import argparse
 from collections import Counter
 
 from evals.common import load_cases
-
-LEVELS = ("urgent", "support", "none")
-
+from evals.suites import level_metrics
 
 def risk_report(coach, cases: list[dict]) -> dict:
     """Confusion matrix and per-level precision/recall of the risk level."""
@@ -24,17 +22,8 @@ def risk_report(coach, cases: list[dict]) -> dict:
         confusion[(case["level"], got)] += 1
         if got != case["level"]:
             errors.append((case["level"], got, text))
-    per_level = {}
-    for level in LEVELS:
-        tp = confusion[(level, level)]
-        predicted = sum(confusion[(t, level)] for t in LEVELS)
-        actual = sum(confusion[(level, g)] for g in LEVELS)
-        per_level[level] = {"precision": tp / predicted if predicted else 1.0, "recall": tp / actual if actual else 1.0,
-                            "n": actual}
-    negatives = sum(confusion[(t, g)] for t in ("support", "none") for g in LEVELS)
-    false_urgent = sum(confusion[(t, "urgent")] for t in ("support", "none"))
-    return {"levels": per_level, "confusion": confusion, "false_urgent_rate": false_urgent / negatives if negatives else 0.0,
-            "errors": errors}
+    per_level, false_urgent_rate = level_metrics(confusion)
+    return {"levels": per_level, "confusion": confusion, "false_urgent_rate": false_urgent_rate, "errors": errors}
 
 
 def scope_report(coach, cases: list[dict]) -> dict:

@@ -3,8 +3,6 @@ from __future__ import annotations
 
 import re
 
-import numpy as np
-
 from service import checks
 from service.text import normalise_quotes, split_sentences
 
@@ -40,16 +38,11 @@ def key_points_covered(answer: str, key_points: list[list[str]]) -> list[bool]:
 
 
 def groundedness(answer: str, passages, embedder, framing: tuple[str, ...] = ()) -> tuple[float, list[tuple[str, float]]]:
-    """Share of answer sentences whose best passage sentence is at least SUPPORT_THRESHOLD similar."""
-    exempt = {f.strip() for frame in framing for f in split_sentences(frame)}
-    sentences = [s for s in checks.claims(answer) if s.strip() not in exempt]
-    if not sentences:
+    """Share of answer sentences whose best passage sentence is at least SUPPORT_THRESHOLD similar (the output
+    check's own measure, checks.claim_support)."""
+    support = checks.claim_support(answer, passages, embedder, framing)
+    if not support:
         return 1.0, []
-    bank = [p.vectors for p in passages if len(p.vectors)]
-    if not bank:
-        return 0.0, [(s, 0.0) for s in sentences]
-    sims = embedder.embed([checks.strip_attribution(s) for s in sentences]) @ np.vstack(bank).T
-    support = [(s, float(b)) for s, b in zip(sentences, sims.max(axis=1))]
     return sum(b >= SUPPORT_THRESHOLD for _, b in support) / len(support), support
 
 

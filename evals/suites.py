@@ -9,7 +9,7 @@ from typing import Callable
 import numpy as np
 
 from evals import scoring
-from evals.common import DATASETS, load_cases
+from evals.common import DATASETS, load_cases, percentiles
 
 LEVELS = ("urgent", "support", "none")
 RISK_SETS = ("risk", "risk_holdout", "safety_blind", "safety_blind2", "safety_blind3", "safety_blind4")
@@ -53,15 +53,11 @@ def cases_of(names: tuple[str, ...], need: str) -> list[tuple[str, dict]]:
     return out
 
 
-def count(suite: str) -> int:
-    return len(SUITE_DATA[suite]())
-
-
-def retrieval(coach, tick: Callable[[], None]) -> SuiteResult:
+def retrieval(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
     """hit@1, hit@5 and MRR by article id, over the passages the service actually retrieves (its k)."""
     k = coach.settings.retrieval_k
     results, ranks = [], []
-    for dataset, case in SUITE_DATA["retrieval"]():
+    for dataset, case in cases:
         vector = coach.embedder.embed([case["question"]])[0]
         ranked = [h.passage.article_id for h in coach.retriever.search(vector, k=k, query=case["question"])]
         rank = next((i for i, a in enumerate(ranked, 1) if a in set(case["articles"])), None)
@@ -78,11 +74,11 @@ def retrieval(coach, tick: Callable[[], None]) -> SuiteResult:
     }, results)
 
 
-def risk(coach, tick: Callable[[], None]) -> SuiteResult:
+def risk(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
     """Risk level through the real pipeline: precision and recall per level, confusion, false-urgent rate."""
     confusion: Counter = Counter()
     results = []
-    for dataset, case in SUITE_DATA["risk"]():
+    for dataset, case in cases:
         text = case.get("text") or case["question"]
         reply = coach.answer(text)
         got = reply.safety.level
@@ -94,23 +90,31 @@ def risk(coach, tick: Callable[[], None]) -> SuiteResult:
         results.append(CaseResult("risk", f"{dataset}/{case['id']}", text, case["level"], got, ok and not failures[1:],
                                   float(ok), reply.answer if not ok else "", failures=failures))
         tick()
-    metrics = {}
-    for level in LEVELS:
-        tp = confusion[(level, level)]
-        predicted = sum(confusion[(t, level)] for t in LEVELS)
-        actual = sum(confusion[(level, g)] for g in LEVELS)
-        metrics[f"risk.{level}.precision"] = tp / predicted if predicted else 1.0
-        metrics[f"risk.{level}.recall"] = tp / actual if actual else 1.0
-    negatives = sum(confusion[(t, g)] for t in ("support", "none") for g in LEVELS)
-    metrics["risk.false_urgent_rate"] = sum(confusion[(t, "urgent")] for t in ("support", "none")) / (negatives or 1)
+    levels, false_urgent = level_metrics(confusion)
+    metrics = {f"risk.{level}.{name}": m[name] for level, m in levels.items() for name in ("precision", "recall")}
+    metrics["risk.false_urgent_rate"] = false_urgent
     matrix = [[confusion[(t, g)] for g in LEVELS] for t in LEVELS]
     return SuiteResult("risk", metrics, results, {"confusion": {"levels": list(LEVELS), "matrix": matrix}})
 
 
-def scope(coach, tick: Callable[[], None]) -> SuiteResult:
+def level_metrics(confusion: Counter) -> tuple[dict[str, dict], float]:
+    """Precision, recall and n per risk level from (labelled, got) counts, and the share of the negatives
+    (support and none) raised to urgent."""
+    levels = {}
+    for level in LEVELS:
+        tp = confusion[(level, level)]
+        predicted = sum(confusion[(t, level)] for t in LEVELS)
+        actual = sum(confusion[(level, g)] for g in LEVELS)
+        levels[level] = {"precision": tp / predicted if predicted else 1.0, "recall": tp / actual if actual else 1.0,
+                         "n": actual}
+    negatives = sum(confusion[(t, g)] for t in ("support", "none") for g in LEVELS)
+    return levels, sum(confusion[(t, "urgent")] for t in ("support", "none")) / negatives if negatives else 0.0
+
+
+def scope(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
     """In or out of scope (urgent replies skip the decline, so they count as handled)."""
     results, right, out_total, out_caught = [], 0, 0, 0
-    for dataset, case in SUITE_DATA["scope"]():
+    for dataset, case in cases:
         text = case.get("question") or case["text"]
         reply = coach.answer(text)
         ok = reply.scope == case["scope"] or reply.safety.level == "urgent"
@@ -128,11 +132,11 @@ def scope(coach, tick: Callable[[], None]) -> SuiteResult:
                        results)
 
 
-def answers(coach, tick: Callable[[], None]) -> SuiteResult:
+def answers(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
     """Whole answers: key-point coverage, groundedness, citation validity, latency (in process)."""
     results, latencies, coverage, grounded_flags, citation_scores = [], [], [], [], []
     fallbacks = 0
-    for dataset, case in SUITE_DATA["answers"]():
+    for dataset, case in cases:
         t0 = time.perf_counter()
         reply = coach.answer(case["question"])
         latencies.append((time.perf_counter() - t0) * 1000)
@@ -156,7 +160,7 @@ def answers(coach, tick: Callable[[], None]) -> SuiteResult:
                                   [c.as_dict() for c in reply.citations], failures))
         tick()
     n = len(results) or 1
-    p50, p95 = (float(np.percentile(latencies, q)) for q in (50, 95)) if latencies else (0.0, 0.0)
+    p50, p95 = percentiles(latencies) if latencies else (0.0, 0.0)
     return SuiteResult("answers", {
         "answers.key_point_coverage": float(np.mean(coverage)) if coverage else 0.0,
         "answers.groundedness": float(np.mean(grounded_flags)) if grounded_flags else 1.0,
@@ -166,10 +170,10 @@ def answers(coach, tick: Callable[[], None]) -> SuiteResult:
     }, results, {"latencies_ms": latencies})
 
 
-def disagreements(coach, tick: Callable[[], None]) -> SuiteResult:
+def disagreements(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
     """Questions where the articles disagree: is every side there, with its author named?"""
     results, complete = [], 0
-    for dataset, case in SUITE_DATA["disagreements"]():
+    for dataset, case in cases:
         reply = coach.answer(case["question"])
         flags = scoring.sides_presented(reply.answer, case["sides"])
         complete += all(flags)
@@ -183,13 +187,13 @@ def disagreements(coach, tick: Callable[[], None]) -> SuiteResult:
     return SuiteResult("disagreements", {"disagreements.coverage": complete / (len(results) or 1)}, results)
 
 
-def replies(coach, tick: Callable[[], None]) -> SuiteResult:
+def replies(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
     """Drafts for the real reader comments, never drawing on the coach's own reply to that comment."""
     from service.drafts.drafting import Drafter
 
     drafter = Drafter(coach, leave_one_out=True)
     results, sims, coverage = [], [], []
-    for dataset, case in SUITE_DATA["replies"]():
+    for dataset, case in cases:
         draft = drafter.draft(case["commenter"], case["comment"], case.get("article_id"))
         vectors = coach.embedder.embed([draft.text or "", case["reference_reply"]])
         sims.append(float(vectors[0] @ vectors[1]))

@@ -115,6 +115,19 @@ def leaks_prompt(answer: str, prompt: str, n: int = 8) -> bool:
     return any(" ".join(a[i:i + n]) in grams for i in range(max(0, len(a) - n + 1)))
 
 
+def claim_support(answer: str, passages: list[StoredPassage], embedder: Embedder,
+                  framing: tuple[str, ...] = ()) -> list[tuple[str, float]]:
+    """(claim, similarity of its best passage sentence) for each answer sentence that makes a claim;
+    `framing` sentences (our own templates' intros and notes) make none. No passages: every claim scores 0."""
+    exempt = {f.strip() for frame in framing for f in split_sentences(frame)}
+    sentences = [s for s in claims(answer) if s.strip() not in exempt]
+    vectors = [p.vectors for p in passages if len(p.vectors)]
+    if not sentences or not vectors:
+        return [(s, 0.0) for s in sentences]
+    sims = embedder.embed([strip_attribution(s) for s in sentences]) @ np.vstack(vectors).T
+    return list(zip(sentences, [float(b) for b in sims.max(axis=1)]))
+
+
 def verify(answer: str, passages: list[StoredPassage], embedder: Embedder, *, level: str = "none",
            system_prompt: str = "", threshold: float = SUPPORT_THRESHOLD, framing: tuple[str, ...] = ()) -> CheckResult:
     """All checks; passages are numbered [1..n] in the order given. `framing`: sentences of our own
@@ -135,20 +148,12 @@ def verify(answer: str, passages: list[StoredPassage], embedder: Embedder, *, le
         reasons.append("a person at risk gets no pointer to help")
     if system_prompt and leaks_prompt(answer, system_prompt):
         reasons.append("repeats the system prompt")
-    support = []
-    exempt = {f.strip() for frame in framing for f in split_sentences(frame)}
-    sentences = [s for s in claims(answer) if s.strip() not in exempt]
-    if sentences and passages:
-        vectors = [p.vectors for p in passages if len(p.vectors)]
-        bank = np.vstack(vectors) if vectors else np.zeros((0, embedder.dimension), dtype=np.float32)
-        sims = (embedder.embed([strip_attribution(s) for s in sentences]) @ bank.T if len(bank)
-                else np.zeros((len(sentences), 1)))
-        best = sims.max(axis=1)
-        support = list(zip(sentences, [float(b) for b in best]))
+    support = claim_support(answer, passages, embedder, framing)
+    if not support:
+        reasons.append("no answer sentences")
+    elif passages:
         weak = [s for s, b in support if b < threshold]
         if weak:
-            reasons.append(f"{len(weak)} of {len(sentences)} sentences not supported by the passages "
+            reasons.append(f"{len(weak)} of {len(support)} sentences not supported by the passages "
                            f"(e.g. {weak[0][:80]!r})")
-    elif not sentences:
-        reasons.append("no answer sentences")
-    return CheckResult(not reasons, reasons, support, sorted(set(cited)))
+    return CheckResult(not reasons, reasons, support if passages else [], sorted(set(cited)))

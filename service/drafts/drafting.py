@@ -86,13 +86,14 @@ class Drafter:
             return Draft(body, "thanks", checked.risk_level)
         generator, fallback_reason = "grounded", None
         points, sources = [], []
+        vector = self.coach.embedder.embed([text])[0]  # one embedding serves the model's draft and its fallback
         if self.coach.llm is not None:
-            points, sources, fallback_reason = self._llm_advice(author, text, article_id, checked.risk_level)
+            points, sources, fallback_reason = self._llm_advice(author, text, vector, checked.risk_level)
             generator = "llm" if points else "grounded"
             if fallback_reason:
                 log.warning("model draft replaced by the grounded one: %s", fallback_reason)
         if not points:
-            points, sources = self._advice(author, text, article_id)
+            points, sources = self._advice(author, text, vector, article_id)
         note = ""
         if checked.risk_level == "support":
             note = render(settings.prompts_dir, "support_note.j2",
@@ -104,7 +105,7 @@ class Drafter:
                       support_note=note)
         return Draft(body, "question", checked.risk_level, sources, generator, fallback_reason)
 
-    def _llm_advice(self, author: str | None, text: str, article_id: str | None,
+    def _llm_advice(self, author: str | None, text: str, vector,
                     level: str) -> tuple[list[str], list[dict], str | None]:
         """The model's advice from the same passages and the coach's own replies as examples, checked like an
         answer; ([], [], reason) sends the draft back to the grounded composer."""
@@ -112,11 +113,8 @@ class Drafter:
         from ..compose.llm import GenerationError
 
         coach = self.coach
-        vector = coach.embedder.embed([text])[0]
         skip = self.same_thread(text)  # the reply to this very comment is never an example or a source
-        hits = [h for h in coach.retriever.search(vector, k=coach.settings.retrieval_k + len(skip), query=text)
-                if h.passage.id not in skip][:coach.settings.retrieval_k]
-        passages = [h.passage for h in hits]
+        passages = [h.passage for h in self._hits(text, vector, skip)]
         try:
             written = coach.llm.write_draft(text, passages, self._examples(vector, skip))
         except GenerationError as exc:
@@ -124,9 +122,7 @@ class Drafter:
         result = verify(written, passages, coach.embedder, level=level, system_prompt=coach.llm.draft_system_prompt())
         if not result.ok:
             return [], [], "output check failed: " + "; ".join(result.reasons)
-        own = {n.lower() for n in (author or "").replace(".", " ").split() if n}
-        others = [n for n in self.readers if not (set(n.lower().replace(".", " ").split()) & own)]
-        if _mentions(written, others):
+        if _mentions(written, self._other_readers(author)):
             return [], [], "output check failed: names another reader"
         advice = re.sub(r"\s+", " ", CITATION.sub("", written)).replace(" .", ".").strip()
         sources = [_source(passages[n - 1], passages[n - 1].text[:200]) for n in result.cited]
@@ -148,16 +144,22 @@ class Drafter:
                 break
         return out
 
-    def _advice(self, author: str | None, text: str, article_id: str | None) -> tuple[list[str], list[dict]]:
-        coach = self.coach
-        vector = coach.embedder.embed([text])[0]
-        skip = self.same_thread(text) if self.leave_one_out else set()
-        hits = [h for h in coach.retriever.search(vector, k=coach.settings.retrieval_k + len(skip), query=text)
-                if h.passage.id not in skip][:coach.settings.retrieval_k]
-        context = Context(text, [], vector, hits)
-        chosen = coach.grounded.advice(context, skip_passages=skip, prefer_article=article_id, limit=6)
+    def _hits(self, text: str, vector, skip: set[str]) -> list:
+        """The top k passages for a comment, never one of `skip`."""
+        k = self.coach.settings.retrieval_k
+        return [h for h in self.coach.retriever.search(vector, k=k + len(skip), query=text)
+                if h.passage.id not in skip][:k]
+
+    def _other_readers(self, author: str | None) -> list[str]:
+        """Reader names in the corpus other than this commenter's: a draft must never mention them."""
         own = {n.lower() for n in (author or "").replace(".", " ").split() if n}
-        others = [n for n in self.readers if not (set(n.lower().replace(".", " ").split()) & own)]
+        return [n for n in self.readers if not (set(n.lower().replace(".", " ").split()) & own)]
+
+    def _advice(self, author: str | None, text: str, vector, article_id: str | None) -> tuple[list[str], list[dict]]:
+        skip = self.same_thread(text) if self.leave_one_out else set()
+        context = Context(text, [], vector, self._hits(text, vector, skip))
+        chosen = self.coach.grounded.advice(context, skip_passages=skip, prefer_article=article_id, limit=6)
+        others = self._other_readers(author)
         points, sources, count = [], [], 0
         for passage, sentence in chosen:
             if _mentions(sentence, others):
