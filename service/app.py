@@ -106,6 +106,9 @@ def create_app(settings: Settings | None = None, coach: Coach | None = None) -> 
         drafts = DraftStore(store)
         app.state.draft_store = drafts
         (settings.data_dir / "sessions").mkdir(parents=True, exist_ok=True)  # the coach UI's sign-ins
+        # Answers are CPU-bound: as many run at once as there are cores, the rest wait in arrival order.
+        # (Sixteen threads sharing two cores made every answer slow and the slowest very slow.)
+        app.state.compute_limiter = anyio.CapacityLimiter(settings.compute_slots)
         try:
             if app.state.get("coach") is None:
                 app.state.coach = await anyio.to_thread.run_sync(_build_coach, settings)
@@ -122,16 +125,20 @@ def create_app(settings: Settings | None = None, coach: Coach | None = None) -> 
     def provide_feedback_store(state: State) -> FeedbackStore | None:
         return state.get("feedback_store")
 
+    def provide_compute_limiter(state: State):
+        return state.compute_limiter
+
     return Litestar(
         route_handlers=[AskController, HealthController, WidgetController, FeedbackController,
                         CoachWorkspaceController, *coach_ui_routers(settings)],
         dependencies={"coach": Provide(provide_coach, sync_to_thread=False),
-                      "feedback_store": Provide(provide_feedback_store, sync_to_thread=False)},
+                      "feedback_store": Provide(provide_feedback_store, sync_to_thread=False),
+                      "compute_limiter": Provide(provide_compute_limiter, sync_to_thread=False)},
         lifespan=[lifespan],
         # Files, not memory: every worker of `coach serve --workers N` sees the same sign-ins.
         stores={SESSION_STORE: FileStore(settings.data_dir / "sessions")},
         state=State({"coach": coach, "settings": settings, "feedback_store": None, "draft_store": None,
-                     "drafter": None}),
+                     "drafter": None, "compute_limiter": None}),
         exception_handlers={ValidationException: _validation_error, HTTPException: _http_error,
                             Exception: _unexpected_error},
         middleware=[rate_limit.middleware] if rate_limit else [],

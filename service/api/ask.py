@@ -3,8 +3,10 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import partial
 from typing import Annotated
 
+import anyio
 import msgspec
 from litestar import Controller, Request, post
 from litestar.di import NamedDependency
@@ -49,27 +51,41 @@ class AskController(Controller):
     path = "/api"
     tags = ["coach"]
 
-    @post("/ask", status_code=HTTP_200_OK, sync_to_thread=True,
-          summary="Answer a reader's situation from the coach's articles")
-    def ask(self, data: Annotated[AskRequest, Body()], request: Request, coach: NamedDependency[Coach],
-            feedback_store: NamedDependency[FeedbackStore | None]) -> AskResponse:
+    @post("/ask", status_code=HTTP_200_OK, summary="Answer a reader's situation from the coach's articles")
+    async def ask(self, data: Annotated[AskRequest, Body()], request: Request, coach: NamedDependency[Coach],
+                  feedback_store: NamedDependency[FeedbackStore | None],
+                  compute_limiter: NamedDependency[anyio.CapacityLimiter]) -> AskResponse:
         question, history = _validated(data, request, coach)
-        reply = coach.answer(question, history, data.locale, request.headers.get("accept-language"))
-        _record(feedback_store, question, reply)
+        reply = await anyio.to_thread.run_sync(
+            partial(_answer, coach, feedback_store, question, history, data.locale,
+                    request.headers.get("accept-language")), limiter=compute_limiter)
         return msgspec.convert(reply.as_dict(), AskResponse)
 
-    @post("/ask/stream", status_code=HTTP_200_OK, sync_to_thread=True,
+    @post("/ask/stream", status_code=HTTP_200_OK,
           summary="The same answer as Server-Sent Events: `delta` events, then one `done` event")
-    def ask_stream(self, data: Annotated[AskRequest, Body()], request: Request, coach: NamedDependency[Coach],
-                   feedback_store: NamedDependency[FeedbackStore | None]) -> ServerSentEvent:
+    async def ask_stream(self, data: Annotated[AskRequest, Body()], request: Request, coach: NamedDependency[Coach],
+                         feedback_store: NamedDependency[FeedbackStore | None],
+                         compute_limiter: NamedDependency[anyio.CapacityLimiter]) -> ServerSentEvent:
         question, history = _validated(data, request, coach)
         # The whole reply is composed and checked before the first event: nothing unchecked reaches a reader.
-        events = list(coach.answer_stream(question, history, data.locale, request.headers.get("accept-language")))
-        messages = []
-        for kind, payload in events:
-            if kind == "delta":
-                messages.append(ServerSentEventMessage(data=json.dumps({"text": payload}), event="delta"))
-            else:
-                _record(feedback_store, question, payload)
-                messages.append(ServerSentEventMessage(data=json.dumps(payload.as_dict()), event="done"))
+        events = await anyio.to_thread.run_sync(
+            partial(_answer_events, coach, feedback_store, question, history, data.locale,
+                    request.headers.get("accept-language")), limiter=compute_limiter)
+        messages = [ServerSentEventMessage(data=json.dumps({"text": payload}), event="delta") if kind == "delta"
+                    else ServerSentEventMessage(data=json.dumps(payload.as_dict()), event="done")
+                    for kind, payload in events]
         return ServerSentEvent(iter(messages))
+
+
+def _answer(coach: Coach, store: FeedbackStore | None, question: str, history: list[dict], locale: str | None,
+            accept_language: str | None) -> Reply:
+    reply = coach.answer(question, history, locale, accept_language)
+    _record(store, question, reply)
+    return reply
+
+
+def _answer_events(coach: Coach, store: FeedbackStore | None, question: str, history: list[dict],
+                   locale: str | None, accept_language: str | None) -> list[tuple[str, object]]:
+    events = list(coach.answer_stream(question, history, locale, accept_language))
+    _record(store, question, events[-1][1])  # the last event is ("done", Reply)
+    return events
