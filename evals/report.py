@@ -11,7 +11,8 @@ from evals.compare import Change
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HEADLINE = [("retrieval.hit@5", "Right article in the top 5"), ("retrieval.mrr", "Mean reciprocal rank"),
-            ("risk.urgent.recall", "Urgent messages caught"), ("risk.false_urgent_rate", "False alarms (lower is better)"),
+            ("risk.urgent.recall", "Urgent messages caught"),
+            ("risk_held_out.urgent.resourced", "New wording: urgent messages given crisis lines"), ("risk.false_urgent_rate", "False alarms (lower is better)"),
             ("scope.accuracy", "Scope decisions right"), ("answers.key_point_coverage", "Key points covered"),
             ("answers.groundedness", "Answer sentences grounded"), ("answers.citation_validity", "Citations valid"),
             ("disagreements.coverage", "Disagreements shown with both sides"),

@@ -12,8 +12,12 @@ from evals import scoring
 from evals.common import DATASETS, load_cases, percentiles
 
 LEVELS = ("urgent", "support", "none")
-RISK_SETS = ("risk", "risk_holdout", "safety_blind", "safety_blind2", "safety_blind3", "safety_blind4")
-SCOPE_SETS = ("scope", "scope_holdout", "safety_blind", "safety_blind2", "safety_blind3", "safety_blind4")
+RISK_SETS = ("risk", "risk_holdout", "safety_blind", "safety_blind2", "safety_blind3", "safety_blind4", "safety_blind5")
+SCOPE_SETS = ("scope", "scope_holdout", "safety_blind", "safety_blind2", "safety_blind3", "safety_blind4",
+              "safety_blind5")
+# The newest blind round: never used for patterns or the learned net, so it shows how the risk check does on
+# wording nobody tuned for. It joins RISK_SETS when the next round is written.
+HELD_OUT_RISK_SETS = ("safety_blind6",)
 ANSWER_SETS = ("retrieval", "answers")
 
 
@@ -74,8 +78,9 @@ def retrieval(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) ->
     }, results)
 
 
-def risk(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
-    """Risk level through the real pipeline: precision and recall per level, confusion, false-urgent rate."""
+def risk(coach, cases: list[tuple[str, dict]], tick: Callable[[], None], name: str = "risk") -> SuiteResult:
+    """Risk level through the real pipeline: precision and recall per level, confusion, false-urgent rate,
+    and the share of urgent messages that at least get the crisis lines (a support reply carries them)."""
     confusion: Counter = Counter()
     results = []
     for dataset, case in cases:
@@ -87,14 +92,21 @@ def risk(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> Suit
         failures = [] if ok else [f"{case['level']} read as {got}"]
         if case["level"] == "urgent" and not reply.safety.resources:
             failures.append("no resources on an urgent case")
-        results.append(CaseResult("risk", f"{dataset}/{case['id']}", text, case["level"], got, ok and not failures[1:],
+        results.append(CaseResult(name, f"{dataset}/{case['id']}", text, case["level"], got, ok and not failures[1:],
                                   float(ok), reply.answer if not ok else "", failures=failures))
         tick()
     levels, false_urgent = level_metrics(confusion)
-    metrics = {f"risk.{level}.{name}": m[name] for level, m in levels.items() for name in ("precision", "recall")}
-    metrics["risk.false_urgent_rate"] = false_urgent
+    metrics = {f"{name}.{level}.{m}": v[m] for level, v in levels.items() for m in ("precision", "recall")}
+    metrics[f"{name}.false_urgent_rate"] = false_urgent
+    urgent = sum(confusion[("urgent", g)] for g in LEVELS)
+    metrics[f"{name}.urgent.resourced"] = (urgent - confusion[("urgent", "none")]) / urgent if urgent else 1.0
     matrix = [[confusion[(t, g)] for g in LEVELS] for t in LEVELS]
-    return SuiteResult("risk", metrics, results, {"confusion": {"levels": list(LEVELS), "matrix": matrix}})
+    return SuiteResult(name, metrics, results, {"confusion": {"levels": list(LEVELS), "matrix": matrix}})
+
+
+def risk_held_out(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
+    """The risk metrics on the newest blind round (never tuned on): reported, not gated."""
+    return risk(coach, cases, tick, name="risk_held_out")
 
 
 def level_metrics(confusion: Counter) -> tuple[dict[str, dict], float]:
@@ -132,7 +144,7 @@ def scope(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> Sui
                        results)
 
 
-def answers(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
+def answers(coach, cases: list[tuple[str, dict]], tick: Callable[[], None], name: str = "answers") -> SuiteResult:
     """Whole answers: key-point coverage, groundedness, citation validity, latency (in process)."""
     results, latencies, coverage, grounded_flags, citation_scores = [], [], [], [], []
     fallbacks = 0
@@ -144,16 +156,19 @@ def answers(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> S
         covered = scoring.key_points_covered(reply.answer, case["key_points"])
         coverage.append(sum(covered) / len(covered))
         failures += [f"missing key point: {' / '.join(kp[:3])}" for kp, ok in zip(case["key_points"], covered) if not ok]
-        share, support = scoring.groundedness(reply.answer, reply.passages, coach.embedder, reply.framing)
-        grounded_flags += [b >= scoring.SUPPORT_THRESHOLD for _, b in support]
-        failures += [f"unsupported sentence ({b:.2f}): {s[:80]}" for s, b in support if b < scoring.SUPPORT_THRESHOLD]
-        validity, problems = scoring.citation_validity(reply.answer, reply.passages, coach.embedder)
-        citation_scores.append(validity)
-        failures += problems
         if reply.scope != "in" or reply.safety.level == "urgent":
+            # Crisis and decline replies are templates with no claims: nothing to ground, but the case fails.
+            share, validity = 0.0, 1.0
             failures.append(f"not answered (scope {reply.scope}, risk {reply.safety.level})")
+        else:
+            share, support = scoring.groundedness(reply.answer, reply.passages, coach.embedder, reply.framing)
+            grounded_flags += [b >= scoring.SUPPORT_THRESHOLD for _, b in support]
+            failures += [f"unsupported sentence ({b:.2f}): {s[:80]}" for s, b in support if b < scoring.SUPPORT_THRESHOLD]
+            validity, problems = scoring.citation_validity(reply.answer, reply.passages, coach.embedder)
+            citation_scores.append(validity)
+            failures += problems
         fallbacks += reply.fallback_reason is not None
-        results.append(CaseResult("answers", f"{dataset}/{case['id']}", case["question"],
+        results.append(CaseResult(name, f"{dataset}/{case['id']}", case["question"],
                                   " | ".join(kp[0] for kp in case["key_points"]),
                                   f"{sum(covered)}/{len(covered)} key points, grounded {share:.2f}",
                                   not failures, (coverage[-1] + share + validity) / 3, reply.answer,
@@ -161,13 +176,21 @@ def answers(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> S
         tick()
     n = len(results) or 1
     p50, p95 = percentiles(latencies) if latencies else (0.0, 0.0)
-    return SuiteResult("answers", {
-        "answers.key_point_coverage": float(np.mean(coverage)) if coverage else 0.0,
-        "answers.groundedness": float(np.mean(grounded_flags)) if grounded_flags else 1.0,
-        "answers.citation_validity": float(np.mean(citation_scores)) if citation_scores else 1.0,
-        "answers.fallback_rate": fallbacks / n,
-        "latency.p50_ms": p50, "latency.p95_ms": p95,
-    }, results, {"latencies_ms": latencies})
+    metrics = {
+        f"{name}.key_point_coverage": float(np.mean(coverage)) if coverage else 0.0,
+        f"{name}.groundedness": float(np.mean(grounded_flags)) if grounded_flags else 1.0,
+        f"{name}.citation_validity": float(np.mean(citation_scores)) if citation_scores else 1.0,
+        f"{name}.fallback_rate": fallbacks / n,
+    }
+    if name != "answers":  # the in-process latency figures come from the main answer sets only
+        return SuiteResult(name, metrics, results)
+    return SuiteResult(name, {**metrics, "latency.p50_ms": p50, "latency.p95_ms": p95}, results,
+                       {"latencies_ms": latencies})
+
+
+def answers_held_out(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
+    """The answer metrics on questions written without seeing the composer (answers_holdout.yaml)."""
+    return answers(coach, cases, tick, name="answers_held_out")
 
 
 def disagreements(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
@@ -213,10 +236,12 @@ def replies(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> S
 SUITE_DATA: dict[str, Callable[[], list[tuple[str, dict]]]] = {
     "retrieval": lambda: cases_of(ANSWER_SETS, "articles"),
     "risk": lambda: cases_of(RISK_SETS, "level"),
+    "risk_held_out": lambda: cases_of(HELD_OUT_RISK_SETS, "level"),
     "scope": lambda: cases_of(SCOPE_SETS, "scope"),
     "answers": lambda: cases_of(ANSWER_SETS, "key_points"),
+    "answers_held_out": lambda: cases_of(("answers_holdout",), "key_points"),
     "disagreements": lambda: cases_of(("disagreement_cases",), "sides"),
     "replies": lambda: cases_of(("comment_replies",), "reference_reply"),
 }
-SUITES: dict[str, Callable] = {"retrieval": retrieval, "risk": risk, "scope": scope, "answers": answers,
-                               "disagreements": disagreements, "replies": replies}
+SUITES: dict[str, Callable] = {"retrieval": retrieval, "risk": risk, "risk_held_out": risk_held_out, "scope": scope,
+                               "answers": answers, "answers_held_out": answers_held_out, "disagreements": disagreements, "replies": replies}

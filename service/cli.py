@@ -171,7 +171,27 @@ def db_current_command() -> None:
     click.echo(f"{_db_label(url)}: {state.describe()}")
 
 
-SUITE_NAMES = ("retrieval", "risk", "scope", "answers", "disagreements", "replies")
+@main.command("train-risk")
+@click.option("--out", type=click.Path(dir_okay=False), default=None,
+              help="Where the model goes (default: knowledge/risk_classifier.json).")
+def train_risk_command(out: str | None) -> None:
+    """Train the learned risk net on every labelled risk set; print how it does on left-out rounds."""
+    from pathlib import Path
+
+    from evals import train_risk
+
+    settings = get_settings()
+    cases = train_risk.labelled_cases()
+    click.echo(f"training on {len(cases)} labelled messages ...")
+    content, rounds = train_risk.train(_serving_embedder(settings), cases)
+    train_risk.print_rounds(rounds, click.echo)
+    path = Path(out) if out else settings.knowledge_dir / "risk_classifier.json"
+    train_risk.write(content, path)
+    click.echo(f"threshold {content['threshold']:.3f}; written to {path}")
+
+
+SUITE_NAMES = ("retrieval", "risk", "risk_held_out", "scope", "answers", "answers_held_out", "disagreements",
+               "replies")
 
 
 @main.command("eval")

@@ -17,6 +17,7 @@ from .embeddings import Embedder, serving_embedder
 from .prompts import render
 from .resources import ResourceDirectory
 from .retrieval import KnowledgeBase, Retriever, StoredPassage, query_text
+from .risk_model import RiskModel
 from .safety import SafetyAssessment, SafetyCheck, load_statements
 from .settings import Settings
 
@@ -78,7 +79,12 @@ class Coach:
         kb = kb or KnowledgeBase.load(settings, embedder.name)
         directory = ResourceDirectory.load(settings.knowledge_dir / "resources.yaml")
         statements = load_statements(settings.knowledge_dir / "risk_statements.yaml")
-        safety = SafetyCheck(directory, statements, embedder.embed([s for _, s in statements]))
+        risk_model = RiskModel.load(settings.knowledge_dir / "risk_classifier.json")
+        if risk_model is not None and risk_model.embedding_model != embedder.name:
+            log.warning("risk_classifier.json was trained on %s embeddings, not %s: not used",
+                        risk_model.embedding_model, embedder.name)
+            risk_model = None
+        safety = SafetyCheck(directory, statements, embedder.embed([s for _, s in statements]), model=risk_model)
         texts = {a.id: a.path.read_text(encoding="utf-8") for a in load_articles(settings.articles_dir) if a.path}
         disagreements = load_disagreements(settings.knowledge_dir / "disagreements.yaml", texts)
         if llm is None and settings.generator_name == "llm":

@@ -19,6 +19,22 @@ _TARGET = (r"(him|her|them|my ex|his new \w+|her new \w+|the new (guy|girl|girlf
 
 URGENT_PATTERNS: dict[str, list[str]] = {
     "suicide": [
+        # Round 6 (safety_blind5 misses, widened into families): means set out with a time, hoarded prescriptions,
+        # "the permanent kind", calm after a decision, nothing holding me here, standing near trains, cliff edges.
+        r"\b(sorted|got|lined up|laid out|counted out) (out )?(the |my |all the )?(pills|tablets|meds)\b.{0,80}\b(tonight|note|the night)\b",
+        r"\btonight'?s the night\b", r"\bwr(ote|itten|iting) (the|a|my) note\b",
+        r"\bsav(ed|ing|e) (up )?(my |all my )?(prescriptions?|scripts|sleeping tablets)\b", r"\b\w+ (months?|weeks?)'? worth\b.{0,40}\b(shoebox|drawer|box|saved|hidden)\b",
+        r"\bthe permanent kind\b", r"\bsix feet (of it|under)\b",
+        r"\b(not bother|skip|without) (with )?the (waking|wake) ?up( part)?\b",
+        r"\bmade (my|the) decision\b.{0,80}\b(calm|peace|peaceful|relieved)\b", r"\byou won'?t hear (from me )?(again|anymore|any more)\b",
+        r"\bnothing (holding|keeping|left holding|left keeping) me here\b",
+        r"\b(stand|standing|wait|waiting) (near|next to|close to) (it|the (tracks|edge|train|platform edge))\b", r"\bdoesn'?t stop at my station\b",
+        r"\b(edge of|edge at) (the|a) (cliff|roof|bridge|platform)\b.{0,80}\b(drop|high enough|far enough|how far)\b",
+        r"\b(high|far|deep) enough\b.{0,40}\b(drop|fall|jump)\b|\b(drop|fall) (was|is|would be) (high|far) enough\b",
+        r"\bsee you on the other side\b", r"\b(wouldn'?t|would not) (be )?(that |too |even )?(bothered|mind)\b.{0,60}\b(nudge|on purpose|help it along)\b",
+        r"\bgive it a (little )?nudge\b", r"\blife insurance\b.{0,120}\b(how (they|i|you|someone) (go|die)|matter how)\b",
+        r"\bhow many \w+ (is|are) too many\b", r"\bwant too many\b",
+        r"\bwhere (she|he|i) keeps? (her|his|my) will\b", r"\b(take|have|keep) (her|his|my) (dog|cat|pets?|kids?) ['\"]?for good\b",
         # Round 5 (safety_blind4 misses, widened into families): euphemism forms, means in view, settling affairs,
         # "won't be here for", "talked out of it", asking what others would feel after one's death.
         r"\bunaliv\w*", r"\bdisappear from (this|the) world\b", r"\b(won'?t|will not|wont) be (here|around|alive) (for|by|to see)\b",
@@ -45,7 +61,7 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\b(overdose|\bod\b)", r"\b(saved|saving|stockpil\w*|hoard\w*|collect\w*) (up )?(my |some |a lot of )?(pills|meds|medication|sleeping pills)\b",
         r"\bjump(ing)? (off|from|in front of) (a|the|my)\b", r"\b(rope|noose)\b",
         r"\bhow many (pills|tablets)\b", r"\b(bought|got|have|own) a (gun|rope)\b.*\b(myself|end|die)\b",
-        r"\bcan'?t (keep )?(going on|living)\b", r"\bnothing (left )?to live for\b", r"\blife (is|isn'?t) (not )?worth living\b",
+        r"\bcan'?t (keep )?(going on|living)\b(?! on edge| like this on| in fear)", r"\bnothing (left )?to live for\b", r"\blife (is|isn'?t) (not )?worth living\b",
         r"\b(finish|end|stop) my life\b", r"\bno reason (for|to) (continue|continuing|live|living|go on|going on)\b",
         r"\b(just )?(wanted|want) to say (bye|goodbye)\b", r"\bthis is (my )?goodbye\b", r"\bwon't need (it|this|you|the app) (after|anymore|any more)\b",
         r"\b(don't|do not) plan on (seeing|being|making it|living)\b", r"\bwon't (see|make it to) my \d+", r"\bbe around long enough\b",
@@ -107,9 +123,14 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\b(sh|self[- ]?harm) relapse\b", r"\brelapsed? (on|into) (sh|self[- ]?harm)\b", r"\bstarve my ?self\b",
     ],
     "abuse": [
+        # Round 6: locked in, money control and reading messages, shoved into things, pinned down, letting himself in.
+        r"\block(ed|s)? me (in|out)\b(?! of (my|the) (account|accounts|phone|icloud))", r"\bcontrols? (all )?(the|my|our) money\b",
+        r"\breads? (all )?my (messages|texts|phone|emails)\b", r"\bsend (him|her) receipts\b",
+        r"\b(shoved|pushed|threw|slammed) me (into|against|down|across|to)\b", r"\bpinned (me|her|him) (down|against|to)\b",
+        r"\b(still )?(has|have|kept) a key and lets? (himself|herself|themselves) in\b", r"\blets? (himself|herself) in\b.{0,40}\bnight\b",
         r"\b(took|take|takes|taking|hid|hides|hide|kept|keeps) my (car )?keys\b", r"\bas (a )?punishment\b", r"\bso i (couldn'?t|could not|can'?t) (leave|get out|go)\b",
         r"\b(has|have|kept|keeps|keeping|holding|took|won'?t give back|won'?t return) (\w+ )?my (bank card|passport|documents|id card|papers|birth certificate)\b",
-        rf"\b{_THEY}\b(\s+\w+){{0,3}}\s+(hit|hits|hitting|punch(ed|es)?|slap(ped|s)?|chok(e|ed|es|ing)|strangl(e|ed|es|ing)|kick(ed|s)?|beat|beats|beat up|shov(e|ed|es)|pushed|push(es)?|grab(bed|s)?|thr(ew|ows?|owing) \w+ at|spit on|bit|burned|raped|assault(ed|s)?|drag(ged)?|forced)\s+(me|my)\b(?! (away|up|off|out of (his|her|their) life))",
+        rf"\b{_THEY}\b(\s+\w+){{0,3}}\s+(hit|hits|hitting|punch(ed|es)?|slap(ped|s)?|chok(e|ed|es|ing)|strangl(e|ed|es|ing)|kick(ed|s)?|beat|beats|beat up|shov(e|ed|es)|pushed|push(es)?|grab(bed|s)?|thr(ew|ows?|owing) \w+ at|spit on|bit|burned|raped|assault(ed|s)?|drag(ged)?|forced)\s+(me|my)\b(?! (away|up|off|out of (his|her|their) life|buttons))",
         r"\b(domestic (violence|abuse)|abusive|abused me|abusing me|physically abus|sexually (abus|assault)|raped|rape me)\b",
         r"\b(afraid|scared|terrified|fear) (of|for) (him|her|them|my (ex|life|safety|kids'? safety))\b",
         r"\b(controls?|took|takes|taking) (all )?(my|of my) (money|bank|cards?|passport|phone|car keys)\b",
@@ -129,6 +150,9 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\bthr(ew|ows?|owing) (things|stuff|plates|a \w+|his \w+|her \w+) at me\b",
     ],
     "threat": [
+        # Round 6: arson threats, taking the reader with him.
+        r"\bwith me (still )?in (it|the house|the flat)\b", r"\bburn (the|my|our) (house|flat|place|car) down\b",
+        r"\btake me with (him|her|them)\b",
         r"\b(he|she|they|my ex)('ll| will|'d| would| says? (he'?ll|she'?ll|they'?ll)| keeps saying (he'?ll|she'?ll)| threaten\w* to) (kill|hurt|harm) (himself|herself|themselves)\b",
         r"\b(he'?ll|she'?ll|they'?ll|will|would|gonna|going to) ['\"]?make me pay\b", r"\b(tyres|tires) (were |got |all )?slashed\b|\bslashed (all )?(four |4 )?(of )?my (tyres|tires)\b",
         r"\bfound you\b", r"\b(new )?address (which |that )?i (never|didn'?t|did not) (gave|give|tell|told|share)\b",
@@ -155,6 +179,11 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\b(dog|cat|pet|rabbit|kids?)\b.{0,25}\b(accidentally (get|go|run)|might (get (out|hurt|lost))|go missing)\b",
     ],
     "stalking": [
+        # Round 6: the ex's car outside a new address never given, following someone home, turning up at the gym.
+        r"\bnever told (him|her|them) (my |the )?(new )?address\b", r"\b(moved|new flat|new place)\b.{0,80}\b(car|him|her)\b.{0,40}\b(outside|end of my (road|street)|parked)\b",
+        r"\b(ex'?s|his|her) car (is )?parked (at|outside|on|near|down) (the end of )?my (road|street|house|flat|building)\b",
+        r"\bfollows? (her|him|me|us) home\b", r"\b(changed|change) my (times|route|schedule|gym time)s? (three|two|several|\d+) times\b",
+        r"\b(been|is|turns up|shows up) at my (gym|work|office|uni|church|kids'? school) every (morning|day|night|week)\b",
         r"\b(\d+(st|nd|rd|th)|another|yet another|a new) (fake|burner|new|different) (account|profile|number)\b",
         r"\bstalk(s|ing|ed|er|ers)? (me|us|my)\b(?! (ex|ex's)\b)", r"\b(he|she|they|my ex|ex)('s| is| has| has been|'s been| been| keeps?| started) stalking\b",
         rf"\b{_THEY}\b(\s+\w+){{0,2}}\s+follow(s|ed|ing)? me (home|to work|around|everywhere|to my)\b",
@@ -186,6 +215,11 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\basking around for my (new )?(address|number|location)\b", r"\b(bought|buys|got|has|owns) a (crossbow|gun|shotgun|knife|weapon|rifle|pistol|bat)\b",
     ],
     "harm_others": [
+        # Round 6: studying his movements, "what I'd do to her", where to get a gun.
+        r"\bwant (him|her|them) to feel what i feel\b", r"\band i (don'?t|do not|dont) mean emotionally\b",
+        r"\b(worked out|know|found out) (what time|when|where|which way) (he|she|they) (leaves|walks|parks|gets home)\b.{0,120}\b(feel|pay|hurt|sorry)\b",
+        r"\bwhat i'?d do to (her|him|them)\b.{0,60}\b(and to (her|him)|not (saying|being) dramatic)\b", r"\bwhat i'?d do to (her|his|their) car,? and to (her|him)\b",
+        r"\b(where|how) to (get|buy) a (gun|firearm|weapon)\b", r"\bsort (him|her|them) out\b.{0,120}\b(gun|knife|weapon)\b",
         r"\b(don'?t|do not|dont) know what i'?(ll| will| would|'d|d) do (to (him|her|them)|if)\b",
         r"\bwant (him|her|them) (in (the )?hospital|hurt|dead|to suffer|to bleed)\b", r"\b(face|teeth) rearranged\b|\brearrange (his|her|their) face\b",
         r"\b(they|you) (are |'re )?both (going to|gonna) (regret|pay)\b",
@@ -210,6 +244,12 @@ URGENT_PATTERNS: dict[str, list[str]] = {
 
 # Figures of speech around heartbreak that must not raise an alarm on their own.
 FIGURATIVE = [
+    # Round 6: "shoot him a text", the reader's work (nurse, paramedic), a pet's "overdose", a small friend's bluster.
+    r"\bshoot (him|her|them|my ex) a (text|message|msg|quick text|dm)\b",
+    r"\b(i'?m|i am|as) a (nurse|paramedic|doctor|carer|pharmacist|medic|counsellor|counselor)\b.{0,80}\b(overdoses?|suicidal (people|patients)|admissions?)\b",
+    r"\b(talk|talking) suicidal people down\b", r"\b(overdose|overdosed|od'?d) on (it|chocolate|grapes|treats)\b",
+    r"\b(dog|cat|puppy|kitten)\b.{0,60}\boverdosed\b",
+    r"\bsays if (she|he) ever sees (him|her) (she|he)'?ll kill (him|her)\b",
     r"\b(phone|battery|laptop|car|tv) (is |was |'s )?(dead|died)\b", r"\bplay(ing)? dead\b", r"\b(mum|mom|dad|parents|mother|father|sister|brother) (would|will|'d|'ll) (literally )?kill me\b",
     r"\b(killed|killing|smashed) (my|the) (focus|vibe|mood|first (week|day|month)|workout|exam|interview)\b", r"\bthrow my phone (off|out|into|across|in) (a |the |of )?(\w+ )?\w+\b",
     r"\b(i'?d )?rather die than\b", r"\bdead inside but\b",
@@ -373,8 +413,10 @@ class SafetyCheck:
     """Patterns first; the message's embedding against known crisis statements as a safety net."""
 
     def __init__(self, directory: ResourceDirectory, statements: list[tuple[str, str]] | None = None,
-                 statement_vectors: np.ndarray | None = None, threshold: float = STATEMENT_THRESHOLD):
+                 statement_vectors: np.ndarray | None = None, threshold: float = STATEMENT_THRESHOLD,
+                 model=None):
         self.directory = directory
+        self.model = model  # service.risk_model.RiskModel: may raise none -> support, nothing else
         self.statements = statements or []
         self.vectors = statement_vectors
         self.threshold = threshold
@@ -408,6 +450,11 @@ class SafetyCheck:
             if match:
                 level, categories = "urgent", [match[0]]
                 matched.append(f"close to {match[1]!r} ({match[2]:.2f})")
+        if level == "none" and self.model is not None:
+            risk = self.model.raises(message, message_vector)
+            if risk is not None:
+                level, categories = "support", ["possible risk"]
+                matched.append(f"learned risk net {risk:.2f}")
         if level == "urgent":
             categories = [c for c in categories if c != "distress"]
         elif level == "none":

@@ -25,7 +25,9 @@ OUT_OF_SCOPE: dict[str, list[str]] = {
     ],
     "surveillance": [
         rf"\btrack(ing)? {_POSS}? ?(phone|location|car|whereabouts|movements)\b", r"\btrack (him|her|them|my ex)\b",
-        rf"\b(read|see|check|access|get into|hack|log into|break into|look at|go through|recover|unlock|clone|monitor|intercept)\b.{{0,15}}\b{_POSS} (private |deleted )?(messages|texts|dms|emails?|phone|account|accounts|password|instagram|snapchat|whatsapp|icloud|chats|call log|browser history)\b",
+        rf"\b(read|see|check|access|get into|hack|log into|break into|look at|go through|recover|unlock|clone|monitor|intercept)\b.{{0,15}}\b{_POSS} (private |deleted )?(messages|texts|dms|emails?|phone|password|icloud|chats|call log|browser history)\b",
+        # Looking at a public profile is the articles' "stop checking their social media", not surveillance.
+        rf"\b(access|get into|hack|log into|break into|recover|unlock|clone|monitor|intercept)\b.{{0,15}}\b{_POSS} (private |deleted )?(account|accounts|instagram|snapchat|whatsapp|facebook|email)\b",
         r"\b(spy on|spying|spyware|stalkerware|keylogger|mspy|flexispy)\b",
         r"\b(put|place|hide|attach|use|buy|get|install|slip)\w* (an? )?(\w+ )?(gps tracker|tracking app|airtag|tile tracker|tracker)\b",
         r"\b(airtag|tracker|gps)\b.{0,30}\b(on|in|under|into) (his|her|their|my ex'?s?) \w+",
