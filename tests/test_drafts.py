@@ -150,3 +150,17 @@ def test_versioned_edits_and_metrics(tmp_path):
     assert m["approved"] == 2 and m["share_approved_unchanged"] == 0.5 and m["mean_edit_distance"] == 0.5
     assert 0 <= m["mean_hours_to_approval"] < 0.01
     assert levenshtein("kitten", "sitting") == 3
+
+
+def test_a_regenerated_draft_never_overwrites_an_edit_saved_meanwhile(tmp_path):
+    store = DraftStore.from_url(f"sqlite:///{tmp_path / 'r.db'}")
+    store.create_tables()
+    a, _ = store.add_comment(source="t", external_id="1", author="A", text="q?", kind="question", risk_level="none")
+    assert store.set_draft(a, "Hi A.\n\nFirst draft.") == 1
+    # The coach saves an edit while a fresh draft (based on version 1) is still being written.
+    assert store.edit(a, "Hi A.\n\nThe coach's own words.", 1) == 2
+    with pytest.raises(VersionConflict) as conflict:
+        store.set_draft(a, "Hi A.\n\nA regenerated draft.", expected_version=1)
+    assert conflict.value.current == 2
+    assert store.get(a)["draft_text"] == "Hi A.\n\nThe coach's own words."
+    assert store.set_draft(a, "Hi A.\n\nA regenerated draft.", expected_version=2) == 3

@@ -249,7 +249,10 @@ class CoachUIController(Controller):
         if row["version"] != version:  # a fresh draft would silently drop the other person's edit
             return self._conflict(request, comment_id, text)
         draft = _drafter(request).draft(row["author"], row["text"], row["article_id"])
-        store.set_draft(comment_id, draft.text)
+        try:  # an edit saved in another tab while the draft was being written wins
+            store.set_draft(comment_id, draft.text, expected_version=version)
+        except VersionConflict:
+            return self._conflict(request, comment_id, text)
         _notice(request, "A fresh draft replaced the previous one.")
         return Redirect(f"{PREFIX}/comments/{comment_id}", status_code=303)
 

@@ -159,7 +159,11 @@ class CoachWorkspaceController(Controller):
         if row["kind"] in ("spam", "example"):
             raise ClientException(detail=f"a {row['kind']} comment gets no draft")
         draft = _drafter(request).draft(row["author"], row["text"], row["article_id"])
-        _store(request).set_draft(comment_id, draft.text)
+        try:  # the coach may have edited the draft while this one was being written
+            _store(request).set_draft(comment_id, draft.text, expected_version=row["version"])
+        except VersionConflict as exc:
+            raise HTTPException(status_code=HTTP_409_CONFLICT, detail=str(exc),
+                                extra={"current_version": exc.current}) from exc
         return _out(self._get(request, comment_id))
 
     @post("/comments/{comment_id:int}/approve", status_code=200, sync_to_thread=True,

@@ -93,16 +93,24 @@ class DraftStore:
                 return int(row.id), False
             return int(result.inserted_primary_key[0]), True
 
-    def set_draft(self, comment_id: int, text: str) -> None:
-        """A freshly generated draft (new or regenerated): bumps the version."""
+    def set_draft(self, comment_id: int, text: str, expected_version: int | None = None) -> int:
+        """A freshly generated draft (new or regenerated): bumps the version and returns it.
+
+        With expected_version, the draft is replaced only if nobody changed it while this one was being
+        written (a model draft takes seconds): otherwise VersionConflict, and the other edit is kept."""
         with self.engine.begin() as conn:
             row = conn.execute(select(drafts.c.version).where(drafts.c.comment_id == comment_id)).first()
             if row is None:
                 conn.execute(drafts.insert().values(comment_id=comment_id, text=text, generated_text=text,
                                                     version=1, updated_at=now()))
-            else:
-                conn.execute(drafts.update().where(drafts.c.comment_id == comment_id).values(
-                    text=text, generated_text=text, version=row.version + 1, updated_at=now(), approved_at=None))
+                return 1
+            base = row.version if expected_version is None else expected_version
+            updated = conn.execute(drafts.update().where(
+                (drafts.c.comment_id == comment_id) & (drafts.c.version == base)).values(
+                text=text, generated_text=text, version=base + 1, updated_at=now(), approved_at=None))
+            if updated.rowcount != 1:
+                raise VersionConflict(self._version(conn, comment_id))
+            return base + 1
 
     def edit(self, comment_id: int, text: str, version: int) -> int:
         """Save the coach's edit if the draft is still at `version`; the new version, else VersionConflict."""
