@@ -12,7 +12,7 @@ from . import checks, scope
 from .compose import Citation, Composition, Context
 from .compose.grounded import GroundedComposer, load_situations
 from .corpus import load_articles
-from .disagreements import Disagreement, load_disagreements, matching
+from .disagreements import Disagreement, load_disagreements, matching, with_examples
 from .embeddings import Embedder, serving_embedder
 from .prompts import render
 from .resources import ResourceDirectory
@@ -64,8 +64,8 @@ class Coach:
         self.kb = kb
         self.retriever = Retriever(kb)
         self.safety = safety
-        self.disagreements = disagreements
-        situations = load_situations(settings.knowledge_dir / "situations.yaml")
+        self.disagreements = with_examples(disagreements, embedder)  # embedded once, like the situations below
+        situations = with_examples(load_situations(settings.knowledge_dir / "situations.yaml"), embedder)
         if situations:  # embedded once here, so a request still costs one embedding call
             for situation, vector in zip(situations, embedder.embed([s.focus for s in situations])):
                 situation.vector = vector
@@ -139,7 +139,7 @@ class Coach:
         far = scope.far_from_articles(question, best_dense)
         if far is not None:
             return _Prepared(safety, far, None, [], timings)
-        differences = matching(self.disagreements, question, history)
+        differences = matching(self.disagreements, question, history, query_vector, self.grounded.situations)
         context = Context(question, history, query_vector, hits, differences, safety.level)
         # The model sees what the grounded composer draws on: top passages, sentence-level finds, both sides.
         passages = [h.passage for h in hits] + [h.passage for h in self.grounded.extra_hits(context, n=6)]

@@ -1,13 +1,28 @@
 """Points where the articles disagree (knowledge/disagreements.yaml), matched to a question."""
 from __future__ import annotations
 
+import dataclasses
 import re
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TypeVar
 
+import numpy as np
 import yaml
 
 from .text import normalise_chat, squash
+
+# Closeness is the mean of a question's two best cosines with a topic's example questions, after removing
+# what all the examples share ("a question about no contact"), so it measures the topic alone.
+# Thresholds set on evals/datasets (disagreement_cases, retrieval, answers) and on questions written apart from them.
+SURE = 0.42  # this close, a topic matches by meaning alone...
+LEAD = 0.15  # ...if it leads every other topic by this much
+FLOOR = 0.15  # a pattern that fires on a topic less close than this is a false trigger ("I can't ghost her, we
+MARGIN = 0.08  # share a shop"), as is one when another topic is closer by more than MARGIN
+# A topic whose question is this much closer (plain cosine) to a rival's examples, e.g. a situation's, is about
+# that rival: "we co-own a shop, I can't ghost her" is about working together, not about announcing no contact.
+RIVAL_MARGIN = 0.08
 
 
 @dataclass(frozen=True)
@@ -23,6 +38,11 @@ class Disagreement:
     summary: str
     patterns: tuple[re.Pattern, ...]
     positions: tuple[Position, ...]
+    examples: tuple[str, ...] = ()  # questions a reader might ask on this topic (coach-editable)
+    anchors: tuple[str, ...] = ()  # the articles' words for the advice around it (see situations.yaml)
+    vectors: np.ndarray | None = field(default=None, compare=False, repr=False)  # the examples', see with_examples()
+    centre: np.ndarray | None = field(default=None, compare=False, repr=False)
+    centred: np.ndarray | None = field(default=None, compare=False, repr=False)
 
     def matches(self, text: str) -> bool:
         return any(p.search(text) for p in self.patterns)
@@ -43,15 +63,103 @@ def load_disagreements(path: Path, article_texts: dict[str, str] | None = None) 
                     raise ValueError(f"disagreement {t['id']!r}: unknown article {pos.article_id!r}")
                 if squash(pos.quote) not in squash(text):
                     raise ValueError(f"disagreement {t['id']!r}: quote not found in {pos.article_id}: {pos.quote[:60]!r}")
-        topics.append(Disagreement(t["id"], t["summary"], tuple(re.compile(m, re.I) for m in t["match"]), positions))
+        topics.append(Disagreement(t["id"], t["summary"], tuple(re.compile(m, re.I) for m in t["match"]), positions,
+                                   tuple(t.get("examples") or ()), tuple(a.lower() for a in t.get("anchors") or ())))
     return topics
 
 
-def matching(topics: list[Disagreement], question: str, history: list[dict] | None = None) -> list[Disagreement]:
-    """Topics the question is about (the reader's last turn counts for short follow-ups)."""
+def matching(topics: list[Disagreement], question: str, history: list[dict] | None = None,
+             query_vector: np.ndarray | None = None, rivals: Sequence = ()) -> list[Disagreement]:
+    """The topic the question is about, if any (the reader's last turn counts for short follow-ups).
+
+    One at most: a second topic crowded out the advice and was usually a false trigger. `rivals` (the
+    composer's situations) veto a topic the question is clearly closer to them than to (RIVAL_MARGIN)."""
     text = normalise_chat(question)
-    found = [t for t in topics if t.matches(text)]
-    if not found and history and len(question.split()) < 12:
+    fired = [t for t in topics if t.matches(text)]
+    if not fired and history and len(question.split()) < 12:
         previous = [h["content"] for h in history if h.get("role") == "user"][-1:]
-        found = [t for t in topics if previous and t.matches(normalise_chat(previous[0]))]
-    return found[:2]
+        fired = [t for t in topics if previous and t.matches(normalise_chat(previous[0]))]
+    found = by_meaning(topics, fired, query_vector)
+    rival = max((c for c in (similarity(r, query_vector) for r in rivals) if c is not None), default=None)
+    if rival is not None:
+        found = [t for t in found if similarity(t, query_vector) is None
+                 or similarity(t, query_vector) >= rival - RIVAL_MARGIN]
+    return found[:1]
+
+
+# -- matching by meaning: shared by the disagreements and the composer's situations ------------------------
+
+T = TypeVar("T")
+
+
+def with_examples(items: Sequence[T], embedder) -> list[T]:
+    """Each item's `examples` embedded once (at startup, one call for all), as they are (`vectors`) and less the
+    centre of all of them (`centred`, unit rows)."""
+    texts = [e for item in items for e in item.examples]
+    if not texts:
+        return list(items)
+    vectors = np.asarray(embedder.embed(texts), dtype=np.float32)
+    centre = vectors.mean(axis=0)
+    centred = _unit(vectors - centre)
+    out, start = [], 0
+    for item in items:
+        n, rows = len(item.examples), slice(start, start + len(item.examples))
+        out.append(dataclasses.replace(item, vectors=vectors[rows] if n else None, centre=centre,
+                                       centred=centred[rows] if n else None))
+        start += n
+    return out
+
+
+def closeness(item, query_vector: np.ndarray | None, _units: dict | None = None) -> float | None:
+    """How close a question is to an item's examples, net of what all examples share; None without them."""
+    if query_vector is None or getattr(item, "vectors", None) is None:
+        return None
+    units = {} if _units is None else _units  # the question less a centre, once per centre (items share one)
+    if id(item.centre) not in units:
+        units[id(item.centre)] = _unit(query_vector - item.centre)
+    return _two_best(item.centred @ units[id(item.centre)])
+
+
+def similarity(item, query_vector: np.ndarray | None) -> float | None:
+    """Plain cosine of a question with an item's examples (comparable across sets with different centres)."""
+    if query_vector is None or getattr(item, "vectors", None) is None:
+        return None
+    return _two_best(item.vectors @ query_vector)
+
+
+def direction(item) -> np.ndarray | None:
+    """What an item's examples share beyond the common centre (a unit vector), or None without examples."""
+    if getattr(item, "vectors", None) is None:
+        return None
+    return _unit(item.centred.mean(axis=0))
+
+
+def by_meaning(items: Sequence[T], fired: Sequence[T], query_vector: np.ndarray | None) -> list[T]:
+    """The items a question is about, closest first: a fired pattern its meaning confirms, or a very close meaning.
+
+    Items without examples (or calls without a query vector) fall back to the patterns alone."""
+    units: dict = {}
+    close = [closeness(i, query_vector, units) for i in items]
+    known = sorted((c for c in close if c is not None), reverse=True)
+    if not known:
+        return list(fired)
+    best, runner_up = known[0], known[1] if len(known) > 1 else -1.0
+    fired_ids = {id(i) for i in fired}
+    kept = []  # (closeness, item)
+    for item, c in zip(items, close):
+        if id(item) in fired_ids:
+            ok = c is None or (c >= FLOOR and c >= best - MARGIN)
+        else:
+            ok = c == best and best >= SURE and best - runner_up >= LEAD
+        if ok:
+            kept.append((best if c is None else c, item))
+    kept.sort(key=lambda k: -k[0])
+    return [item for _, item in kept]
+
+
+def _two_best(sims: np.ndarray) -> float:
+    return float(np.sort(sims)[::-1][:2].mean())
+
+
+def _unit(x: np.ndarray) -> np.ndarray:
+    return x / np.maximum(np.linalg.norm(x, axis=-1, keepdims=True), 1e-9)

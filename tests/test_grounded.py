@@ -2,11 +2,16 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
+import numpy as np
 import pytest
 
 from service import checks
-from service.text import squash
+from service.compose.grounded import DIFFERENCE_POINTS, _adjustment
+from service.disagreements import by_meaning, closeness, matching, with_examples
+from service.prompts import render
+from service.text import normalise_quotes, squash
 
 
 @pytest.mark.parametrize("question,must_contain,articles", [
@@ -76,3 +81,120 @@ def test_follow_up_uses_the_conversation(coach):
     reply = coach.answer("and what if we also have kids together?", history)
     assert reply.scope == "in" and reply.citations
     assert "barker-no-contact-questions" in {c.article_id for c in reply.citations}
+
+
+# -- matching by meaning (disagreements and situations) -------------------------------------------------------
+
+class _WordEmbedder:
+    """A stand-in embedder: each known word is an axis, every text also shares a common "no contact" axis."""
+
+    axes = ("cafe", "tell", "sorry", "ignore")
+
+    def embed(self, texts):
+        rows = []
+        for t in texts:
+            v = np.array([2.0] + [1.0 if a in t else 0.0 for a in self.axes] + [0.1 * len(t.split())])
+            rows.append(v / np.linalg.norm(v))
+        return np.array(rows)
+
+
+@dataclass
+class _Topic:
+    id: str
+    examples: tuple = ()
+    vectors: np.ndarray | None = None
+    centre: np.ndarray | None = None
+    centred: np.ndarray | None = None
+
+
+def _topics():
+    return with_examples([_Topic("tell", ("tell him", "tell her now")), _Topic("sorry", ("sorry", "say sorry first")),
+                          _Topic("ignore", ("ignore him", "ignore the texts"))], _WordEmbedder())
+
+
+def test_a_fired_pattern_needs_the_meaning_to_agree():
+    tell, sorry, ignore = _topics()
+    about_telling = _WordEmbedder().embed(["should i tell him"])[0]
+    assert by_meaning([tell, sorry, ignore], [tell], about_telling) == [tell]
+    # "ignore" fired on a word, but the question is about telling: the closer topic wins, the word is vetoed
+    assert by_meaning([tell, sorry, ignore], [ignore, tell], about_telling) == [tell]
+    assert by_meaning([tell, sorry, ignore], [ignore], about_telling) == [tell]  # close enough on meaning alone
+    about_a_cafe = _WordEmbedder().embed(["we run a cafe"])[0]
+    assert by_meaning([tell, sorry, ignore], [tell], about_a_cafe) == []  # a word, not the topic
+
+
+def test_without_examples_or_vector_the_patterns_decide():
+    plain = [_Topic("tell"), _Topic("sorry")]
+    assert by_meaning(plain, [plain[1]], np.ones(6) / np.sqrt(6)) == [plain[1]]
+    tell, sorry, ignore = _topics()
+    assert by_meaning([tell, sorry, ignore], [sorry], None) == [sorry]
+    assert closeness(tell, None) is None and closeness(_Topic("x"), np.ones(6)) is None
+
+
+def test_every_topic_and_situation_can_be_matched_by_its_own_examples(coach):
+    for topic in coach.disagreements:
+        assert len(topic.examples) >= 5, topic.id
+        for example in topic.examples:
+            vector = coach.embedder.embed([example])[0]
+            assert [t.id for t in matching(coach.disagreements, example, [], vector)] in ([topic.id], []), example
+    for situation in coach.grounded.situations:
+        assert len(situation.examples) >= 4, situation.id
+        assert closeness(situation, coach.embedder.embed([situation.examples[0]])[0]) > 0.5
+
+
+@pytest.mark.parametrize("question,topic", [
+    ("We run a cafe together and I can't just ghost him or we lose the business. How does no contact work for us?",
+     None),  # "ghost him" is a pattern of the announce topic; the question is about working together
+    ("Do I message her that I'm starting no contact? I don't want her to feel like I'm ignoring her.",
+     "whether to tell your ex"),  # two topics' patterns fire; the one the question is about is shown, alone
+    ("my ex keeps texting me every day, should I just ignore it?", "what to do when your ex keeps reaching out"),
+])
+def test_disagreement_shown_only_when_the_question_is_about_it(coach, question, topic):
+    reply = coach.answer(question)
+    if topic is None:
+        assert "The coaches differ" not in reply.answer, reply.answer
+    else:
+        assert reply.answer.count("The coaches differ on") == 1 and topic in reply.answer, reply.answer
+
+
+@pytest.mark.parametrize("question,intro,advice", [
+    ("We run a cafe together and I can't just ghost him or we lose the business. How does no contact work for us?",
+     "Seeing your ex at work", ["limited no contact", "work-related"]),
+    ("how do i handle seeing my ex every day in the staff room?",  # no pattern fires: matched by meaning
+     "Seeing your ex at work", ["limited no contact", "work-related"]),
+    ("Would talking to a counsellor help me get through no contact?", "Wanting support",
+     ["trained professional", "seek help if needed"]),
+])
+def test_situation_found_by_meaning_leads_with_its_advice(coach, question, intro, advice):
+    reply = coach.answer(question)
+    assert reply.answer.startswith(intro), reply.answer
+    assert any(a in reply.answer for a in advice), reply.answer
+
+
+def test_points_are_not_generic_lines_and_few_beside_a_disagreement(coach):
+    for question in ["My ex is my coworker. How do I do no contact?", "we have two kids together, how do I do no contact?",
+                     "should i tell my ex im going no contact or just disappear?"]:
+        reply = coach.answer(question)
+        assert "Read an article or two about no contact" not in reply.answer, reply.answer
+    reply = coach.answer("should i tell my ex im going no contact or just disappear?")
+    besides = reply.answer.split("What else the articles suggest:", 1)[1]
+    assert 1 <= besides.count("\n- ") <= DIFFERENCE_POINTS
+
+
+def test_reply_sentences_are_judged_by_whole_words_of_the_readers_name():
+    assert _adjustment("He’s probably curious about you.", "P.", "reply") is not None  # "P." is not every "p"
+    assert _adjustment("Don’t worry about what she thinks, Greg.", "Greg", "reply") is None
+    assert _adjustment("You show strength and determination / You look attached and obsessed", None, "article") is None
+
+
+def test_every_situation_and_topic_has_an_intro_and_anchors_from_the_articles(coach):
+    articles = " ".join(f"{p.heading} {p.text}" for p in coach.kb.passages.values())
+    text = re.sub(r"\s+", " ", normalise_quotes(articles).lower())
+    general = render(coach.settings.prompts_dir, "grounded_answer.j2", situation="general", lead=None,
+                     points=[], differences=[])
+    for item in list(coach.grounded.situations) + list(coach.disagreements):
+        intro = render(coach.settings.prompts_dir, "grounded_answer.j2", situation=item.id, lead=None,
+                       points=[], differences=[])
+        assert intro != general, item.id
+        for anchor in item.anchors:
+            assert anchor in text, (item.id, anchor)

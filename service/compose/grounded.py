@@ -3,17 +3,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
 import yaml
 
+from ..disagreements import by_meaning, direction
 from ..prompts import render
 from ..retrieval import Hit, KnowledgeBase, Retriever, StoredPassage, query_text
 from ..text import normalise_chat, normalise_quotes, squash
 from . import Citation, Composition, Context
 
 MAX_POINTS = 5  # the lead plus up to four points
+DIFFERENCE_POINTS = 3  # when the coaches' differing views are shown, they are the answer: fewer points besides
 MIN_POINTS = 3
 PER_PASSAGE = 2
 DUPLICATE_SIMILARITY = 0.78
@@ -29,11 +32,17 @@ _FIRST_PERSON = re.compile(r"(^|\s)(i|i[’']m|i[’']ve|my|me)\b", re.I)
 _FIRST_PERSON_ADVICE = re.compile(r"\b(i suggest|i recommend|my advice|i strongly advise)\b", re.I)
 _SIGN_OFF = re.compile(r"^(hi|hello|hey|kind regards|thank you|thanks|i[’']m here for you|feel free)\b", re.I)
 _SPECIFIC_PERSON = re.compile(r"\b(she|he|her|him)\b", re.I)
+_ABOUT_THEM = re.compile(r"^(she|he|they)\b", re.I)
+_ABOUT_THE_SITE = re.compile(r"\b(articles?|(this|the) post|comments below|our blog|coaching (page|program|options))\b", re.I)
 _QUOTE_CHARS = re.compile(r"^[“\"]|[”\"]$")
 _HEADING_CONDITION = re.compile(r"^(?:#\d+\s*[–-]\s*)?((?:when|if)\b.*)$", re.I)
 
-ANCHOR_BONUS = 0.12  # a sentence with the situation's own advice words outranks generic no-contact lines
-FOCUS_WEIGHT = 0.5  # share of the situation's focus in the vector that picks sentences
+ANCHOR_BONUS = 0.12  # a sentence with the situation's (or disagreement's) advice words outranks generic lines
+FOCUS_WEIGHT = 0.5  # share of the situation's focus (or the disagreement's direction) in the picking vector
+# A sentence close to every question ("If you go no contact with your ex, you have to commit to it.") answers none
+# in particular: its similarity to a typical reader question (the centre of the situations' examples) counts against it.
+GENERIC_WEIGHT = 0.5
+MIN_RELEVANCE = 0.15  # a point's cosine with the question itself; below it, it answers something else
 PREFER_BONUS = 0.05  # advice(): sentences from the preferred article (the one a comment is on) score this much more
 
 
@@ -44,6 +53,10 @@ class Situation:
     focus: str
     vector: np.ndarray | None = None
     anchors: tuple[str, ...] = ()  # the articles' words for the advice that fits this situation best
+    examples: tuple[str, ...] = ()  # readers' questions in this situation (matched by meaning, see disagreements)
+    vectors: np.ndarray | None = None
+    centre: np.ndarray | None = None
+    centred: np.ndarray | None = None
 
 
 def load_situations(path: Path) -> list[Situation]:
@@ -51,7 +64,8 @@ def load_situations(path: Path) -> list[Situation]:
         return []
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return [Situation(s["id"], [re.compile(m, re.I) for m in s["match"]], s["focus"],
-                      anchors=tuple(a.lower() for a in s.get("anchors") or ())) for s in data.get("situations", [])]
+                      anchors=tuple(a.lower() for a in s.get("anchors") or ()),
+                      examples=tuple(s.get("examples") or ())) for s in data.get("situations", [])]
 
 
 @dataclass
@@ -64,12 +78,15 @@ class _Candidate:
     vector: np.ndarray
 
 
-def situation_of(question: str, difference_ids: list[str], situations: list[Situation]) -> Situation | None:
-    """The situation a question is about; None for a general question or one about a disagreement."""
-    if {"duration", "announce", "apology"} & set(difference_ids):
+def situation_of(context: Context, situations: list[Situation], meaning: bool = True) -> Situation | None:
+    """The situation a question is about; None for a general question or one about a disagreement.
+
+    By meaning (disagreements.by_meaning) unless meaning=False: then the first whose pattern fires."""
+    if {"duration", "announce", "apology"} & {d.id for d in context.differences}:
         return None
-    text = normalise_chat(question)
-    return next((s for s in situations if any(p.search(text) for p in s.patterns)), None)
+    text = normalise_chat(context.question)
+    fired = [s for s in situations if any(p.search(text) for p in s.patterns)]
+    return next(iter(by_meaning(situations, fired, context.query_vector if meaning else None)), None)
 
 
 class GroundedComposer:
@@ -84,7 +101,8 @@ class GroundedComposer:
         self.retriever = retriever or Retriever(kb)
         self.situations = situations or []
         self._quoted: dict[tuple[str, str], StoredPassage | None] = {}
-        self._anchored: dict[str, list[StoredPassage]] = {}
+        self._anchored: dict[tuple[str, ...], list[StoredPassage]] = {}
+        self._generic_scores: np.ndarray | None = None
 
     def compose(self, context: Context) -> Composition:
         citations: list[Citation] = []
@@ -104,7 +122,7 @@ class GroundedComposer:
             return numbers[passage.id]
 
         quoted = {pos.quote for d in context.differences for pos in d.positions}
-        situation = situation_of(context.question, [d.id for d in context.differences], self.situations)
+        situation = situation_of(context, self.situations)
         chosen = self._select(context, quoted, situation)
         differences = []
         for d in context.differences:
@@ -132,19 +150,24 @@ class GroundedComposer:
         return Composition(text, citations, self.name, cited, framing=(text.split("\n\n", 1)[0],))
 
     def _focus(self, context: Context, situation: Situation | None) -> tuple[np.ndarray, str]:
-        """The vector and text that pick sentences: the question, leaning towards its situation."""
+        """The vector and text that pick sentences: the question, leaning towards its situation or, without one,
+        towards the disagreement it is about (what its example questions share beyond "no contact")."""
         query = query_text(context.question, context.history)
         vector = context.query_vector
-        if situation is not None and situation.vector is not None:
-            vector = (1 - FOCUS_WEIGHT) * vector + FOCUS_WEIGHT * situation.vector
+        lean = situation.vector if situation is not None else None
+        if lean is None and context.differences:
+            lean = direction(context.differences[0])
+        if lean is not None:
+            vector = (1 - FOCUS_WEIGHT) * vector + FOCUS_WEIGHT * lean
             vector = vector / np.linalg.norm(vector)
+        if situation is not None:
             query = f"{query} {situation.focus}"
         return vector, query
 
     def extra_hits(self, context: Context, situation: Situation | None = None, n: int = 12) -> list[Hit]:
         """Passages below the top k that hold one of the sentences closest to the (focused) question."""
         if situation is None:
-            situation = situation_of(context.question, [d.id for d in context.differences], self.situations)
+            situation = situation_of(context, self.situations)
         vector, query = self._focus(context, situation)
         seen = {h.passage.id for h in context.hits}
         extra = []
@@ -160,8 +183,10 @@ class GroundedComposer:
 
         Used by the coach's reply drafts: `skip_passages` are never drawn on and sentences from
         `prefer_article` get a small bonus. compose() does not use it."""
-        situation = situation_of(context.question, [d.id for d in context.differences], self.situations)
-        # Drafts answer one reader's whole comment: the situation's anchors would crowd out the rest of it.
+        # Drafts answer one reader's whole comment, which often names several situations: the first one named
+        # serves it better than the one closest to the whole comment (replies similarity 0.394 against 0.365),
+        # and the situation's anchors would crowd out the rest of it.
+        situation = situation_of(context, self.situations, meaning=False)
         chosen = self._select(context, set(), situation, frozenset(skip_passages), prefer_article, anchors=False)
         return [(c.passage, text) for c, text, _ in chosen[:limit]]
 
@@ -170,11 +195,15 @@ class GroundedComposer:
                 prefer_article: str | None = None, anchors: bool = True) -> list[tuple[_Candidate, str, str]]:
         """(candidate, text to show, the article's verbatim words to quote) for each chosen point."""
         vector, query = self._focus(context, situation)
-        sentence_scores = self.retriever.sentence_scores(vector, query)
-        anchor_words = situation.anchors if situation is not None and anchors else ()
-        hits = [h for h in list(context.hits) + self.extra_hits(context, situation)
-                + (self._anchor_hits(situation, vector) if anchor_words else [])
-                if h.passage.id not in skip_passages]
+        sentence_scores = self.retriever.sentence_scores(vector, query) - GENERIC_WEIGHT * self._generic()
+        topic = situation or next(iter(context.differences), None)  # whose anchors lead
+        anchor_words = topic.anchors if topic is not None and anchors else ()
+        best_hit: dict[str, Hit] = {}  # each passage once, with its best score (retrieved, focused, anchored)
+        for h in list(context.hits) + self.extra_hits(context, situation) + self._anchor_hits(anchor_words, vector):
+            kept = best_hit.get(h.passage.id)
+            if h.passage.id not in skip_passages and (kept is None or h.score > kept.score):
+                best_hit[h.passage.id] = h
+        hits = list(best_hit.values())
         candidates = self._candidates(hits, sentence_scores, exclude, prefer_article, anchor_words)
         if not candidates:
             return []
@@ -195,11 +224,15 @@ class GroundedComposer:
         elif from_top and from_top[0].score >= best - LEAD_MARGIN:
             candidates.remove(from_top[0])
             candidates.insert(0, from_top[0])
+        most = DIFFERENCE_POINTS if context.differences else MAX_POINTS
         chosen: list[_Candidate] = []
         per_passage: dict[str, int] = {}
         for c in candidates:
+            if chosen and float(c.vector @ context.query_vector) < MIN_RELEVANCE \
+                    and not _has_anchor(c.text, anchor_words):
+                continue  # a sentence that answers something else, however good its passage
             points = len(per_passage)  # sentences of one passage become one point
-            if points >= MAX_POINTS and c.passage.id not in per_passage:
+            if points >= most and c.passage.id not in per_passage:
                 continue
             if points >= MIN_POINTS and c.score < best - 0.18:
                 break
@@ -209,9 +242,17 @@ class GroundedComposer:
                 continue
             chosen.append(c)
             per_passage[c.passage.id] = per_passage.get(c.passage.id, 0) + 1
-            if len(chosen) >= MAX_POINTS + 2:
+            if len(chosen) >= most + 2:
                 break
         return self._merge([(c, *self._with_context(c, chosen)) for c in chosen])
+
+    def _generic(self) -> np.ndarray:
+        """How close each sentence is to a typical reader question (the centre of the situations' examples)."""
+        if self._generic_scores is None:
+            centre = next((s.centre for s in self.situations if s.centre is not None), None)
+            self._generic_scores = (np.zeros(len(self.kb.sentence_rows), dtype=np.float32) if centre is None
+                                    else self.kb.sentence_matrix @ (centre / np.linalg.norm(centre)))
+        return self._generic_scores
 
     @staticmethod
     def _merge(points: list[tuple[_Candidate, str, str]]) -> list[tuple[_Candidate, str, str]]:
@@ -228,20 +269,18 @@ class GroundedComposer:
             merged[same] = (first[0], f"{first[1]} {second_text}", f"{first[2]} … {second[2]}")
         return merged
 
-    def _anchor_hits(self, situation: Situation | None, vector: np.ndarray) -> list[Hit]:
-        """Passages holding the situation's anchor words, retrieved or not (found once per situation)."""
-        if situation is None or not situation.anchors:
+    def _anchor_hits(self, anchors: tuple[str, ...], vector: np.ndarray) -> list[Hit]:
+        """Passages (articles and the coaches' replies) holding any of the anchor words, retrieved or not
+        (found once per set of anchors)."""
+        if not anchors:
             return []
-        if situation.id not in self._anchored:
-            self._anchored[situation.id] = [p for p in self.kb.passages.values() if p.kind == "article"
-                                            and any(_has_anchor(s, situation.anchors) for s in p.sentences)]
-        return [Hit(p, self.retriever.passage_score(p, vector)) for p in self._anchored[situation.id]]
+        if anchors not in self._anchored:
+            self._anchored[anchors] = [p for p in self.kb.passages.values()
+                                       if any(_has_anchor(s, anchors) for s in p.sentences)]
+        return [Hit(p, self.retriever.passage_score(p, vector)) for p in self._anchored[anchors]]
 
     def _candidates(self, hits: list[Hit], sentence_scores: np.ndarray, exclude: set[str],
                     prefer_article: str | None = None, anchors: tuple[str, ...] = ()) -> list[_Candidate]:
-        if not hits:
-            return []
-        top = hits[0].score
         out = []
         for rank, hit in enumerate(hits):
             p = hit.passage
@@ -254,7 +293,7 @@ class GroundedComposer:
                     continue
                 sim = float(sentence_scores[self.kb.sentence_row[(p.id, i)]])
                 # A sentence often leans on its passage ("in these situations"): the passage's score counts too.
-                score = 0.55 * sim + 0.45 * hit.score + adjust + 0.3 * (hit.score - top)
+                score = 0.55 * sim + 0.45 * hit.score + adjust
                 if prefer_article is not None and p.article_id == prefer_article:
                     score += PREFER_BONUS
                 if anchors and _has_anchor(sentence, anchors):
@@ -294,13 +333,16 @@ def _has_anchor(sentence: str, anchors: tuple[str, ...]) -> bool:
     return any(a in text for a in anchors)
 
 
+@lru_cache(maxsize=4096)  # the corpus's sentences are few and fixed: judged once, not on every request
 def _adjustment(sentence: str, commenter: str | None, role: str) -> float | None:
     """Score adjustment for how well a sentence reads as advice on its own; None drops it."""
     words = sentence.split()
     if len(words) < 4 or _SIGN_OFF.match(sentence) or sentence.rstrip().endswith(":"):
         return None
-    if commenter and commenter.rstrip(".").lower() in sentence.lower():
-        return None  # addressed to another reader by name: never repeat readers' details
+    if " / " in sentence:
+        return None  # a table row: both columns read as one sentence ("You show strength / You look obsessed")
+    if commenter and re.search(rf"\b{re.escape(commenter.rstrip('.'))}\b", sentence, re.I):
+        return None  # addressed to another reader by name: never repeat readers' details (a word: "P." is no "p")
     adjust = 0.0
     if _ADVICE.match(sentence):
         adjust += 0.06
@@ -316,6 +358,10 @@ def _adjustment(sentence: str, commenter: str | None, role: str) -> float | None
         adjust -= 0.08
     if role == "reply" and _SPECIFIC_PERSON.search(sentence):
         adjust -= 0.06  # a reply about one reader's ex reads oddly to someone else
+    if role == "reply" and _ABOUT_THEM.match(sentence):
+        adjust -= 0.1  # ...above all one about what that ex thinks or does ("She thinks you owe her...")
+    if _ABOUT_THE_SITE.search(sentence):
+        adjust -= 0.1  # points the reader to other reading, not advice for their situation
     return adjust
 
 
