@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import dataclasses
+import heapq
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -158,7 +159,8 @@ def by_meaning(items: Sequence[T], fired: Sequence[T], query_vector: np.ndarray 
 
 
 def _two_best(sims: np.ndarray) -> float:
-    return float(np.sort(sims)[::-1][:2].mean())
+    top = heapq.nlargest(2, sims.tolist())  # a handful of examples: cheaper than numpy's sort and mean
+    return float(sum(top) / len(top))
 
 
 def _unit(x: np.ndarray) -> np.ndarray:

@@ -6,6 +6,8 @@ reviews thumbs-down answers with their question, answer id and generator (`Feedb
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -64,6 +66,9 @@ class FeedbackStore:
         self.engine: Engine = create_engine(url, pool_pre_ping=True)
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_pragmas)
+        self._pending: queue.Queue = queue.Queue()
+        self._writer: threading.Thread | None = None
+        self._writer_lock = threading.Lock()
 
     @classmethod
     def from_settings(cls, settings: Settings) -> "FeedbackStore":
@@ -76,19 +81,51 @@ class FeedbackStore:
         upgrade_database(self.url)
 
     def dispose(self) -> None:
+        self.flush()
         self.engine.dispose()
 
     def record_reply(self, question: str, reply: Reply) -> None:
         with self.engine.begin() as conn:
-            conn.execute(replies.insert().values(
-                id=reply.id, question=question, answer=reply.answer, generator=reply.generator,
-                scope=reply.scope, safety_level=reply.safety.level, created_at=_now()))
+            conn.execute(replies.insert(), [_reply_row(question, reply)])
+
+    def record_reply_soon(self, question: str, reply: Reply) -> None:
+        """Queue the row for the writer thread, which stores what has queued up in one transaction: a
+        request no longer waits for (or spends its CPU on) its own insert and commit."""
+        self._pending.put(_reply_row(question, reply))
+        if self._writer is None:
+            with self._writer_lock:
+                if self._writer is None:
+                    self._writer = threading.Thread(target=self._write_pending, name="reply-writer", daemon=True)
+                    self._writer.start()
+
+    def flush(self) -> None:
+        """Wait until every queued reply is stored (feedback may refer to one at once)."""
+        if self._writer is not None:
+            self._pending.join()
+
+    def _write_pending(self) -> None:
+        while True:
+            rows = [self._pending.get()]
+            while len(rows) < 500:
+                try:
+                    rows.append(self._pending.get_nowait())
+                except queue.Empty:
+                    break
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(replies.insert(), rows)
+            except Exception:  # noqa: BLE001 - the readers already have their answers; the log keeps the cause
+                log.exception("could not store %d replies", len(rows))
+            finally:
+                for _ in rows:
+                    self._pending.task_done()
 
     def add_feedback(self, reply_id: str, rating: str, comment: str | None = None) -> int | None:
         """Store (or replace) the reader's rating of one reply; None when no such reply was given."""
         if rating not in RATINGS:
             raise ValueError(f"rating must be one of {RATINGS}")
         comment = (comment or "").strip()[:MAX_COMMENT_CHARS] or None
+        self.flush()  # the reply being rated may still be queued for the writer thread
         # A concurrent first rating of the same reply may win the insert: then the retry updates it.
         for attempt in range(2):
             try:
@@ -112,6 +149,7 @@ class FeedbackStore:
 
     def reviews(self, rating: str = "down", limit: int = 100) -> list[dict]:
         """Newest feedback with its question, answer, answer id and generator (for the coach's review)."""
+        self.flush()
         query = (select(feedback.c.id, feedback.c.rating, feedback.c.comment, feedback.c.created_at,
                         replies.c.id.label("reply_id"), replies.c.question, replies.c.answer,
                         replies.c.generator, replies.c.scope, replies.c.safety_level)
@@ -120,6 +158,11 @@ class FeedbackStore:
                  .order_by(feedback.c.created_at.desc()).limit(limit))
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def _reply_row(question: str, reply: Reply) -> dict:
+    return {"id": reply.id, "question": question, "answer": reply.answer, "generator": reply.generator,
+            "scope": reply.scope, "safety_level": reply.safety.level, "created_at": _now()}
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

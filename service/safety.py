@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from .patterns import PatternSet
 from .resources import Resource, ResourceDirectory
 from .text import normalise_chat
 
@@ -327,9 +328,9 @@ DENIALS = [r"\bnot suicidal\b", r"\b(i'?m|i am) not (suicidal|going to (hurt|kil
 STATEMENT_THRESHOLD = 0.72
 
 _compile = lambda ps: [re.compile(p, re.I) for p in ps]  # noqa: E731
-_URGENT = {cat: _compile(ps) for cat, ps in URGENT_PATTERNS.items()}
-_FIGURATIVE = _compile(FIGURATIVE)
-_SUPPORT = _compile(SUPPORT_PATTERNS)
+_URGENT = {cat: PatternSet(ps) for cat, ps in URGENT_PATTERNS.items()}
+_FIGURATIVE = PatternSet(FIGURATIVE)
+_SUPPORT = PatternSet(SUPPORT_PATTERNS)
 _DENIALS = _compile(DENIALS)
 _SAFE_NOW = _compile(SAFE_NOW)
 
@@ -371,8 +372,7 @@ class SafetyAssessment:
 
 def _clean(text: str) -> str:
     text = normalise_chat(text).lower()
-    for pattern in _FIGURATIVE:  # blank out figures of speech before looking for danger
-        text = pattern.sub(" ", text)
+    text = _FIGURATIVE.blank(text)  # blank out figures of speech before looking for danger
     return re.sub(r"\s+", " ", text)
 
 
@@ -381,22 +381,19 @@ def classify(text: str) -> tuple[str, list[str], list[str]]:
     clean = _clean(text)
     categories, matched = [], []
     for category, patterns in _URGENT.items():
-        for pattern in patterns:
-            m = pattern.search(clean)
-            if m:
-                categories.append(category)
-                matched.append(m.group(0))
-                break
+        m = patterns.first(clean)
+        if m:
+            categories.append(category)
+            matched.append(m.group(0))
     if categories and any(p.search(clean) for p in _DENIALS) and set(categories) <= {"suicide", "self_harm"}:
         return "support", ["distress"], matched
     if categories == ["abuse"] and any(p.search(clean) for p in _SAFE_NOW):
         return "support", ["abuse"], matched
     if categories:
         return "urgent", categories, matched
-    for pattern in _SUPPORT:
-        m = pattern.search(clean)
-        if m:
-            return "support", ["distress"], [m.group(0)]
+    m = _SUPPORT.first(clean)
+    if m:
+        return "support", ["distress"], [m.group(0)]
     cues = soft_cues(text)
     if cues & SOFT_STRONG or len(cues) >= 2:
         return "support", ["possible risk"], [f"cues: {', '.join(sorted(cues))}"]

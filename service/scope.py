@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .patterns import PatternSet
 from .text import normalise_chat
 
 _POSS = r"(his|her|their|my ex'?s?|the ex'?s?|my (ex-?)?(boyfriend|girlfriend|husband|wife|partner)'?s?|ex'?s)"
@@ -120,8 +121,8 @@ DOMAIN_WORDS = re.compile(
     r"feel|feeling|felt|emotional\w*|sad|cry\w*|heartbreak|songs?|music|memories|day \d+|days|weeks|easier|"
     r"him|her|she|he|they)\b", re.I)
 
-_OUT = {kind: [re.compile(p, re.I) for p in ps] for kind, ps in OUT_OF_SCOPE.items()}
-_IN = [re.compile(p, re.I) for p in IN_SCOPE_OVERRIDES]
+_OUT = {kind: PatternSet(ps) for kind, ps in OUT_OF_SCOPE.items()}
+_IN = PatternSet(IN_SCOPE_OVERRIDES)
 
 
 @dataclass
@@ -135,16 +136,15 @@ def check(question: str) -> ScopeResult:
     """Injection first (it must never change the role), then harm, surveillance, legal, medical, unrelated."""
     text = normalise_chat(question)
     for kind in ("injection", "harm", "surveillance", "legal", "medical", "unrelated"):
-        for pattern in _OUT[kind]:
-            m = pattern.search(text)
-            if not m:
-                continue
-            if kind in ("surveillance", "harm", "legal", "medical") and any(p.search(text) for p in _IN):
-                break
-            # "we share custody, do I have to talk to her at handovers?" is a no-contact question.
-            if kind == "legal" and LEGAL_CONTACT_QUESTION.search(text) and not LEGAL_ASK.search(text):
-                break
-            return ScopeResult("out", kind, m.group(0))
+        m = _OUT[kind].first(text)
+        if not m:
+            continue
+        if kind in ("surveillance", "harm", "legal", "medical") and _IN.search_any(text):
+            continue
+        # "we share custody, do I have to talk to her at handovers?" is a no-contact question.
+        if kind == "legal" and LEGAL_CONTACT_QUESTION.search(text) and not LEGAL_ASK.search(text):
+            continue
+        return ScopeResult("out", kind, m.group(0))
     return ScopeResult("in", "in")
 
 

@@ -213,3 +213,23 @@ def test_widget_script_and_demo_page(make_client):
     assert "Mel Weak" in html and "Do limited no contact" in html  # reader Q&A as comments with the reply
     assert "button { background: hotpink" in html and "* { font-family:" in html
     assert client.get("/docs/openapi.json").json()["paths"].get("/api/feedback")
+
+
+def test_queued_replies_are_all_stored_and_can_be_rated_at_once(coach, tmp_path):
+    """The API queues each reply for the writer thread; nothing is lost and a rating never misses its reply."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    url = f"sqlite:///{tmp_path / 'q.db'}"
+    store = FeedbackStore(url)
+    store.create_tables()
+    reply = coach.answer(COWORKER)
+    copies = []
+    for i in range(300):
+        r = coach.answer(COWORKER) if i == 0 else reply
+        copies.append(type(r)(**{**r.__dict__, "id": f"r{i}"}))
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(lambda r: store.record_reply_soon(COWORKER, r), copies))
+    assert store.add_feedback("r299", "down", "too generic") is not None  # rated before any explicit flush
+    store.flush()
+    assert len(rows(url, replies)) == 300
+    store.dispose()

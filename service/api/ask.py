@@ -42,7 +42,7 @@ def _record(store: FeedbackStore | None, question: str, reply: Reply) -> None:
     if store is None:
         return
     try:
-        store.record_reply(question, reply)
+        store.record_reply_soon(question, reply)
     except Exception:  # noqa: BLE001 - the reader still gets the answer; the log keeps the cause
         log.exception("could not record reply %s", reply.id)
 

@@ -34,6 +34,7 @@ class Context:
     hits: list[Hit]
     differences: list[Disagreement] = field(default_factory=list)
     level: str = "none"
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # per-request results worked out once
 
 
 @dataclass

@@ -11,6 +11,7 @@ import yaml
 
 from ..disagreements import by_meaning, direction
 from ..prompts import render
+from ..patterns import PatternSet
 from ..retrieval import Hit, KnowledgeBase, Retriever, StoredPassage, query_text
 from ..text import normalise_chat, normalise_quotes, squash
 from . import Citation, Composition, Context
@@ -49,7 +50,7 @@ PREFER_BONUS = 0.05  # advice(): sentences from the preferred article (the one a
 @dataclass
 class Situation:
     id: str
-    patterns: list[re.Pattern]
+    patterns: PatternSet
     focus: str
     vector: np.ndarray | None = None
     anchors: tuple[str, ...] = ()  # the articles' words for the advice that fits this situation best
@@ -63,7 +64,7 @@ def load_situations(path: Path) -> list[Situation]:
     if not path.is_file():
         return []
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    return [Situation(s["id"], [re.compile(m, re.I) for m in s["match"]], s["focus"],
+    return [Situation(s["id"], PatternSet(s["match"]), s["focus"],
                       anchors=tuple(a.lower() for a in s.get("anchors") or ()),
                       examples=tuple(s.get("examples") or ())) for s in data.get("situations", [])]
 
@@ -84,9 +85,13 @@ def situation_of(context: Context, situations: list[Situation], meaning: bool = 
     By meaning (disagreements.by_meaning) unless meaning=False: then the first whose pattern fires."""
     if {"duration", "announce", "apology"} & {d.id for d in context.differences}:
         return None
-    text = normalise_chat(context.question)
-    fired = [s for s in situations if any(p.search(text) for p in s.patterns)]
-    return next(iter(by_meaning(situations, fired, context.query_vector if meaning else None)), None)
+    key = ("situation", meaning, id(situations))
+    if key not in context.memo:  # asked for by the extra passages and by the composer: worked out once
+        text = normalise_chat(context.question)
+        fired = [s for s in situations if s.patterns.search_any(text)]
+        found = by_meaning(situations, fired, context.query_vector if meaning else None)
+        context.memo[key] = found[0] if found else None
+    return context.memo[key]
 
 
 class GroundedComposer:
