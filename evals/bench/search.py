@@ -35,8 +35,10 @@ def main() -> None:
         torch.set_num_threads(1)  # as the service does per request
         retriever = Retriever(KnowledgeBase.load(settings, embedder.name))
         questions = [c["question"] for c in load_cases("retrieval")]
-        serving = get_embedder(1, "onnx", Path(tmp) / "model.onnx")
-        for name, model in (("sentence-transformers (torch)", embedder), ("onnx (the service's default)", serving)):
+        exact = get_embedder(1, "onnx", Path(tmp) / "all-MiniLM-L6-v2.onnx")
+        int8 = get_embedder(1, "onnx-int8", Path(tmp) / "all-MiniLM-L6-v2.int8.onnx")
+        for name, model in (("sentence-transformers (torch)", embedder), ("onnx (exact)", exact),
+                            ("onnx-int8 (the service's default)", int8)):
             for q in questions[:10]:  # warm: model, Chroma segment cache
                 retriever.search(model.embed([q])[0], query=q)
             embed_ms, total_ms = [], []
