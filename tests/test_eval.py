@@ -90,3 +90,25 @@ def test_a_deliberate_regression_fails_the_gate(built_settings, fresh_settings, 
                                        "--compare", str(BASELINE)], env=_env(built_settings, COACH_RETRIEVAL_K="1"))
     assert result.exit_code == 1, result.output
     assert "REGRESSED" in result.output and "retrieval.hit@5" in result.output
+
+
+def test_llm_generator_eval_counts_fallbacks_and_stays_grounded(built_settings, fresh_settings, tmp_path):
+    """`coach eval --generator llm` against the wire-protocol test server answering with the real small model's
+    bad answers: every model answer is rejected, the report counts the fallbacks and the replies stay grounded."""
+    from tests.conftest import FIXTURES, load_yaml
+    from tests.fake_openai import Behaviour, FakeOpenAI
+
+    bad = [a["answer"] for a in load_yaml(FIXTURES)["answers"]]
+    with FakeOpenAI() as fake:
+        for i in range(60):
+            fake.enqueue(Behaviour(bad[i % len(bad)]))
+        env = _env(built_settings, COACH_LLM_BASE_URL=fake.url, COACH_LLM_MODEL="fake-model", COACH_LLM_API_KEY="k")
+        result = CliRunner().invoke(main, ["eval", "--suite", "answers_held_out", "--generator", "llm",
+                                           "--no-progress", "--out", str(tmp_path)], env=env)
+        assert result.exit_code == 0, result.output
+        assert fake.requests, "the model endpoint was never called"
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    metrics = summary["metrics"]
+    answered = [c for c in json.loads((tmp_path / "cases.json").read_text()) if "not answered" not in " ".join(c["failures"])]
+    assert metrics["answers_held_out.fallback_rate"] == pytest.approx(len(answered) / summary["cases"]["answers_held_out"], abs=1e-3)
+    assert metrics["answers_held_out.groundedness"] == 1.0 and metrics["answers_held_out.citation_validity"] == 1.0
