@@ -16,7 +16,7 @@ from evals.common import load_cases
 
 # Every labelled risk set. The last ones are blind rounds: each is left out in turn for the printed figures.
 TRAIN_SETS = ("risk", "risk_holdout", "safety_blind", "safety_blind2", "safety_blind3", "safety_blind4",
-              "safety_blind5")
+              "safety_blind5", "safety_blind6")
 HELD_OUT_ROUNDS = TRAIN_SETS[2:]
 # Ordinary coaching questions, so the net learns what everyday messages look like (the risk sets' negatives are
 # mostly hard ones: figures of speech, dark jokes). Labelled `none` unless the patterns already say `support`.

@@ -136,7 +136,8 @@ class Coach:
         hits = self.retriever.search(query_vector, k=self.settings.retrieval_k, query=query)
         timings["retrieve"] = _ms(t)
         best_dense = float(max((h.passage.windows @ query_vector).max() for h in hits)) if hits else 0.0
-        far = scope.far_from_articles(question, best_dense)
+        # A reader in distress is answered (with the support note), never turned away as off-topic.
+        far = scope.far_from_articles(question, best_dense) if safety.level == "none" else None
         if far is not None:
             return _Prepared(safety, far, None, [], timings)
         differences = matching(self.disagreements, question, history, query_vector, self.grounded.situations)

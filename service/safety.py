@@ -20,6 +20,20 @@ _TARGET = (r"(him|her|them|my ex|his new \w+|her new \w+|the new (guy|girl|girlf
 
 URGENT_PATTERNS: dict[str, list[str]] = {
     "suicide": [
+        # Round 7 (safety_blind6 misses, widened into families): last words to everyone, "if I just stopped",
+        # a chosen date, insurance after one's death, a letter for when one is gone, nobody finding one, railings.
+        r"\btell(ing)? (everyone|them all|all the people) i love\b.{0,120}\b(one last time|last time|goodbye)\b",
+        r"\bhear it from me one last time\b", r"\bif i (just )?stopped\b(?! \w+ing).{0,40}\b(everything|existing|being here|breathing)\b",
+        r"\b(cope|manage|be) (fine|okay|ok|alright|better) if i (just )?(stopped|wasn'?t here|disappeared|was gone)\b(?! \w+ing| (at|for|from|in|on) )",
+        r"\b(would|will|'d) be (fine|ok|okay|alright|better off) without me\b(?! (at|for|on|in|there) )",
+        r"\bbe with (my )?\w+ in heaven\b", r"\bi (have|'ve) (already )?(chosen|picked|set) (the|a) date\b(?! for (the|our) (wedding|move|party))",
+        r"\bbetter off with (the )?(life )?insurance\b", r"\b(life insurance|the policy)\b.{0,160}\b(exclusion|suicide clause|pays out)\b",
+        r"\bno longer be (here|around|alive)\b", r"\bletter to (my|one'?s|the) family\b.{0,120}\b(no longer|not be here|gone|nobody'?s fault)\b",
+        r"\b(nobody|no ?one|no-one) (will|would|'?ll) find me\b", r"\b(keep|keeping) no contact right to the end\b",
+        r"\bpills (are )?(all )?(lined up|laid out|counted out|ready)\b", r"\bcount(ing|ed)? how many (of )?(my )?(\w+'?s )?(pills|tablets|meds)\b",
+        r"\b(sat|sitting|stood|standing) on the (railing|ledge|parapet|edge)\b", r"\b(if|whether) i could go over\b",
+        r"\bwon'?t need (them|it|any of (it|this|them)) where i'?m going\b", r"\bsoon (be|going to be) nobody left\b",
+        r"\blet the police in\b", r"\b(don'?t|do not) expect to need any more\b",
         # Round 6 (safety_blind5 misses, widened into families): means set out with a time, hoarded prescriptions,
         # "the permanent kind", calm after a decision, nothing holding me here, standing near trains, cliff edges.
         r"\b(sorted|got|lined up|laid out|counted out) (out )?(the |my |all the )?(pills|tablets|meds)\b.{0,80}\b(tonight|note|the night)\b",
@@ -51,7 +65,7 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\bend(ing)? (my (own )?life|it all|everything|things)\b",
         r"\b(want|wanna|going|gonna|thinking (about|of)|think about|plan(ning)?|ready|decided) (to )?(just )?end it\b(?! with)",
         r"\b(want|wanna|wanted|ready|deserve|going|gonna) (to )?die\b(?! (of|from) )",
-        r"\b(don'?t|do not|no longer|dont) (want|wanna) (to )?(live|be alive|be here|exist|wake up|go on)\b",
+        r"\b(don'?t|do not|no longer|dont) (want|wanna) (to )?(live|be alive|be here|exist|wake up|go on)\b(?! (tomorrow )?(and|to) (see|find|read|hear))",
         r"\b(no|any|what'?s the|whats the) (reason|point) (to|in|of) (keep )?(living|live|go on|going on|being (alive|here)|waking up|wake up|life|anything)\b",
         r"\bbetter off (without me|if i (was|were|wasn'?t|weren'?t)|dead|gone)\b",
         r"\b(wish|wished) i (was|were) (dead|never born|gone|not here)\b", r"\bwish i (could )?(just )?disappear(ed)? forever\b",
@@ -68,7 +82,7 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\b(don't|do not) plan on (seeing|being|making it|living)\b", r"\bwon't (see|make it to) my \d+", r"\bbe around long enough\b",
         r"\bif i (just )?(wasn't|weren't|was not|were not) (here|around|alive)\b", r"\b(easier|better) (time|off)\b.{0,40}\bif i (just )?(wasn't|weren't|was gone|were gone|died)\b",
         r"\bgave (away )?(my|all my) (guitar|cat|dog|pets?|things|stuff|belongings|clothes|books|savings|jewelry|car|plants)\b",
-        r"\b(writing|wrote|write) (letters|notes|goodbyes?) to (everyone|my family|the people i love|all my)\b", r"\bso they have something after\b",
+        r"\b(writing|wrote|write) (letters|notes|goodbyes?) to (everyone|my family|the people i love|all my)\b(?! (i|we) (neglected|lost touch|ignored|hurt))", r"\bso they have something after\b",
         r"\b(looked up|looking up|researching|googl\w*|searched|searching) (the )?(tallest|highest|nearest)? ?(bridge|building|cliff|roof)\b",
         r"\b(looked up|looking up|researching|googl\w*|searched|searching) (for )?(how|ways|methods|painless|lethal|overdose|how many)\b",
         r"\b(saved|saving|stockpil\w*|hoard\w*|collect\w*) (up )?(my |some |all my |a lot of )?(\w+ )?(pills|meds|medication|tablets)\b",
@@ -84,7 +98,7 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\b(lighter|easier|better) (load|time|life)\b.{0,30}\bif i (just )?(wasn't|weren't) (in the picture|here|around)\b", r"\b(wasn't|weren't) in the picture anymore\b",
         r"\b(who gets|sorting out who gets|giving away|gave away|leaving) (all )?my (records?|guitars?|things|stuff|books|clothes|belongings|cats?|dogs?|pets?)\b",
         r"\btake (her|his|my) (cat|dog|pets?|kids?) for good\b", r"\btying up (all )?(my )?loose ends\b",
-        r"\bnot (going to|gonna) (wait|stick) around (to find out|to see|for it|for that)\b", r"\bstopped making (any )?plans\b",
+        r"\bnot (going to|gonna) (wait|stick) around (to find out|to see|for it|for that)\b", r"\bstopped making (any )?plans\b(?! with)",
         r"\bskip the waking up\b",
         r"\b(manage|cope|be fine|do) (perfectly )?(well|fine|better) without (the bother of )?me\b", r"\bthe bother of me\b",
         r"\bbridge\b.{0,60}\b(slow (right )?down|every (single )?(morning|night|day))\b",
@@ -103,13 +117,17 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\b(better|happier|easier) (off )?without me\b", r"\bif i (wasn't|weren't|was not|were not) in it\b",
         r"\b(stockpil\w*|hoard\w*|saving up|saved up|collecting)\b.{0,20}\b(paracetamol|tylenol|ibuprofen|aspirin|insulin|painkillers|codeine|pills|tablets)\b",
         r"\b(stopped seeing|don't see|can't see|no longer see|lost sight of) (the|any) point (of|in) (sticking around|being here|staying|living|going on|anything)\b",
-        r"\b(swallowed|took|downed|taken)\b.{0,30}\b(strip|bottle|pack|box|handful|whole|all)\b.{0,20}\b(tablets|pills|meds)\b", r"\b(wrote|writing|left) (out )?(all )?my passwords\b",
-        r"\b(wrote|writing|left) (goodbye )?letters (to|for) (my|everyone|all)\b",
+        r"\b(swallowed|took|downed|taken)\b.{0,30}\b(strip|bottle|pack|box|handful|whole|all)\b.{0,20}\b(tablets|pills|meds)\b(?! out of)", r"\b(wrote|writing|left) (out )?(all )?my passwords\b",
+        r"\b(wrote|writing|left) (goodbye )?letters (to|for) (my|everyone|all)\b(?! (i|we) (neglected|lost touch|ignored|hurt))",
         r"\bhow many (of )?(my )?(\w+ ){0,3}(tablets|pills|meds) (would|does|will|do) it (actually )?take\b",
         r"\b(swallowed|took|taken|downed) (a whole|the whole|all (of )?my|a (strip|bottle|pack|box) of|the (strip|bottle|pack) of) (\w+ )?(\w+ )?(tablets|pills|meds)\b",
         r"\b(top floor|roof|rooftop|ledge|edge)\b.{0,60}\b(looking over|look over|over the edge|down at the)\b",
     ],
     "self_harm": [
+        # Round 7: "cut again", razor to the forearms.
+        r"\bi cut (again|last night|for the first time)\b", r"\bcut again\b",
+        r"\b(scratch\w*|cut\w*|slic\w*) (at )?(my )?(fore)?arms?\b.{0,40}\b(razor|blade|knife|scissors)\b",
+        r"\brazor( blade)?\b.{0,40}\b(my )?(fore)?arms?\b",
         r"\bself[- ]?harm", r"\b(cut|cutting|burn|burning|burned|burnt|hurt|hurting|harm|harming|punish|punishing|scratch\w*) (my ?self|my (arms?|wrists?|legs?|thighs?|skin|body))\b",
         r"\b(started|start|back to|relapsed?( into| on)?) cutting\b", r"\bcutting again\b", r"\bblades?\b.*\b(arm|wrist|skin|myself)\b",
         r"\b(hit|hitting|bang\w*|punch\w*|slam\w*) my (head|fists?|hands?) (against|into|on)\b", r"\buntil (it|i) bled\b", r"\bmade my ?self bleed\b",
@@ -124,6 +142,12 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\b(sh|self[- ]?harm) relapse\b", r"\brelapsed? (on|into) (sh|self[- ]?harm)\b", r"\bstarve my ?self\b",
     ],
     "abuse": [
+        # Round 7: control of food, friends, sleep, clothes, car mileage, keys to her new place, her wages.
+        r"\b(decided|decides|controlled|controls|chose|chooses) (what i (ate|eat|wore|wear)|who i (saw|see)|when i (slept|sleep))\b",
+        r"\bcheck(ed|s)? (the )?mileage\b", r"\bwhat i (am|'m) (permitted|allowed) to (wear|eat|do|say)\b",
+        r"\bhas (the )?keys? to my (new )?(place|flat|house|apartment|home)\b",
+        r"\b(password|access) to my (bank|banking|bank app|email|accounts?)\b.{0,80}\b(chang\w+|locked|can'?t get in)\b",
+        r"\bcan'?t get in to my own (wages|money|salary|account)\b",
         # Round 6: locked in, money control and reading messages, shoved into things, pinned down, letting himself in.
         r"\block(ed|s)? me (in|out)\b(?! of (my|the) (account|accounts|phone|icloud))", r"\bcontrols? (all )?(the|my|our) money\b",
         r"\breads? (all )?my (messages|texts|phone|emails)\b", r"\bsend (him|her) receipts\b",
@@ -151,6 +175,9 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\bthr(ew|ows?|owing) (things|stuff|plates|a \w+|his \w+|her \w+) at me\b",
     ],
     "threat": [
+        # Round 7: "in a ditch", "kill us both", "you'll be sorry".
+        r"\b(end up|wind up|you'?ll be|i'?ll be) in a (ditch|hole|box|coffin|grave|body bag)\b",
+        r"\b(he|she|they)('ll| will|'d| would) kill (us both|both of us)\b", r"\b(i'?ll|i will|you'?ll|you will) be sorry\b",
         # Round 6: arson threats, taking the reader with him.
         r"\bwith me (still )?in (it|the house|the flat)\b", r"\bburn (the|my|our) (house|flat|place|car) down\b",
         r"\btake me with (him|her|them)\b",
@@ -180,6 +207,10 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\b(dog|cat|pet|rabbit|kids?)\b.{0,25}\b(accidentally (get|go|run)|might (get (out|hurt|lost))|go missing)\b",
     ],
     "stalking": [
+        # Round 7: he finds her wherever she goes, knows her schedule, knows what she wore on a day she didn't post.
+        r"\b(he|she|they) (still )?(always )?finds me\b", r"\bknows my (schedule|routine|movements|whereabouts)\b",
+        r"\bwherever i (happen to )?(be|am|go)\b", r"\bfake account to (follow|watch|see|view) my\b",
+        r"\b(what|the \w+) i was wearing\b.{0,100}\b(didn'?t post|never posted|how does (he|she|they) know)\b",
         # Round 6: the ex's car outside a new address never given, following someone home, turning up at the gym.
         r"\bnever told (him|her|them) (my |the )?(new )?address\b", r"\b(moved|new flat|new place)\b.{0,80}\b(car|him|her)\b.{0,40}\b(outside|end of my (road|street)|parked)\b",
         r"\b(ex'?s|his|her) car (is )?parked (at|outside|on|near|down) (the end of )?my (road|street|house|flat|building)\b",
@@ -216,6 +247,10 @@ URGENT_PATTERNS: dict[str, list[str]] = {
         r"\basking around for my (new )?(address|number|location)\b", r"\b(bought|buys|got|has|owns) a (crossbow|gun|shotgun|knife|weapon|rifle|pistol|bat)\b",
     ],
     "harm_others": [
+        # Round 7: a weapon bought for him, poison in his drink.
+        r"\b(intend|plan|going|mean|want) to use it on (him|her|them|my (former partner|ex))\b",
+        r"\b(bought|purchased|got) a (hunting )?(knife|gun|weapon|crossbow|machete|bat)\b.{0,100}\b(on (him|her)|my (ex|former partner))\b",
+        r"\b(antifreeze|bleach|rat poison|weedkiller)\b.{0,80}\b(wine|drink|food|coffee|bottle|tea)\b", r"\bcan (he|she|they) taste it\b",
         # Round 6: studying his movements, "what I'd do to her", where to get a gun.
         r"\bwant (him|her|them) to feel what i feel\b", r"\band i (don'?t|do not|dont) mean emotionally\b",
         r"\b(worked out|know|found out) (what time|when|where|which way) (he|she|they) (leaves|walks|parks|gets home)\b.{0,120}\b(feel|pay|hurt|sorry)\b",
@@ -245,6 +280,9 @@ URGENT_PATTERNS: dict[str, list[str]] = {
 
 # Figures of speech around heartbreak that must not raise an alarm on their own.
 FIGURATIVE = [
+    # Round 7: ending the relationship, a joke told to friends.
+    r"\bend it\W+(the relationship|us|things)\b", r"\bend it\b.{0,30}\bthe relationship,? i mean\b",
+    r"\b(telling|tell|told) my (friends|mates|sister|mum|mom) i'?ll (murder|kill) (him|her)\b",
     # Round 6: "shoot him a text", the reader's work (nurse, paramedic), a pet's "overdose", a small friend's bluster.
     r"\bshoot (him|her|them|my ex) a (text|message|msg|quick text|dm)\b",
     r"\b(i'?m|i am|as) a (nurse|paramedic|doctor|carer|pharmacist|medic|counsellor|counselor)\b.{0,80}\b(overdoses?|suicidal (people|patients)|admissions?)\b",
@@ -320,7 +358,7 @@ SUPPORT_PATTERNS = [
 # A reader who explicitly denies danger still gets support resources, not an emergency reply.
 # Past abuse with a statement of present safety: support (resources beneath the answer), not an emergency.
 SAFE_NOW = [r"\b(i'?m|i am) (now )?(safe|out)( now)?\b", r"\b(finally )?(left|got away from) (him|her|them)\b.*\bsafe\b"]
-DENIALS = [r"\bnot suicidal\b", r"\b(i'?m|i am) not (suicidal|going to (hurt|kill) my ?self)\b", r"\bno (thoughts|plans) of (suicide|hurting my ?self|self[- ]harm)\b",
+DENIALS = [r"\bi (don'?t|do not) want to (hurt|harm|kill) my ?self\b", r"\bnot suicidal\b", r"\b(i'?m|i am) not (suicidal|going to (hurt|kill) my ?self)\b", r"\bno (thoughts|plans) of (suicide|hurting my ?self|self[- ]harm)\b",
            r"\bi (would|will) never (hurt|kill|harm) my ?self\b"]
 
 # The semantic net: the message's embedding (the one the request computes anyway) against

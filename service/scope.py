@@ -119,7 +119,8 @@ DOMAIN_WORDS = re.compile(
     r"husband|wife|partner|bf|gf|dating|date|love|miss|missing|heart|heal|healing|move on|moving on|feelings|reach out|"
     r"texted|text|block|blocked|unblock|closure|rebound|cheat|cheated|single|lonely|alone|hurt|jealous|crush|together|"
     r"feel|feeling|felt|emotional\w*|sad|cry\w*|heartbreak|songs?|music|memories|day \d+|days|weeks|easier|"
-    r"him|her|she|he|they)\b", re.I)
+    r"him|her|she|he|they|his|man|woman|guy|girl|someone new|birthday|letters|hoodies?|moved|fresh start|over it|"
+    r"scared|afraid|angry|rage|tired|exhausted|numb|empty|drink\w*|drunk|sleep\w*|goodbye|onwards|cope|coping)\b", re.I)
 
 _OUT = {kind: PatternSet(ps) for kind, ps in OUT_OF_SCOPE.items()}
 _IN = PatternSet(IN_SCOPE_OVERRIDES)

@@ -8,7 +8,7 @@ from service import safety, scope
 from service.patterns import PatternSet
 
 SETS = ["risk", "risk_holdout", "safety_blind", "safety_blind2", "safety_blind3", "safety_blind4", "safety_blind5",
-        "safety_blind6", "scope", "scope_holdout", "retrieval", "answers"]
+        "safety_blind6", "safety_blind7", "scope", "scope_holdout", "retrieval", "answers"]
 
 
 def _texts() -> list[str]:

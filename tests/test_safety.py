@@ -7,7 +7,7 @@ from evals.common import load_cases
 from service.resources import ResourceDirectory
 from service.settings import PROJECT_ROOT
 
-RISK_SETS = ["risk", "risk_holdout", "safety_blind", "safety_blind2", "safety_blind3", "safety_blind4", "safety_blind5"]
+RISK_SETS = ["risk", "risk_holdout", "safety_blind", "safety_blind2", "safety_blind3", "safety_blind4", "safety_blind5", "safety_blind6"]
 
 
 def _levels(coach, cases, key="text"):

@@ -51,3 +51,19 @@ def test_decline_points_to_the_right_help(coach, text, kind, hint):
     reply = coach.answer(text)
     assert (reply.scope, reply.scope_kind) == ("out", kind)
     assert hint in reply.answer
+
+
+@pytest.mark.parametrize("text", [
+    "I've been taking extra shifts and not sleeping, then drinking to come down. I'm scared of what I'm becoming.",
+    "Panic attacks every morning at work now, I can barely function.",
+])
+def test_a_reader_in_distress_is_never_turned_away_as_off_topic(coach, text):
+    reply = coach.answer(text)
+    assert reply.safety.level != "none"
+    assert reply.scope == "in" and reply.citations  # answered from the articles, with the support note
+    assert reply.safety.resources
+
+
+def test_a_question_far_from_every_article_is_still_declined(coach):
+    reply = coach.answer("What is the capital of Mongolia and how many people live there?")
+    assert reply.scope == "out" and reply.scope_kind == "unrelated"
