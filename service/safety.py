@@ -365,12 +365,11 @@ DENIALS = [r"\bi (don'?t|do not) want to (hurt|harm|kill) my ?self\b", r"\bnot s
 # knowledge/risk_statements.yaml. Calibrated on the tuning sets: no ordinary message reached it (max 0.68).
 STATEMENT_THRESHOLD = 0.72
 
-_compile = lambda ps: [re.compile(p, re.I) for p in ps]  # noqa: E731
 _URGENT = {cat: PatternSet(ps) for cat, ps in URGENT_PATTERNS.items()}
 _FIGURATIVE = PatternSet(FIGURATIVE)
 _SUPPORT = PatternSet(SUPPORT_PATTERNS)
-_DENIALS = _compile(DENIALS)
-_SAFE_NOW = _compile(SAFE_NOW)
+_DENIALS = PatternSet(DENIALS)
+_SAFE_NOW = PatternSet(SAFE_NOW)
 
 
 # The soft net: patterns miss new phrasings (blind sets caught 18-33% of urgent messages at first sight),
@@ -423,9 +422,9 @@ def classify(text: str) -> tuple[str, list[str], list[str]]:
         if m:
             categories.append(category)
             matched.append(m.group(0))
-    if categories and any(p.search(clean) for p in _DENIALS) and set(categories) <= {"suicide", "self_harm"}:
+    if categories and _DENIALS.search_any(clean) and set(categories) <= {"suicide", "self_harm"}:
         return "support", ["distress"], matched
-    if categories == ["abuse"] and any(p.search(clean) for p in _SAFE_NOW):
+    if categories == ["abuse"] and _SAFE_NOW.search_any(clean):
         return "support", ["abuse"], matched
     if categories:
         return "urgent", categories, matched

@@ -55,37 +55,36 @@ class AskController(Controller):
     async def ask(self, data: Annotated[AskRequest, Body()], request: Request, coach: NamedDependency[Coach],
                   feedback_store: NamedDependency[FeedbackStore | None],
                   compute_limiter: NamedDependency[anyio.CapacityLimiter]) -> AskResponse:
-        question, history = _validated(data, request, coach)
-        reply = await anyio.to_thread.run_sync(
-            partial(_answer, coach, feedback_store, question, history, data.locale,
-                    request.headers.get("accept-language")), limiter=compute_limiter)
-        return msgspec.convert(reply.as_dict(), AskResponse)
+        events = await _events(data, request, coach, feedback_store, compute_limiter, stream=False)
+        return msgspec.convert(events[-1][1].as_dict(), AskResponse)
 
     @post("/ask/stream", status_code=HTTP_200_OK,
           summary="The same answer as Server-Sent Events: `delta` events, then one `done` event")
     async def ask_stream(self, data: Annotated[AskRequest, Body()], request: Request, coach: NamedDependency[Coach],
                          feedback_store: NamedDependency[FeedbackStore | None],
                          compute_limiter: NamedDependency[anyio.CapacityLimiter]) -> ServerSentEvent:
-        question, history = _validated(data, request, coach)
         # The whole reply is composed and checked before the first event: nothing unchecked reaches a reader.
-        events = await anyio.to_thread.run_sync(
-            partial(_answer_events, coach, feedback_store, question, history, data.locale,
-                    request.headers.get("accept-language")), limiter=compute_limiter)
+        events = await _events(data, request, coach, feedback_store, compute_limiter, stream=True)
         messages = [ServerSentEventMessage(data=json.dumps({"text": payload}), event="delta") if kind == "delta"
                     else ServerSentEventMessage(data=json.dumps(payload.as_dict()), event="done")
                     for kind, payload in events]
         return ServerSentEvent(iter(messages))
 
 
-def _answer(coach: Coach, store: FeedbackStore | None, question: str, history: list[dict], locale: str | None,
-            accept_language: str | None) -> Reply:
-    reply = coach.answer(question, history, locale, accept_language)
-    _record(store, question, reply)
-    return reply
+async def _events(data: AskRequest, request: Request, coach: Coach, store: FeedbackStore | None,
+                  limiter: anyio.CapacityLimiter, *, stream: bool) -> list[tuple[str, object]]:
+    """Validate, then answer in a worker thread once a compute slot is free; the last event is ("done", Reply)."""
+    question, history = _validated(data, request, coach)
+    return await anyio.to_thread.run_sync(
+        partial(_answer_events, coach, store, question, history, data.locale,
+                request.headers.get("accept-language"), stream), limiter=limiter)
 
 
 def _answer_events(coach: Coach, store: FeedbackStore | None, question: str, history: list[dict],
-                   locale: str | None, accept_language: str | None) -> list[tuple[str, object]]:
-    events = list(coach.answer_stream(question, history, locale, accept_language))
-    _record(store, question, events[-1][1])  # the last event is ("done", Reply)
+                   locale: str | None, accept_language: str | None, stream: bool) -> list[tuple[str, object]]:
+    if stream:
+        events = list(coach.answer_stream(question, history, locale, accept_language))
+    else:
+        events = [("done", coach.answer(question, history, locale, accept_language))]
+    _record(store, question, events[-1][1])
     return events
