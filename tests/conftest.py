@@ -76,6 +76,15 @@ def browser():
         b.close()
 
 
+@pytest.fixture(scope="module")
+def fake():
+    """The OpenAI wire-protocol test server (tests/fake_openai.py), one per test module."""
+    from tests.fake_openai import FakeOpenAI
+
+    with FakeOpenAI() as server:
+        yield server
+
+
 def llm_settings(settings: Settings, endpoint_url: str) -> Settings:
     """Settings that send generation to a model endpoint (in tests, the wire-protocol test server)."""
     return settings.with_overrides(llm_base_url=endpoint_url, llm_model="fake-model", llm_api_key="k",

@@ -6,18 +6,12 @@ import pytest
 from service.coach import Coach
 from service.drafts.drafting import Drafter
 from tests.conftest import FIXTURES, llm_settings, load_yaml
-from tests.fake_openai import Behaviour, FakeOpenAI
+from tests.fake_openai import Behaviour
 
 MEL = ("Unfortunatly my ex is my Business Partner and also my employer. To go in 0 contact i would need to quit my "
        "Job and separate my company. So workwise i have to communicate with my ex. Its a nightmare.")
 GOOD_BODY = ("Do limited no contact where you talk to your ex only about work-related subjects [1]. Ask your ex for a "
              "professional work relationship until you figure out what to do about work and finances [1].")
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeOpenAI() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")

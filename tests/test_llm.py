@@ -6,16 +6,10 @@ import pytest
 
 from service.coach import Coach
 from tests.conftest import FIXTURES, PROJECT_ROOT, llm_settings, load_yaml
-from tests.fake_openai import Behaviour, FakeOpenAI
+from tests.fake_openai import Behaviour
 
 GOOD = load_yaml(PROJECT_ROOT / "tests" / "data" / "good_llm_answers.yaml")["answers"]
 FIXTURE_ANSWERS = load_yaml(FIXTURES)["answers"]
-
-
-@pytest.fixture(scope="module")
-def fake():
-    with FakeOpenAI() as server:
-        yield server
 
 
 @pytest.fixture(scope="module")
