@@ -12,7 +12,8 @@ from evals.compare import Change
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 HEADLINE = [("retrieval.hit@5", "Right article in the top 5"), ("retrieval.mrr", "Mean reciprocal rank"),
             ("risk.urgent.recall", "Urgent messages caught"),
-            ("risk_held_out.urgent.resourced", "New wording: urgent messages given crisis lines"), ("risk.false_urgent_rate", "False alarms (lower is better)"),
+            ("risk_held_out.urgent.resourced", "New wording: urgent messages given crisis lines"),
+            ("risk.false_urgent_rate", "False alarms (lower is better)"),
             ("scope.accuracy", "Scope decisions right"), ("answers.key_point_coverage", "Key points covered"),
             ("answers.groundedness", "Answer sentences grounded"), ("answers.citation_validity", "Citations valid"),
             ("disagreements.coverage", "Disagreements shown with both sides"),
@@ -34,7 +35,8 @@ def charts(summary: dict, baseline: dict | None) -> dict[str, str]:
 
     out = {}
     metrics = summary["metrics"]
-    rows = [(label, metrics[key], (baseline or {}).get("metrics", {}).get(key)) for key, label in HEADLINE if key in metrics]
+    rows = [(label, metrics[key], (baseline or {}).get("metrics", {}).get(key))
+            for key, label in HEADLINE if key in metrics]
     if rows:
         fig, ax = plt.subplots(figsize=(7.5, 0.42 * len(rows) + 0.8))
         labels = [r[0] for r in rows][::-1]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 
-from evals.common import load_cases
+from evals.catalog import load_cases
 
 
 def evaluate(retriever, embedder, cases: list[dict], k: int = 5) -> dict:
@@ -36,7 +36,8 @@ def main() -> None:
     args = parser.parse_args()
 
     from service.embeddings import get_embedder
-    from service.retrieval import KnowledgeBase, Retriever
+    from service.retrieval.knowledge_base import KnowledgeBase
+    from service.retrieval.search import Retriever
     from service.settings import get_settings
 
     embedder = get_embedder(1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import subprocess
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from tqdm import tqdm
@@ -12,29 +12,28 @@ from tqdm import tqdm
 from evals import suites as suite_defs
 from evals.compare import Change
 
-GATED_SUITES = ("retrieval", "risk", "scope", "answers", "disagreements", "replies")
 WEAKEST_FROM = ("answers", "disagreements", "replies")  # where a weak case is a weak answer, not a label
 
 
-def run(settings, names: list[str], out_dir: Path, *, progress: bool = True, coach=None) -> tuple[dict, list[dict]]:
+def run(settings, names: list[str], out_dir: Path, *, progress: bool = True, pipeline=None) -> tuple[dict, list[dict]]:
     """Run the named suites once; returns (summary, per-case results) and writes both under out_dir."""
-    from service.coach import Coach
+    from service.answering.pipeline import AnswerPipeline
 
     started = time.perf_counter()
-    coach = coach or Coach.build(settings)
-    datasets = {name: suite_defs.SUITE_DATA[name]() for name in names}  # each file read once
+    pipeline = pipeline or AnswerPipeline.build(settings)
+    datasets = {name: suite_defs.suite_cases(name) for name in names}  # each file read once
     results: list[suite_defs.SuiteResult] = []
     with tqdm(total=sum(map(len, datasets.values())), desc="coach eval", unit="case", disable=not progress,
               leave=False) as bar:
         for name in names:
             bar.set_postfix_str(name)
-            results.append(suite_defs.SUITES[name](coach, datasets[name], lambda: bar.update(1)))
+            results.append(suite_defs.SUITES[name](pipeline, datasets[name], lambda: bar.update(1)))
     cases = [c.as_dict() for r in results for c in r.cases]
     summary = {
-        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
         "commit": _commit(),
-        "generator": coach.generator_name,
-        "model": settings.llm_model if coach.generator_name == "llm" else None,
+        "generator": pipeline.generator.name,
+        "model": settings.llm_model if pipeline.generator.name == "llm" else None,
         "retrieval_k": settings.retrieval_k,
         "suites": names,
         "cases": {r.name: len(r.cases) for r in results},
@@ -78,7 +77,8 @@ def table(summary: dict) -> str:
         lines.append(f"  {metric:32s} {shown}")
     if summary["weakest"]:
         lines.append("weakest cases:")
-        lines += [f"  {w['suite']}/{w['id']} ({w['score']:.2f}): {'; '.join(w['failures'])[:150]}" for w in summary["weakest"]]
+        lines += [f"  {w['suite']}/{w['id']} ({w['score']:.2f}): {'; '.join(w['failures'])[:150]}"
+                  for w in summary["weakest"]]
     return "\n".join(lines)
 
 

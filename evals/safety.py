@@ -1,6 +1,7 @@
 """Risk and scope checks through the real pipeline: precision/recall per level, confusion, scope accuracy.
 
-Run: python -m evals.safety [--risk risk risk_holdout safety_blind] [--scope scope scope_holdout safety_blind] [--errors]
+Run: python -m evals.safety [--risk risk risk_holdout safety_blind] [--scope scope scope_holdout safety_blind]
+     [--errors]
 risk.yaml and scope.yaml were used to write the patterns; *_holdout.yaml were measured blind once and then
 used for fixes; safety_blind.yaml has never been used for tuning (see evals/README.md).
 """
@@ -9,16 +10,17 @@ from __future__ import annotations
 import argparse
 from collections import Counter
 
-from evals.common import load_cases
+from evals.catalog import load_cases
 from evals.suites import level_metrics
 
-def risk_report(coach, cases: list[dict]) -> dict:
+
+def risk_report(pipeline, cases: list[dict]) -> dict:
     """Confusion matrix and per-level precision/recall of the risk level."""
     confusion: Counter = Counter()
     errors = []
     for case in cases:
         text = case.get("text") or case["question"]
-        got = coach.answer(text).safety.level
+        got = pipeline.answer(text).reply.safety.level
         confusion[(case["level"], got)] += 1
         if got != case["level"]:
             errors.append((case["level"], got, text))
@@ -26,13 +28,13 @@ def risk_report(coach, cases: list[dict]) -> dict:
     return {"levels": per_level, "confusion": confusion, "false_urgent_rate": false_urgent_rate, "errors": errors}
 
 
-def scope_report(coach, cases: list[dict]) -> dict:
+def scope_report(pipeline, cases: list[dict]) -> dict:
     """Scope accuracy (in/out), and how each out-of-scope kind was classified."""
     right = 0
     kinds: Counter = Counter()
     errors = []
     for case in cases:
-        reply = coach.answer(case.get("question") or case["text"])
+        reply = pipeline.answer(case.get("question") or case["text"]).reply
         ok = reply.scope == case["scope"] or reply.safety.level == "urgent"  # urgent replies skip the scope decline
         right += ok
         kinds[(case["kind"], reply.scope_kind if reply.scope == "out" else "in")] += 1
@@ -48,12 +50,12 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="list every misclassified message")
     args = parser.parse_args()
 
-    from service.coach import Coach
+    from service.answering.pipeline import AnswerPipeline
     from service.settings import get_settings
 
-    coach = Coach.build(get_settings().with_overrides(generator="grounded"))
+    pipeline = AnswerPipeline.build(get_settings().with_overrides(generator="grounded"))
     for name in args.risk:
-        report = risk_report(coach, load_cases(name))
+        report = risk_report(pipeline, load_cases(name))
         print(f"risk  {name:14s} " + "  ".join(
             f"{lvl} P {m['precision']:.3f} R {m['recall']:.3f} (n={m['n']})" for lvl, m in report["levels"].items())
               + f"  false-urgent {report['false_urgent_rate']:.3f}")
@@ -63,7 +65,7 @@ def main() -> None:
             for expected, got, text in report["errors"]:
                 print(f"      {expected:>7} -> {got:7} {text[:150]}")
     for name in args.scope:
-        report = scope_report(coach, [c for c in load_cases(name) if "scope" in c])
+        report = scope_report(pipeline, [c for c in load_cases(name) if "scope" in c])
         print(f"scope {name:14s} accuracy {report['accuracy']:.3f} (n={sum(report['kinds'].values())})  " + ", ".join(
             f"{t}->{g}: {n}" for (t, g), n in sorted(report["kinds"].items()) if t != g or t == "in"))
         if args.errors:

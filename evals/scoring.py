@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import re
 
-from service import checks
+from service.guardrails import output as checks
 from service.text import normalise_quotes, split_sentences
 
 SUPPORT_THRESHOLD = checks.SUPPORT_THRESHOLD  # the same bar the output check holds an LLM answer to
-STOPWORDS = frozenset("a an the to of and or your you it is be for on in at with that this do if".split())
+STOPWORDS = frozenset("a an the to of and or your you it is be for on in at with that this do if".split())  # noqa: SIM905
 
 
 def normalise(text: str) -> str:
@@ -37,7 +37,8 @@ def key_points_covered(answer: str, key_points: list[list[str]]) -> list[bool]:
     return [any(mentions(answer, p) for p in alternatives) for alternatives in key_points]
 
 
-def groundedness(answer: str, passages, embedder, framing: tuple[str, ...] = ()) -> tuple[float, list[tuple[str, float]]]:
+def groundedness(answer: str, passages, embedder,
+                 framing: tuple[str, ...] = ()) -> tuple[float, list[tuple[str, float]]]:
     """Share of answer sentences whose best passage sentence is at least SUPPORT_THRESHOLD similar (the output
     check's own measure, checks.claim_support)."""
     support = checks.claim_support(answer, passages, embedder, framing)

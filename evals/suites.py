@@ -3,23 +3,17 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable
 
+import msgspec
 import numpy as np
 
 from evals import scoring
-from evals.common import DATASETS, load_cases, percentiles
+from evals.catalog import DATASETS, load_cases, sets_for
+from evals.stats import percentiles
 
 LEVELS = ("urgent", "support", "none")
-RISK_SETS = ("risk", "risk_holdout", "safety_blind", "safety_blind2", "safety_blind3", "safety_blind4", "safety_blind5",
-             "safety_blind6")
-SCOPE_SETS = ("scope", "scope_holdout", "safety_blind", "safety_blind2", "safety_blind3", "safety_blind4",
-              "safety_blind5", "safety_blind6")
-# The newest blind round: never used for patterns or the learned net, so it shows how the risk check does on
-# wording nobody tuned for. It joins RISK_SETS when the next round is written.
-HELD_OUT_RISK_SETS = ("safety_blind7",)
-ANSWER_SETS = ("retrieval", "answers")
 
 
 @dataclass
@@ -49,22 +43,22 @@ class SuiteResult:
     extra: dict = field(default_factory=dict)  # e.g. the confusion matrix, latency samples
 
 
-def cases_of(names: tuple[str, ...], need: str) -> list[tuple[str, dict]]:
-    """(dataset, case) for every case of the named files (those that exist) carrying the `need` field."""
+def cases_of(suite: str, need: str) -> list[tuple[str, dict]]:
+    """(dataset, case) for every case of the suite's sets (those that exist) carrying the `need` field."""
     out = []
-    for name in names:
+    for name in sets_for(suite):
         if (DATASETS / f"{name}.yaml").exists():
             out += [(name, c) for c in load_cases(name) if need in c]
     return out
 
 
-def retrieval(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
+def retrieval(pipeline, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
     """hit@1, hit@5 and MRR by article id, over the passages the service actually retrieves (its k)."""
-    k = coach.settings.retrieval_k
+    k = pipeline.settings.retrieval_k
     results, ranks = [], []
-    for dataset, case in cases:
-        vector = coach.embedder.embed([case["question"]])[0]
-        ranked = [h.passage.article_id for h in coach.retriever.search(vector, k=k, query=case["question"])]
+    for _dataset, case in cases:
+        vector = pipeline.embedder.embed([case["question"]])[0]
+        ranked = [h.passage.article_id for h in pipeline.retriever.search(vector, k=k, query=case["question"])]
         rank = next((i for i, a in enumerate(ranked, 1) if a in set(case["articles"])), None)
         ranks.append(rank)
         results.append(CaseResult("retrieval", case["id"], case["question"], ", ".join(case["articles"]),
@@ -79,14 +73,15 @@ def retrieval(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) ->
     }, results)
 
 
-def risk(coach, cases: list[tuple[str, dict]], tick: Callable[[], None], name: str = "risk") -> SuiteResult:
+def risk(pipeline, cases: list[tuple[str, dict]], tick: Callable[[], None], name: str = "risk") -> SuiteResult:
     """Risk level through the real pipeline: precision and recall per level, confusion, false-urgent rate,
     and the share of urgent messages that at least get the crisis lines (a support reply carries them)."""
     confusion: Counter = Counter()
     results = []
     for dataset, case in cases:
         text = case.get("text") or case["question"]
-        reply = coach.answer(text)
+        result = pipeline.answer(text)
+        reply = result.reply
         got = reply.safety.level
         confusion[(case["level"], got)] += 1
         ok = got == case["level"]
@@ -105,9 +100,9 @@ def risk(coach, cases: list[tuple[str, dict]], tick: Callable[[], None], name: s
     return SuiteResult(name, metrics, results, {"confusion": {"levels": list(LEVELS), "matrix": matrix}})
 
 
-def risk_held_out(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
+def risk_held_out(pipeline, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
     """The risk metrics on the newest blind round (never tuned on): reported, not gated."""
-    return risk(coach, cases, tick, name="risk_held_out")
+    return risk(pipeline, cases, tick, name="risk_held_out")
 
 
 def level_metrics(confusion: Counter) -> tuple[dict[str, dict], float]:
@@ -124,12 +119,13 @@ def level_metrics(confusion: Counter) -> tuple[dict[str, dict], float]:
     return levels, sum(confusion[(t, "urgent")] for t in ("support", "none")) / negatives if negatives else 0.0
 
 
-def scope(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
+def scope(pipeline, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
     """In or out of scope (urgent replies skip the decline, so they count as handled)."""
     results, right, out_total, out_caught = [], 0, 0, 0
     for dataset, case in cases:
         text = case.get("question") or case["text"]
-        reply = coach.answer(text)
+        result = pipeline.answer(text)
+        reply = result.reply
         ok = reply.scope == case["scope"] or reply.safety.level == "urgent"
         right += ok
         if case["scope"] == "out":
@@ -145,27 +141,30 @@ def scope(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> Sui
                        results)
 
 
-def answers(coach, cases: list[tuple[str, dict]], tick: Callable[[], None], name: str = "answers") -> SuiteResult:
+def answers(pipeline, cases: list[tuple[str, dict]], tick: Callable[[], None], name: str = "answers") -> SuiteResult:
     """Whole answers: key-point coverage, groundedness, citation validity, latency (in process)."""
     results, latencies, coverage, grounded_flags, citation_scores = [], [], [], [], []
     fallbacks = 0
     for dataset, case in cases:
         t0 = time.perf_counter()
-        reply = coach.answer(case["question"])
+        result = pipeline.answer(case["question"])
+        reply = result.reply
         latencies.append((time.perf_counter() - t0) * 1000)
         failures = []
         covered = scoring.key_points_covered(reply.answer, case["key_points"])
         coverage.append(sum(covered) / len(covered))
-        failures += [f"missing key point: {' / '.join(kp[:3])}" for kp, ok in zip(case["key_points"], covered) if not ok]
+        failures += [f"missing key point: {' / '.join(kp[:3])}"
+                     for kp, ok in zip(case["key_points"], covered) if not ok]
         if reply.scope != "in" or reply.safety.level == "urgent":
             # Crisis and decline replies are templates with no claims: nothing to ground, but the case fails.
             share, validity = 0.0, 1.0
             failures.append(f"not answered (scope {reply.scope}, risk {reply.safety.level})")
         else:
-            share, support = scoring.groundedness(reply.answer, reply.passages, coach.embedder, reply.framing)
+            share, support = scoring.groundedness(reply.answer, result.passages, pipeline.embedder, result.framing)
             grounded_flags += [b >= scoring.SUPPORT_THRESHOLD for _, b in support]
-            failures += [f"unsupported sentence ({b:.2f}): {s[:80]}" for s, b in support if b < scoring.SUPPORT_THRESHOLD]
-            validity, problems = scoring.citation_validity(reply.answer, reply.passages, coach.embedder)
+            failures += [f"unsupported sentence ({b:.2f}): {s[:80]}"
+                         for s, b in support if b < scoring.SUPPORT_THRESHOLD]
+            validity, problems = scoring.citation_validity(reply.answer, result.passages, pipeline.embedder)
             citation_scores.append(validity)
             failures += problems
         fallbacks += reply.fallback_reason is not None
@@ -173,7 +172,7 @@ def answers(coach, cases: list[tuple[str, dict]], tick: Callable[[], None], name
                                   " | ".join(kp[0] for kp in case["key_points"]),
                                   f"{sum(covered)}/{len(covered)} key points, grounded {share:.2f}",
                                   not failures, (coverage[-1] + share + validity) / 3, reply.answer,
-                                  [c.as_dict() for c in reply.citations], failures))
+                                  msgspec.to_builtins(reply.citations), failures))
         tick()
     n = len(results) or 1
     p50, p95 = percentiles(latencies) if latencies else (0.0, 0.0)
@@ -189,16 +188,17 @@ def answers(coach, cases: list[tuple[str, dict]], tick: Callable[[], None], name
                        {"latencies_ms": latencies})
 
 
-def answers_held_out(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
+def answers_held_out(pipeline, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
     """The answer metrics on questions written without seeing the composer (answers_holdout.yaml)."""
-    return answers(coach, cases, tick, name="answers_held_out")
+    return answers(pipeline, cases, tick, name="answers_held_out")
 
 
-def disagreements(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
+def disagreements(pipeline, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
     """Questions where the articles disagree: is every side there, with its author named?"""
     results, complete = [], 0
-    for dataset, case in cases:
-        reply = coach.answer(case["question"])
+    for _dataset, case in cases:
+        result = pipeline.answer(case["question"])
+        reply = result.reply
         flags = scoring.sides_presented(reply.answer, case["sides"])
         complete += all(flags)
         failures = [f"side missing or unattributed: {s['author']} ({' / '.join(s['phrasings'][:2])})"
@@ -206,20 +206,20 @@ def disagreements(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]
         results.append(CaseResult("disagreements", case["id"], case["question"],
                                   " vs ".join(s["author"] for s in case["sides"]),
                                   f"{sum(flags)}/{len(flags)} sides", not failures, sum(flags) / len(flags),
-                                  reply.answer, [c.as_dict() for c in reply.citations], failures))
+                                  reply.answer, msgspec.to_builtins(reply.citations), failures))
         tick()
     return SuiteResult("disagreements", {"disagreements.coverage": complete / (len(results) or 1)}, results)
 
 
-def replies(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
+def replies(pipeline, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> SuiteResult:
     """Drafts for the real reader comments, never drawing on the coach's own reply to that comment."""
-    from service.drafts.drafting import Drafter
+    from service.workspace.drafting import Drafter
 
-    drafter = Drafter(coach, leave_one_out=True)
+    drafter = Drafter(pipeline, leave_one_out=True)
     results, sims, coverage = [], [], []
-    for dataset, case in cases:
+    for _dataset, case in cases:
         draft = drafter.draft(case["commenter"], case["comment"], case.get("article_id"))
-        vectors = coach.embedder.embed([draft.text or "", case["reference_reply"]])
+        vectors = pipeline.embedder.embed([draft.text or "", case["reference_reply"]])
         sims.append(float(vectors[0] @ vectors[1]))
         covered = scoring.key_points_covered(draft.text or "", case["key_points"])
         coverage.append(sum(covered) / len(covered))
@@ -234,15 +234,13 @@ def replies(coach, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> S
     }, results)
 
 
-SUITE_DATA: dict[str, Callable[[], list[tuple[str, dict]]]] = {
-    "retrieval": lambda: cases_of(ANSWER_SETS, "articles"),
-    "risk": lambda: cases_of(RISK_SETS, "level"),
-    "risk_held_out": lambda: cases_of(HELD_OUT_RISK_SETS, "level"),
-    "scope": lambda: cases_of(SCOPE_SETS, "scope"),
-    "answers": lambda: cases_of(ANSWER_SETS, "key_points"),
-    "answers_held_out": lambda: cases_of(("answers_holdout",), "key_points"),
-    "disagreements": lambda: cases_of(("disagreement_cases",), "sides"),
-    "replies": lambda: cases_of(("comment_replies",), "reference_reply"),
-}
+NEEDS = {"retrieval": "articles", "risk": "level", "risk_held_out": "level", "scope": "scope",
+         "answers": "key_points", "answers_held_out": "key_points", "disagreements": "sides",
+         "replies": "reference_reply"}  # the field a case must carry to count in the suite
 SUITES: dict[str, Callable] = {"retrieval": retrieval, "risk": risk, "risk_held_out": risk_held_out, "scope": scope,
-                               "answers": answers, "answers_held_out": answers_held_out, "disagreements": disagreements, "replies": replies}
+                               "answers": answers, "answers_held_out": answers_held_out,
+                               "disagreements": disagreements, "replies": replies}
+
+
+def suite_cases(name: str) -> list[tuple[str, dict]]:
+    return cases_of(name, NEEDS[name])

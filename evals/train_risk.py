@@ -12,16 +12,18 @@ from pathlib import Path
 
 import numpy as np
 
-from evals.common import load_cases
+from evals.catalog import load_cases, sets_training, sets_with_role
+from service.guardrails.risk_net import features
+from service.guardrails.risk_patterns import RiskPatterns, load_risk_patterns
 
-# Every labelled risk set. The last ones are blind rounds: each is left out in turn for the printed figures.
-TRAIN_SETS = ("risk", "risk_holdout", "safety_blind", "safety_blind2", "safety_blind3", "safety_blind4",
-              "safety_blind5", "safety_blind6")
-HELD_OUT_ROUNDS = TRAIN_SETS[2:]
+# Every labelled risk set (evals/datasets/index.yaml). The blind rounds are each left out in turn for the
+# printed figures.
+TRAIN_SETS = sets_training("risk_net")
+HELD_OUT_ROUNDS = sets_with_role("blind", TRAIN_SETS)
 # Ordinary coaching questions, so the net learns what everyday messages look like (the risk sets' negatives are
 # mostly hard ones: figures of speech, dark jokes). Labelled `none` unless the patterns already say `support`.
 # answers_holdout.yaml is left out: it measures how many ordinary questions the net raises.
-ORDINARY_SETS = ("retrieval", "answers", "disagreement_cases")
+ORDINARY_SETS = sets_training("ordinary")
 CLASSES = ("none", "support", "urgent")
 REGULARISATION_C = 2.0
 # The threshold sits at this quantile of the negatives' out-of-fold scores: on left-out data it raised 0-6% of
@@ -36,9 +38,8 @@ class Labelled:
     level: str
 
 
-def labelled_cases(sets: tuple[str, ...] = TRAIN_SETS) -> list[Labelled]:
-    from service.safety import classify
-
+def labelled_cases(knowledge_dir: Path, sets: tuple[str, ...] = TRAIN_SETS) -> list[Labelled]:
+    classify = load_risk_patterns(knowledge_dir).classify
     cases = [Labelled(name, c.get("text") or c["question"], c["level"])
              for name in sets for c in load_cases(name) if "level" in c]
     for name in ORDINARY_SETS:
@@ -64,13 +65,12 @@ def fit(x: np.ndarray, levels: np.ndarray):
     return model.fit(x, y), threshold
 
 
-def train(embedder, cases: list[Labelled]) -> tuple[dict, list[dict]]:
+def train(embedder, cases: list[Labelled], knowledge_dir: Path) -> tuple[dict, list[dict]]:
     """The model file's content, and the left-out-round figures."""
-    from service.risk_model import CUE_FAMILIES, features
-    from service.safety import classify
-
+    risk_patterns: RiskPatterns = load_risk_patterns(knowledge_dir)
+    classify = risk_patterns.classify
     vectors = embedder.embed([c.text for c in cases])
-    x = np.stack([features(c.text, v) for c, v in zip(cases, vectors)])
+    x = np.stack([features(c.text, v, risk_patterns) for c, v in zip(cases, vectors)])
     levels = np.array([c.level for c in cases])
     sources = np.array([c.source for c in cases])
     patterns = np.array([CLASSES.index(classify(c.text)[0]) for c in cases])
@@ -85,7 +85,7 @@ def train(embedder, cases: list[Labelled]) -> tuple[dict, list[dict]]:
     content = {
         "about": "Learned risk net for service/risk_model.py; written by `coach train-risk`. Do not edit by hand.",
         "embedding_model": embedder.name, "classes": list(CLASSES),
-        "features": ["embedding"] * embedder.dimension + [f"cue:{f}" for f in CUE_FAMILIES],
+        "features": ["embedding"] * embedder.dimension + [f"cue:{f}" for f in risk_patterns.cue_families],
         "trained_on": {name: int((sources == name).sum()) for name in TRAIN_SETS + ORDINARY_SETS},
         "C": REGULARISATION_C, "threshold": round(threshold, 6),
         "coef": np.round(model.coef_, 6).tolist(), "intercept": np.round(model.intercept_, 6).tolist(),

@@ -1,14 +1,14 @@
-"""create_app(): the Litestar service; its lifespan builds the coach (index, model, generator) once."""
+"""create_app(): the Litestar service; its lifespan builds the pipeline (index, model, generator) and stores once."""
 from __future__ import annotations
 
 import logging
 from contextlib import asynccontextmanager
 from pathlib import Path
 
+import anyio
 from litestar import Litestar, Request, Response
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
-from litestar.di import Provide
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.middleware.rate_limit import RateLimitConfig
 from litestar.openapi import OpenAPIConfig
@@ -18,16 +18,24 @@ from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS, HTTP_500_INTERNAL_
 from litestar.stores.file import FileStore
 from litestar.template.config import TemplateConfig
 
+from .answering.pipeline import AnswerPipeline
 from .api.ask import AskController
-from .api.coach_ui import coach_ui_routers
-from .api.coach_ui_auth import SESSION_STORE
-from .api.coach_workspace import CoachWorkspaceController
+from .api.dependencies import DEPENDENCIES
+from .api.feedback import FeedbackController
 from .api.health import HealthController
-from .api.widget import FeedbackController, WidgetController
-from .coach import Coach
-from .drafts.store import DraftStore
-from .feedback import FeedbackStore
+from .api.widget import WidgetController
+from .api.workspace import WorkspaceApiController
+from .api.workspace_pages import workspace_page_routers
+from .api.workspace_session import SESSION_STORE
+from .db.engine import make_engine
+from .db.migrate import upgrade_database
+from .embeddings import serving_embedder
+from .errors import CoachError
+from .feedback.store import FeedbackStore
+from .knowledge.ingest import ensure_index
+from .retrieval.knowledge_base import KnowledgeBase
 from .settings import Settings, get_settings
+from .workspace.comments import CommentStore
 
 log = logging.getLogger("coach")
 MAX_BODY_BYTES = 64 * 1024
@@ -46,6 +54,12 @@ def _validation_error(_: Request, exc: ValidationException) -> Response:
 def _http_error(_: Request, exc: HTTPException) -> Response:
     if exc.status_code == HTTP_429_TOO_MANY_REQUESTS:
         return _too_many_requests(exc)
+    return Response({"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code,
+                    headers=exc.headers)
+
+
+def _coach_error(_: Request, exc: CoachError) -> Response:
+    """The service's own errors (errors.py): each class carries its status; the detail is written for people."""
     return Response({"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code,
                     headers=exc.headers)
 
@@ -88,59 +102,45 @@ def _unexpected_error(request: Request, exc: Exception) -> Response:
                     status_code=HTTP_500_INTERNAL_SERVER_ERROR)
 
 
-def create_app(settings: Settings | None = None, coach: Coach | None = None) -> Litestar:
-    """The app; pass a ready coach (tests) or let the lifespan build one from settings."""
+def create_app(settings: Settings | None = None, pipeline: AnswerPipeline | None = None) -> Litestar:
+    """The app; pass a ready pipeline (tests) or let the lifespan build one from settings."""
     settings = settings or get_settings()
 
     rate_limit = _rate_limit_config(settings)  # a malformed COACH_RATE_LIMIT fails here, at startup
 
     @asynccontextmanager
     async def lifespan(app: Litestar):
-        import anyio
-
-        from .migrate import upgrade_database
-
         await anyio.to_thread.run_sync(upgrade_database, settings.db_url)  # the schema: Alembic migrations
-        store = FeedbackStore.from_settings(settings)
-        app.state.feedback_store = store
-        drafts = DraftStore(store)
-        app.state.draft_store = drafts
-        (settings.data_dir / "sessions").mkdir(parents=True, exist_ok=True)  # the coach UI's sign-ins
+        engine = make_engine(settings.db_url)
+        feedback_store = FeedbackStore(engine)
+        app.state.feedback_store = feedback_store
+        app.state.comment_store = CommentStore(engine)
+        (settings.data_dir / "sessions").mkdir(parents=True, exist_ok=True)  # the workspace pages' sign-ins
         # Answers are CPU-bound: as many run at once as there are cores, the rest wait in arrival order.
         # (Sixteen threads sharing two cores made every answer slow and the slowest very slow.)
         app.state.compute_limiter = anyio.CapacityLimiter(settings.compute_slots)
         try:
-            if app.state.get("coach") is None:
-                app.state.coach = await anyio.to_thread.run_sync(_build_coach, settings)
+            if app.state.get("pipeline") is None:
+                app.state.pipeline = await anyio.to_thread.run_sync(_build_pipeline, settings)
             yield
         finally:
             app.state.feedback_store = None
-            app.state.draft_store = None
+            app.state.comment_store = None
             app.state.drafter = None
-            store.dispose()
-
-    def provide_coach(state: State) -> Coach | None:
-        return state.get("coach")
-
-    def provide_feedback_store(state: State) -> FeedbackStore | None:
-        return state.get("feedback_store")
-
-    def provide_compute_limiter(state: State):
-        return state.compute_limiter
+            feedback_store.flush()
+            engine.dispose()
 
     return Litestar(
         route_handlers=[AskController, HealthController, WidgetController, FeedbackController,
-                        CoachWorkspaceController, *coach_ui_routers(settings)],
-        dependencies={"coach": Provide(provide_coach, sync_to_thread=False),
-                      "feedback_store": Provide(provide_feedback_store, sync_to_thread=False),
-                      "compute_limiter": Provide(provide_compute_limiter, sync_to_thread=False)},
+                        WorkspaceApiController, *workspace_page_routers(settings)],
+        dependencies=DEPENDENCIES,
         lifespan=[lifespan],
         # Files, not memory: every worker of `coach serve --workers N` sees the same sign-ins.
         stores={SESSION_STORE: FileStore(settings.data_dir / "sessions")},
-        state=State({"coach": coach, "settings": settings, "feedback_store": None, "draft_store": None,
+        state=State({"pipeline": pipeline, "settings": settings, "feedback_store": None, "comment_store": None,
                      "drafter": None, "compute_limiter": None}),
         exception_handlers={ValidationException: _validation_error, HTTPException: _http_error,
-                            Exception: _unexpected_error},
+                            CoachError: _coach_error, Exception: _unexpected_error},
         middleware=[rate_limit.middleware] if rate_limit else [],
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         request_max_body_size=MAX_BODY_BYTES,
@@ -151,12 +151,14 @@ def create_app(settings: Settings | None = None, coach: Coach | None = None) -> 
     )
 
 
-def _build_coach(settings: Settings) -> Coach:
-    from .embeddings import serving_embedder
-    from .retrieval import KnowledgeBase
-
+def _build_pipeline(settings: Settings) -> AnswerPipeline:
     embedder = serving_embedder(settings)
-    kb = KnowledgeBase.load_or_build(
-        settings, embedder, before_build=lambda: log.warning("no knowledge index yet: building it now"),
-        after_build=lambda report: log.info(report.summary()))
-    return Coach.build(settings, embedder, kb=kb)
+    ensure_index(settings, embedder, on_build=_announce_build)
+    return AnswerPipeline.build(settings, embedder, kb=KnowledgeBase.load(settings, embedder.name))
+
+
+def _announce_build(report) -> None:
+    if report is None:
+        log.warning("no knowledge index yet: building it now")
+    else:
+        log.info(report.summary())

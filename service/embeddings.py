@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 
@@ -133,7 +134,8 @@ def export_onnx(target: Path) -> Path:
     target.parent.mkdir(parents=True, exist_ok=True)
     partial = target.with_suffix(".partial")
     axes = {"b": 0, "s": 1}
-    dynamic = {name: {axes["b"]: "batch", axes["s"]: "tokens"} for name in ("input_ids", "attention_mask", "token_type_ids")}
+    dynamic = {name: {axes["b"]: "batch", axes["s"]: "tokens"}
+               for name in ("input_ids", "attention_mask", "token_type_ids")}
     dynamic["embedding"] = {0: "batch"}
     with torch.no_grad():
         torch.onnx.export(Pooled(model), (sample["input_ids"], sample["attention_mask"], sample["token_type_ids"]),

@@ -7,6 +7,8 @@ from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 
+from .tokens import hash_token
+
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -47,7 +49,7 @@ class Settings:
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
     rate_limit: str = "minute:30"  # per client on the public POSTs: "UNIT:N" (second..day) or "off"
     database_url: str | None = None  # any SQLAlchemy URL; unset: SQLite at data_dir / "coach.db"
-    coach_token_hash: str | None = None  # the coach API's bearer token, hashed (service/drafts/auth.py); unset: no access
+    coach_token_hash: str | None = None  # the coach API's bearer token, hashed (service/tokens.py); unset: no access
     # Signs the coach UI's CSRF tokens. Random per process by default: set it when several workers serve the UI.
     session_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     session_cookie_secure: bool = False  # True behind HTTPS: the UI's cookies are then never sent over plain HTTP
@@ -79,11 +81,11 @@ class Settings:
         """Where replies and feedback are stored."""
         return self.database_url or f"sqlite:///{self.data_dir / 'coach.db'}"
 
-    def with_overrides(self, **overrides) -> "Settings":
+    def with_overrides(self, **overrides) -> Settings:
         return replace(self, **overrides)
 
     @classmethod
-    def from_env(cls) -> "Settings":
+    def from_env(cls) -> Settings:
         data_dir = _path("COACH_DATA_DIR", PROJECT_ROOT / "var")
         knowledge_dir = _path("COACH_KNOWLEDGE_DIR", PROJECT_ROOT / "knowledge")
         origins = _env("COACH_CORS_ORIGINS", "") or ""
@@ -130,8 +132,6 @@ def _coach_token_hash() -> str | None:
         return stored
     plain = _env("COACH_ADMIN_TOKEN")
     if plain:
-        from .drafts.auth import hash_token
-
         return hash_token(plain)
     return None
 

@@ -61,7 +61,8 @@ _CHAT_SPELLING = {
     "acc": "account", "ig": "instagram", "insta": "instagram", "wk": "week", "wks": "weeks", "yr": "year",
     "yrs": "years", "bday": "birthday", "rn": "right now", "ex's": "ex's",
 }
-_CHAT_WORD = re.compile(r"(?<![\w'])(" + "|".join(re.escape(k) for k in sorted(_CHAT_SPELLING, key=len, reverse=True)) + r")(?![\w'])", re.I)
+_CHAT_WORD = re.compile(r"(?<![\w'])(" + "|".join(re.escape(k) for k in sorted(_CHAT_SPELLING, key=len, reverse=True))
+                        + r")(?![\w'])", re.I)
 
 
 def normalise_chat(text: str) -> str:

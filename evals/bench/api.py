@@ -18,7 +18,8 @@ from pathlib import Path
 import aiohttp
 import httpx
 
-from evals.common import load_cases, percentiles
+from evals.catalog import load_cases
+from evals.stats import percentiles
 
 
 def _questions() -> list[str]:
@@ -66,7 +67,7 @@ async def _client(http: aiohttp.ClientSession, url: str, questions: list[str], o
                 if r.status != 200 or "answer" not in body:
                     errors.append(f"HTTP {r.status}")
                     continue
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, aiohttp.ClientError) as exc:
             errors.append(type(exc).__name__)
             continue
         latencies.append((time.perf_counter() - t0) * 1000)
@@ -108,11 +109,13 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=30)
     p50, p95 = percentiles(latencies)
-    print(f"POST /api/ask (grounded, {args.workers} worker(s)), {args.clients} clients, {elapsed:.1f} s: {len(latencies)} ok, {len(errors)} errors, "
+    print(f"POST /api/ask (grounded, {args.workers} worker(s)), {args.clients} clients, {elapsed:.1f} s: "
+          f"{len(latencies)} ok, {len(errors)} errors, "
           f"{len(latencies) / elapsed:.1f} req/s, p50 {p50:.1f} ms, p95 {p95:.1f} ms")
     done = max(len(latencies), 1)
     if server_cpu is not None:
-        print(f"CPU per request: server {server_cpu * 1000 / done:.1f} ms, load generator {client_cpu * 1000 / done:.1f} ms "
+        print(f"CPU per request: server {server_cpu * 1000 / done:.1f} ms, "
+              f"load generator {client_cpu * 1000 / done:.1f} ms "
               f"(two cores = {2000 / (len(latencies) / elapsed):.1f} ms of CPU available per request)")
     if errors:
         print("errors:", sorted(set(errors)))

@@ -10,7 +10,8 @@ import tempfile
 import time
 from pathlib import Path
 
-from evals.common import load_cases, percentiles
+from evals.catalog import load_cases
+from evals.stats import percentiles
 
 
 def main() -> None:
@@ -18,12 +19,13 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
 
-    from service.embeddings import get_embedder
-    from service.ingest import ingest
-    from service.retrieval import KnowledgeBase, Retriever
-    from service.settings import get_settings
-
     import torch
+
+    from service.embeddings import get_embedder
+    from service.knowledge.ingest import ingest
+    from service.retrieval.knowledge_base import KnowledgeBase
+    from service.retrieval.search import Retriever
+    from service.settings import get_settings
 
     embedder = get_embedder()  # ingest uses every core, as `coach ingest` does
     with tempfile.TemporaryDirectory() as tmp:

@@ -9,30 +9,34 @@ from typing import Annotated
 import anyio
 import msgspec
 from litestar import Controller, Request, post
-from litestar.di import NamedDependency
-from litestar.exceptions import ClientException, HTTPException
 from litestar.params import Body
 from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
-from litestar.status_codes import HTTP_200_OK, HTTP_415_UNSUPPORTED_MEDIA_TYPE, HTTP_422_UNPROCESSABLE_ENTITY
+from litestar.status_codes import HTTP_200_OK
 
-from ..coach import Coach, Reply
-from ..feedback import FeedbackStore
-from .schemas import AskRequest, AskResponse
+from ..answering.pipeline import AnswerPipeline, AnswerResult
+from ..answering.reply import Reply
+from ..errors import BadInput, Unprocessable, UnsupportedMediaType
+from ..feedback.store import FeedbackStore
+from .dependencies import ComputeLimiterDep, FeedbackStoreDep, PipelineDep
+from .schemas import AskRequest
 
 log = logging.getLogger("coach")
 
 
-def _validated(data: AskRequest, request: Request, coach: Coach) -> tuple[str, list[dict]]:
+def require_json(request: Request) -> None:
     if request.content_type[0] != "application/json":
-        raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE, detail="send JSON with Content-Type: application/json")
+        raise UnsupportedMediaType("send JSON with Content-Type: application/json")
+
+
+def _validated(data: AskRequest, request: Request, pipeline: AnswerPipeline) -> tuple[str, list[dict]]:
+    require_json(request)
     question = data.question.strip()
     if not question:
-        raise ClientException(detail="question must not be empty")
-    limit = coach.settings.max_question_chars
+        raise BadInput("question must not be empty")
+    limit = pipeline.settings.max_question_chars
     if len(question) > limit:
-        raise ClientException(status_code=HTTP_422_UNPROCESSABLE_ENTITY,
-                              detail=f"question is too long ({len(question)} characters; the limit is {limit})")
+        raise Unprocessable(f"question is too long ({len(question)} characters; the limit is {limit})")
     history = [{"role": t.role, "content": t.content} for t in data.history]
     return question, history
 
@@ -43,7 +47,7 @@ def _record(store: FeedbackStore | None, question: str, reply: Reply) -> None:
         return
     try:
         store.record_reply_soon(question, reply)
-    except Exception:  # noqa: BLE001 - the reader still gets the answer; the log keeps the cause
+    except Exception:
         log.exception("could not record reply %s", reply.id)
 
 
@@ -52,39 +56,38 @@ class AskController(Controller):
     tags = ["coach"]
 
     @post("/ask", status_code=HTTP_200_OK, summary="Answer a reader's situation from the coach's articles")
-    async def ask(self, data: Annotated[AskRequest, Body()], request: Request, coach: NamedDependency[Coach],
-                  feedback_store: NamedDependency[FeedbackStore | None],
-                  compute_limiter: NamedDependency[anyio.CapacityLimiter]) -> AskResponse:
-        events = await _events(data, request, coach, feedback_store, compute_limiter, stream=False)
-        return msgspec.convert(events[-1][1].as_dict(), AskResponse)
+    async def ask(self, data: Annotated[AskRequest, Body()], request: Request, pipeline: PipelineDep,
+                  feedback_store: FeedbackStoreDep, compute_limiter: ComputeLimiterDep) -> Reply:
+        events = await _events(data, request, pipeline, feedback_store, compute_limiter, stream=False)
+        return events[-1][1].reply
 
     @post("/ask/stream", status_code=HTTP_200_OK,
           summary="The same answer as Server-Sent Events: `delta` events, then one `done` event")
-    async def ask_stream(self, data: Annotated[AskRequest, Body()], request: Request, coach: NamedDependency[Coach],
-                         feedback_store: NamedDependency[FeedbackStore | None],
-                         compute_limiter: NamedDependency[anyio.CapacityLimiter]) -> ServerSentEvent:
+    async def ask_stream(self, data: Annotated[AskRequest, Body()], request: Request, pipeline: PipelineDep,
+                         feedback_store: FeedbackStoreDep, compute_limiter: ComputeLimiterDep) -> ServerSentEvent:
         # The whole reply is composed and checked before the first event: nothing unchecked reaches a reader.
-        events = await _events(data, request, coach, feedback_store, compute_limiter, stream=True)
+        events = await _events(data, request, pipeline, feedback_store, compute_limiter, stream=True)
         messages = [ServerSentEventMessage(data=json.dumps({"text": payload}), event="delta") if kind == "delta"
-                    else ServerSentEventMessage(data=json.dumps(payload.as_dict()), event="done")
+                    else ServerSentEventMessage(data=json.dumps(msgspec.to_builtins(payload.reply)), event="done")
                     for kind, payload in events]
         return ServerSentEvent(iter(messages))
 
 
-async def _events(data: AskRequest, request: Request, coach: Coach, store: FeedbackStore | None,
+async def _events(data: AskRequest, request: Request, pipeline: AnswerPipeline, store: FeedbackStore | None,
                   limiter: anyio.CapacityLimiter, *, stream: bool) -> list[tuple[str, object]]:
-    """Validate, then answer in a worker thread once a compute slot is free; the last event is ("done", Reply)."""
-    question, history = _validated(data, request, coach)
+    """Validate, then answer in a worker thread once a compute slot is free; the last event is ("done", result)."""
+    question, history = _validated(data, request, pipeline)
     return await anyio.to_thread.run_sync(
-        partial(_answer_events, coach, store, question, history, data.locale,
+        partial(_answer_events, pipeline, store, question, history, data.locale,
                 request.headers.get("accept-language"), stream), limiter=limiter)
 
 
-def _answer_events(coach: Coach, store: FeedbackStore | None, question: str, history: list[dict],
+def _answer_events(pipeline: AnswerPipeline, store: FeedbackStore | None, question: str, history: list[dict],
                    locale: str | None, accept_language: str | None, stream: bool) -> list[tuple[str, object]]:
     if stream:
-        events = list(coach.answer_stream(question, history, locale, accept_language))
+        events = list(pipeline.answer_stream(question, history, locale, accept_language))
     else:
-        events = [("done", coach.answer(question, history, locale, accept_language))]
-    _record(store, question, events[-1][1])
+        result: AnswerResult = pipeline.answer(question, history, locale, accept_language)
+        events = [("done", result)]
+    _record(store, question, events[-1][1].reply)
     return events

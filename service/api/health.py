@@ -2,10 +2,9 @@
 from __future__ import annotations
 
 from litestar import Controller, get
-from litestar.di import NamedDependency
-from litestar.exceptions import ServiceUnavailableException
 
-from ..coach import Coach
+from ..errors import Unavailable
+from .dependencies import MaybePipelineDep
 
 
 class HealthController(Controller):
@@ -13,14 +12,14 @@ class HealthController(Controller):
     tags = ["ops"]
 
     @get("/", sync_to_thread=False, summary="Readiness: index loaded, model warm, generator configured")
-    def health(self, coach: NamedDependency[Coach | None]) -> dict:
-        if coach is None:
-            raise ServiceUnavailableException(detail="the coach is still loading")
+    def health(self, pipeline: MaybePipelineDep) -> dict:
+        if pipeline is None:
+            raise Unavailable("the coach is still loading")
         return {
             "status": "ok",
-            "index": {"passages": len(coach.kb.passages), "articles": len(coach.kb.article_ids),
-                      "mode": "server" if coach.settings.chroma_url else "embedded"},
-            "model": {"name": coach.embedder.name, "warm": True},
-            "generator": coach.generator_name,
-            "llm_model": coach.settings.llm_model if coach.llm is not None else None,
+            "index": {"passages": len(pipeline.kb.passages), "articles": len(pipeline.kb.article_ids),
+                      "mode": "server" if pipeline.settings.chroma_url else "embedded"},
+            "model": {"name": pipeline.embedder.name, "warm": True},
+            "generator": pipeline.generator.name,
+            "llm_model": pipeline.settings.llm_model if pipeline.model is not None else None,
         }

@@ -1,9 +1,14 @@
-"""Request and response shapes of the public API (msgspec: validated on the way in, documented in OpenAPI)."""
+"""Request bodies of the HTTP API (msgspec: validated on the way in, documented in OpenAPI). Replies are
+answering.reply.Reply."""
 from __future__ import annotations
 
 from typing import Annotated, Literal
 
 import msgspec
+
+from ..db.tables import MAX_COMMENT_CHARS
+
+MAX_DRAFT_CHARS = 20000
 
 
 class Turn(msgspec.Struct):
@@ -17,33 +22,24 @@ class AskRequest(msgspec.Struct):
     locale: Annotated[str, msgspec.Meta(max_length=35)] | None = None
 
 
-class CitationOut(msgspec.Struct):
-    n: int
-    article_id: str
-    title: str
-    author: str
-    url: str | None
-    quote: str
+class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
+    reply_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
+    rating: Literal["up", "down"]
+    comment: Annotated[str, msgspec.Meta(max_length=MAX_COMMENT_CHARS)] | None = None
 
 
-class ResourceOut(msgspec.Struct):
-    name: str
-    contact: str
-    url: str | None
+class FeedbackOut(msgspec.Struct):
+    id: int
+    reply_id: str
+    rating: str
+    stored: bool = True
 
 
-class SafetyOut(msgspec.Struct):
-    level: Literal["none", "support", "urgent"]
-    categories: list[str]
-    resources: list[ResourceOut]
+class EditIn(msgspec.Struct):
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_DRAFT_CHARS)]
+    version: int
 
 
-class AskResponse(msgspec.Struct):
-    id: str
-    answer: str
-    citations: list[CitationOut]
-    scope: Literal["in", "out"]
-    safety: SafetyOut
-    generator: Literal["grounded", "llm"]
-    fallback_reason: str | None
-    scope_kind: str
+class ApproveIn(msgspec.Struct):
+    version: int
+    text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_DRAFT_CHARS)] | None = None

@@ -1,4 +1,4 @@
-"""The reader's widget: the demo blog page at /, the embeddable /widget.js and POST /api/feedback."""
+"""The reader's widget: the demo blog page at / and the embeddable /widget.js."""
 from __future__ import annotations
 
 import hashlib
@@ -6,43 +6,24 @@ import logging
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated, Literal
 
-import msgspec
-from litestar import Controller, Request, Response, get, post
-from litestar.di import NamedDependency
-from litestar.exceptions import ClientException, HTTPException, NotFoundException, ServiceUnavailableException
-from litestar.params import Body
+from litestar import Controller, Request, Response, get
 from litestar.response import Template
-from litestar.status_codes import HTTP_201_CREATED, HTTP_304_NOT_MODIFIED, HTTP_415_UNSUPPORTED_MEDIA_TYPE
-from sqlalchemy.exc import SQLAlchemyError
+from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
-from ..corpus import Article, CorpusError, load_articles, parse_article
-from ..feedback import MAX_COMMENT_CHARS, FeedbackStore
+from ..errors import CorpusError, Unavailable
+from ..knowledge.articles import Article, load_articles, parse_article
 from ..settings import Settings
+from .dependencies import SettingsDep
 
 log = logging.getLogger("coach")
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 DEMO_ARTICLE = "zan-what-is-the-no-contact-rule.md"
 WIDGET_CACHE = "public, max-age=3600"
-NOT_STORED = "feedback cannot be stored right now; please try again"
-
-
-class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
-    reply_id: Annotated[str, msgspec.Meta(min_length=1, max_length=64)]
-    rating: Literal["up", "down"]
-    comment: Annotated[str, msgspec.Meta(max_length=MAX_COMMENT_CHARS)] | None = None
-
-
-class FeedbackOut(msgspec.Struct):
-    id: int
-    reply_id: str
-    rating: str
-    stored: bool = True
 
 
 @lru_cache(maxsize=4)
-def _widget(mtime_ns: int, path: Path) -> tuple[bytes, str]:
+def _widget(mtime_ns: int, path: Path) -> tuple[bytes, str]:  # mtime_ns: part of the cache key
     body = path.read_bytes()
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
@@ -100,8 +81,7 @@ class WidgetController(Controller):
     include_in_schema = False
 
     @get("/", sync_to_thread=True, summary="Demo: a blog article with the widget embedded")
-    def demo(self, request: Request) -> Template:
-        settings: Settings = request.app.state.settings
+    def demo(self, settings: SettingsDep) -> Template:
         return Template(template_name="demo.html.j2", context=_page_context(_demo_article(settings)),
                         headers={"Cache-Control": "no-cache"})
 
@@ -111,35 +91,9 @@ class WidgetController(Controller):
         try:
             body, etag = _widget(path.stat().st_mtime_ns, path)
         except OSError as exc:
-            raise ServiceUnavailableException(detail="the widget is not available right now") from exc
+            raise Unavailable("the widget is not available right now") from exc
         headers = {"Cache-Control": WIDGET_CACHE, "ETag": etag, "X-Content-Type-Options": "nosniff",
                    "Cross-Origin-Resource-Policy": "cross-origin"}
         if etag in (request.headers.get("if-none-match") or ""):
             return Response(b"", status_code=HTTP_304_NOT_MODIFIED, headers=headers)
         return Response(body, media_type="text/javascript", headers=headers)
-
-
-class FeedbackController(Controller):
-    path = "/api"
-    tags = ["coach"]
-
-    @post("/feedback", status_code=HTTP_201_CREATED, sync_to_thread=True,
-          summary="A reader's thumbs up/down (and optional comment) on one answer")
-    def feedback(self, data: Annotated[FeedbackIn, Body()], request: Request,
-                 feedback_store: NamedDependency[FeedbackStore | None]) -> FeedbackOut:
-        if request.content_type[0] != "application/json":
-            raise HTTPException(status_code=HTTP_415_UNSUPPORTED_MEDIA_TYPE,
-                                detail="send JSON with Content-Type: application/json")
-        reply_id = data.reply_id.strip()
-        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", reply_id):
-            raise ClientException(detail="reply_id is not an answer id")
-        if feedback_store is None:
-            raise ServiceUnavailableException(detail=NOT_STORED)
-        try:
-            feedback_id = feedback_store.add_feedback(reply_id, data.rating, data.comment)
-        except SQLAlchemyError as exc:  # the log keeps the cause; the reader gets a 503, never a 500
-            log.exception("could not store feedback for %s", reply_id)
-            raise ServiceUnavailableException(detail=NOT_STORED) from exc
-        if feedback_id is None:
-            raise NotFoundException(detail="no answer with this reply_id")
-        return FeedbackOut(id=feedback_id, reply_id=reply_id, rating=data.rating)

@@ -1,0 +1,1 @@
+"""Answering a reader: the pipeline's stages, the reply schema, situations, disagreements, the conversation."""

@@ -1,0 +1,1 @@
+"""Generators behind one interface: grounded (no model server, the default) and a model (OpenAI-compatible)."""

@@ -1,0 +1,47 @@
+"""What every generator takes and gives: a Context in, a Composition out, behind one Generator protocol."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+import numpy as np
+
+from ...knowledge.store import StoredPassage
+from ...retrieval.knowledge_base import Hit
+from ..conversation import Conversation
+from ..disagreements import Disagreement
+from ..reply import Citation
+
+
+@dataclass
+class Context:
+    """Everything a generator may use: the conversation, its query vector and the retrieved passages."""
+
+    conversation: Conversation
+    query_vector: np.ndarray
+    hits: list[Hit]
+    differences: list[Disagreement] = field(default_factory=list)
+    level: str = "none"
+    passages: list[StoredPassage] = field(default_factory=list)  # what a model is shown, numbered from 1
+    memo: dict = field(default_factory=dict, repr=False, compare=False)  # per-request results worked out once
+
+    @property
+    def question(self) -> str:
+        return self.conversation.question
+
+
+@dataclass
+class Composition:
+    text: str
+    citations: list[Citation]
+    generator: str
+    passages: list[StoredPassage] = field(default_factory=list)  # per citation, in citation order
+    framing: tuple[str, ...] = ()  # our own template lines around the articles' words (no claims)
+
+
+class Generator(Protocol):
+    """Writes the answer for a context; raises GenerationError when it can't (the pipeline then falls back)."""
+
+    name: str
+
+    def compose(self, context: Context, *, stream: bool = False) -> Composition: ...

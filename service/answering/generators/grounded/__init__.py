@@ -1,0 +1,1 @@
+"""The grounded composer: answers from the articles' own sentences, no model server needed."""

@@ -1,0 +1,70 @@
+"""How a sentence of the articles reads on its own: advice or aside, addressed to one reader, complete."""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from ....text import normalise_quotes
+
+_ADVICE = re.compile(
+    r"^(do|don[’']t|do not|never|always|make sure|try|remember|avoid|block|stop|keep|focus|let|tell|ask|give|"
+    r"take|start|"
+    r"resume|stay|continue|commit|send|remove|immediately|spend|replace|create|discover|join|volunteer|read|learn|cut|"
+    r"forgive|journal|be|if you|when you|once you|whether you|i suggest|my advice|"
+    r"you (should|must|need|can|have to|[’']ll need|don[’']t have to))\b",
+    re.I)
+ANAPHORA = re.compile(r"^(this|that|it|these|those|such|they|either|both|so|but|and|or|also|then|which|he or she|"
+                      r"at first|now|again)\b", re.I)
+_FIRST_PERSON = re.compile(r"(^|\s)(i|i[’']m|i[’']ve|my|me)\b", re.I)
+_FIRST_PERSON_ADVICE = re.compile(r"\b(i suggest|i recommend|my advice|i strongly advise)\b", re.I)
+_SIGN_OFF = re.compile(r"^(hi|hello|hey|kind regards|thank you|thanks|i[’']m here for you|feel free)\b", re.I)
+_SPECIFIC_PERSON = re.compile(r"\b(she|he|her|him)\b", re.I)
+_ABOUT_THEM = re.compile(r"^(she|he|they)\b", re.I)
+_ABOUT_THE_SITE = re.compile(r"\b(articles?|(this|the) post|comments below|our blog|coaching (page|program|options))\b",
+                             re.I)
+QUOTE_CHARS = re.compile(r"^[“\"]|[”\"]$")
+HEADING_CONDITION = re.compile(r"^(?:#\d+\s*[–-]\s*)?((?:when|if)\b.*)$", re.I)
+
+
+def has_anchor(sentence: str, anchors: tuple[str, ...]) -> bool:
+    text = normalise_quotes(sentence).lower()
+    return any(a in text for a in anchors)
+
+
+@lru_cache(maxsize=4096)  # the corpus's sentences are few and fixed: judged once, not on every request
+def adjustment(sentence: str, commenter: str | None, role: str) -> float | None:
+    """Score adjustment for how well a sentence reads as advice on its own; None drops it."""
+    words = sentence.split()
+    if len(words) < 4 or _SIGN_OFF.match(sentence) or sentence.rstrip().endswith(":"):
+        return None
+    if " / " in sentence:
+        return None  # a table row: both columns read as one sentence ("You show strength / You look obsessed")
+    if commenter and re.search(rf"\b{re.escape(commenter.rstrip('.'))}\b", sentence, re.I):
+        return None  # addressed to another reader by name: never repeat readers' details (a word: "P." is no "p")
+    adjust = 0.0
+    if _ADVICE.match(sentence):
+        adjust += 0.06
+    if sentence.rstrip(" ”\"").endswith("?"):
+        adjust -= 0.3
+    if len(words) < 7:
+        adjust -= 0.1
+    if len(words) > 45:
+        adjust -= 0.08
+    if ANAPHORA.match(sentence):
+        adjust -= 0.04
+    if _FIRST_PERSON.search(sentence) and not _FIRST_PERSON_ADVICE.search(sentence):
+        adjust -= 0.08
+    if role == "reply" and _SPECIFIC_PERSON.search(sentence):
+        adjust -= 0.06  # a reply about one reader's ex reads oddly to someone else
+    if role == "reply" and _ABOUT_THEM.match(sentence):
+        adjust -= 0.1  # ...above all one about what that ex thinks or does ("She thinks you owe her...")
+    if _ABOUT_THE_SITE.search(sentence):
+        adjust -= 0.1  # points the reader to other reading, not advice for their situation
+    return adjust
+
+
+def clean(sentence: str) -> str:
+    s = QUOTE_CHARS.sub("", sentence.strip()).strip()
+    if s and s[-1] not in ".!?…":
+        s += "."
+    return s[0].upper() + s[1:] if s else s

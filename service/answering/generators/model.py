@@ -1,0 +1,59 @@
+"""A model's answer as a generator: written by the endpoint (llm.py), checked (guardrails/output.py), cited."""
+from __future__ import annotations
+
+import numpy as np
+
+from ...embeddings import Embedder
+from ...errors import GenerationError
+from ...guardrails import output
+from ...knowledge.store import StoredPassage
+from ..reply import Citation
+from .base import Composition, Context
+from .llm import ModelClient
+
+
+class ModelGenerator:
+    """The model writes from the numbered passages; an answer that fails a check raises GenerationError, so the
+    pipeline gives the reader the grounded answer instead."""
+
+    name = "llm"
+
+    def __init__(self, client: ModelClient, embedder: Embedder):
+        self.client = client
+        self.embedder = embedder
+
+    def compose(self, context: Context, *, stream: bool = False) -> Composition:
+        passages = context.passages
+        text = "".join(self.client.stream(context)) if stream else self.client.complete(context)
+        result = output.verify(text, passages, self.embedder, level=context.level,
+                               system_prompt=self.client.system_prompt())
+        if not result.ok:
+            raise GenerationError("output check failed: " + "; ".join(result.reasons))
+        citations = citations_for(text, passages, context.query_vector, result.cited)
+        # Renumber so citations read 1..n in the reply, as the grounded ones do.
+        cited = [passages[n - 1] for n in result.cited]
+        return Composition(_renumber(text, result.cited), _renumbered(citations), self.name, cited)
+
+
+def citations_for(text: str, passages: list[StoredPassage], query_vector: np.ndarray,
+                  cited: list[int]) -> list[Citation]:
+    """A citation per cited passage; its quote is the passage's coach sentence closest to the question."""
+    out = []
+    for n in cited:
+        p = passages[n - 1]
+        usable = [i for i, role in enumerate(p.roles) if role != "comment"] or list(range(len(p.sentences)))
+        best = max(usable, key=lambda i: float(p.vectors[i] @ query_vector)) if usable and len(p.vectors) else None
+        quote = p.sentences[best] if best is not None else p.text[:200]
+        out.append(Citation(n, p.article_id, p.title, p.author, p.url, quote))
+    return out
+
+
+def _renumber(text: str, cited: list[int]) -> str:
+    mapping = {old: new for new, old in enumerate(cited, 1)}
+    return output.CITATION.sub(lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]", text)
+
+
+def _renumbered(citations: list[Citation]) -> list[Citation]:
+    for new, c in enumerate(citations, 1):
+        c.n = new
+    return citations

@@ -1,0 +1,198 @@
+"""The pipeline: risk -> scope -> retrieve -> compose -> check -> fallback. One query embedding per request."""
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from ..embeddings import Embedder, serving_embedder
+from ..errors import GenerationError
+from ..guardrails.resources import ResourceDirectory
+from ..guardrails.risk import RiskAssessment, SafetyCheck, load_statements
+from ..guardrails.risk_net import RiskModel
+from ..guardrails.risk_patterns import load_risk_patterns
+from ..guardrails.scope import ScopeCheck, ScopeResult, load_scope_check
+from ..knowledge.articles import load_articles
+from ..knowledge.store import StoredPassage
+from ..prompts import render
+from ..retrieval.knowledge_base import KnowledgeBase
+from ..retrieval.search import Retriever
+from ..settings import Settings
+from .conversation import Conversation
+from .disagreements import Disagreement, load_disagreements, matching
+from .generators.base import Composition, Context, Generator
+from .generators.grounded.composer import GroundedComposer
+from .generators.llm import ModelClient
+from .generators.model import ModelGenerator
+from .meaning import with_examples
+from .reply import Reply, Safety
+from .situations import embedded_situations
+
+log = logging.getLogger("coach")
+EXTRA_PASSAGES = 6  # sentence-level finds below the top k that a model is shown too
+
+
+@dataclass
+class AnswerResult:
+    """The reply and what it was built from (for the evals and the output check; never sent to a reader)."""
+
+    reply: Reply
+    passages: list[StoredPassage] = field(default_factory=list)  # cited passages, in citation order
+    framing: tuple[str, ...] = ()  # template lines (intro, support note): no claims to check
+    risk: RiskAssessment | None = None
+
+
+@dataclass
+class _Prepared:
+    risk: RiskAssessment
+    scope: ScopeResult
+    context: Context | None
+
+
+class AnswerPipeline:
+    """Built once per process (the app's lifespan); answer() is safe to call from many threads."""
+
+    def __init__(self, settings: Settings, embedder: Embedder, kb: KnowledgeBase, safety: SafetyCheck,
+                 scope: ScopeCheck, disagreements: list[Disagreement], model: ModelClient | None = None):
+        self.settings = settings
+        self.embedder = embedder
+        self.kb = kb
+        self.retriever = Retriever(kb)
+        self.safety = safety
+        self.scope = scope
+        self.disagreements = with_examples(disagreements, embedder)  # embedded once, like the situations
+        situations = embedded_situations(settings.knowledge_dir / "situations.yaml", embedder)
+        self.grounded = GroundedComposer(settings.prompts_dir, kb, self.retriever, situations)
+        self.model = model
+        self.generator: Generator = ModelGenerator(model, embedder) if model is not None else self.grounded
+
+    @classmethod
+    def build(cls, settings: Settings, embedder: Embedder | None = None, model: ModelClient | None = None,
+              kb: KnowledgeBase | None = None) -> AnswerPipeline:
+        embedder = embedder or serving_embedder(settings)
+        kb = kb or KnowledgeBase.load(settings, embedder.name)
+        texts = {a.id: a.path.read_text(encoding="utf-8") for a in load_articles(settings.articles_dir) if a.path}
+        disagreements = load_disagreements(settings.knowledge_dir / "disagreements.yaml", texts)
+        if model is None and settings.generator_name == "llm":
+            model = ModelClient(settings)
+        return cls(settings, embedder, kb, build_safety_check(settings, embedder),
+                   load_scope_check(settings.knowledge_dir), disagreements, model)
+
+    def answer(self, question: str, history: list[dict] | None = None, locale: str | None = None,
+               accept_language: str | None = None) -> AnswerResult:
+        prepared = self._prepare(Conversation.of(question, history or [], self.settings.max_history_turns),
+                                 locale, accept_language)
+        return self._early_reply(prepared) or self._compose(prepared, stream=False)
+
+    def answer_stream(self, question: str, history: list[dict] | None = None, locale: str | None = None,
+                      accept_language: str | None = None) -> Iterator[tuple[str, object]]:
+        """("delta", text) events, then ("done", AnswerResult). Nothing unchecked is ever sent."""
+        prepared = self._prepare(Conversation.of(question, history or [], self.settings.max_history_turns),
+                                 locale, accept_language)
+        result = self._early_reply(prepared) or self._compose(prepared, stream=True)
+        for piece in pieces(result.reply.answer):
+            yield "delta", piece
+        yield "done", result
+
+    # -- stages ---------------------------------------------------------------------------------------------
+
+    def _prepare(self, conversation: Conversation, locale: str | None, accept_language: str | None) -> _Prepared:
+        # One query embedding per request: retrieval, the safety net and the composer all use it.
+        query_vector = self.embedder.embed([conversation.query])[0]
+        country = self.safety.directory.country_for(locale, accept_language)
+        risk = self.safety.assess(conversation.question, conversation.risk_turns, message_vector=query_vector,
+                                  country=country)
+        in_scope = self.scope.check(conversation.question)
+        if risk.level == "urgent" or in_scope.scope == "out":
+            return _Prepared(risk, in_scope, None)
+        hits = self.retriever.search(query_vector, k=self.settings.retrieval_k, query=conversation.query)
+        best_dense = float(max((h.passage.windows @ query_vector).max() for h in hits)) if hits else 0.0
+        # A reader in distress is answered (with the support note), never turned away as off-topic.
+        far = self.scope.far_from_articles(conversation.question, best_dense) if risk.level == "none" else None
+        if far is not None:
+            return _Prepared(risk, far, None)
+        differences = matching(self.disagreements, conversation, query_vector, self.grounded.situations)
+        context = Context(conversation, query_vector, hits, differences, risk.level)
+        context.passages = self._model_passages(context)
+        return _Prepared(risk, in_scope, context)
+
+    def _model_passages(self, context: Context) -> list[StoredPassage]:
+        """What a model is shown: the grounded composer's sources (top passages, sentence-level finds, and the
+        passages holding each side of a disagreement)."""
+        passages = [h.passage for h in context.hits]
+        passages += [h.passage for h in self.grounded.extra_hits(context, n=EXTRA_PASSAGES)]
+        for d in context.differences:
+            for pos in d.positions:
+                p = self.grounded.passage_with(pos.article_id, pos.quote)
+                if p is not None and p not in passages:
+                    passages.append(p)
+        return passages
+
+    def _early_reply(self, prepared: _Prepared) -> AnswerResult | None:
+        """Urgent risk and out-of-scope requests are answered without retrieval or any model."""
+        risk, scope = prepared.risk, prepared.scope
+        if risk.level == "urgent":
+            text = render(self.settings.prompts_dir, "urgent.j2", categories=risk.categories,
+                          resources=risk.resources)
+            return self._result(text, [], scope.scope, scope.kind, risk, "grounded")
+        if scope.scope == "out":
+            text = render(self.settings.prompts_dir, "decline.j2", kind=scope.kind)
+            return self._result(self._with_support(text, risk), [], "out", scope.kind, risk, "grounded")
+        return None
+
+    def _compose(self, prepared: _Prepared, *, stream: bool) -> AnswerResult:
+        context = prepared.context
+        fallback_reason = None
+        try:
+            composition = self.generator.compose(context, stream=stream)
+        except GenerationError as exc:
+            fallback_reason = str(exc)
+            log.warning("llm answer replaced by the grounded one: %s", fallback_reason)
+            composition = self.grounded.compose(context)
+        return self._result(self._with_support(composition.text, prepared.risk), composition.citations, "in",
+                            "in", prepared.risk, composition.generator, fallback_reason, composition)
+
+    def _result(self, text: str, citations: list, scope: str, scope_kind: str, risk: RiskAssessment,
+                generator: str, fallback_reason: str | None = None,
+                composition: Composition | None = None) -> AnswerResult:
+        reply = Reply(uuid.uuid4().hex, text, citations, scope, Safety(risk.level, risk.categories, risk.resources),
+                      generator, fallback_reason, scope_kind)
+        if composition is None:
+            return AnswerResult(reply, risk=risk)
+        return AnswerResult(reply, composition.passages, composition.framing + self._support_framing(risk), risk)
+
+    def _support_framing(self, risk: RiskAssessment) -> tuple[str, ...]:
+        if risk.level != "support":
+            return ()
+        return (render(self.settings.prompts_dir, "support_note.j2", categories=risk.categories),)
+
+    def _with_support(self, text: str, risk: RiskAssessment) -> str:
+        if risk.level != "support":
+            return text
+        return f"{text}\n\n{self._support_framing(risk)[0]}"
+
+
+def build_safety_check(settings: Settings, embedder: Embedder) -> SafetyCheck:
+    """The risk check from the knowledge folder: patterns, crisis statements (embedded once), the learned net."""
+    directory = ResourceDirectory.load(settings.knowledge_dir / "resources.yaml")
+    statements = load_statements(settings.knowledge_dir / "risk_statements.yaml")
+    risk_model = RiskModel.load(settings.knowledge_dir / "risk_classifier.json")
+    if risk_model is not None and risk_model.embedding_model != embedder.name:
+        log.warning("risk_classifier.json was trained on %s embeddings, not %s: not used",
+                    risk_model.embedding_model, embedder.name)
+        risk_model = None
+    return SafetyCheck(directory, load_risk_patterns(settings.knowledge_dir), statements,
+                       embedder.embed([s for _, s in statements]), model=risk_model)
+
+
+def pieces(text: str, size: int = 48) -> Iterator[str]:
+    """Stream-sized pieces that split on word boundaries."""
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            space = text.rfind(" ", start, end)
+            end = space + 1 if space > start else end
+        yield text[start:end]
+        start = end

@@ -1,0 +1,40 @@
+"""What POST /api/ask returns: one Reply with its Citations and Safety (msgspec: this IS the API schema)."""
+from __future__ import annotations
+
+from typing import Literal
+
+import msgspec
+
+from ..guardrails.resources import Resource
+
+
+class Citation(msgspec.Struct):
+    """A numbered source: the article, its author and the words quoted from it."""
+
+    n: int
+    article_id: str
+    title: str
+    author: str
+    url: str | None
+    quote: str
+
+
+class Safety(msgspec.Struct):
+    """The risk check's verdict and the help shown with it (emergency line first)."""
+
+    level: Literal["none", "support", "urgent"]
+    categories: list[str]
+    resources: list[Resource]
+
+
+class Reply(msgspec.Struct):
+    """The answer to one question."""
+
+    id: str
+    answer: str
+    citations: list[Citation]
+    scope: Literal["in", "out"]
+    safety: Safety
+    generator: Literal["grounded", "llm"]
+    fallback_reason: str | None
+    scope_kind: str

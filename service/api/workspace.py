@@ -1,0 +1,136 @@
+"""The coach's workspace API under /api/coach: import, queue, drafts, approval, export, metrics. Bearer token only."""
+from __future__ import annotations
+
+from typing import Annotated
+
+import anyio
+from litestar import Controller, Request, Response, get, post, put
+from litestar.connection import ASGIConnection
+from litestar.exceptions import NotAuthorizedException
+from litestar.handlers.base import BaseRouteHandler
+from litestar.params import Body, FromPath, FromQuery
+
+from ..errors import BadInput, Unavailable
+from ..tokens import verify_token
+from ..workspace.comments import CommentStore
+from ..workspace.export import export_rows, to_csv, to_json
+from ..workspace.importers import import_file
+from ..workspace.metrics import metrics
+from .dependencies import CommentStoreDep, DrafterDep, FeedbackStoreDep, TitlesDep
+from .schemas import ApproveIn, EditIn
+
+MAX_IMPORT_BYTES = 20 * 1024 * 1024
+QUEUE_FILTERS = ("pending", "urgent", "approved", "discarded", "spam", "examples")
+
+
+def require_coach_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
+    """401 unless `Authorization: Bearer TOKEN` matches the configured hash (no hash configured: always 401)."""
+    settings = connection.app.state.settings
+    scheme, _, token = (connection.headers.get("authorization") or "").partition(" ")
+    if scheme.lower() != "bearer" or not verify_token(token.strip(), settings.coach_token_hash):
+        raise NotAuthorizedException(detail="a valid coach token is required",
+                                     headers={"WWW-Authenticate": 'Bearer realm="coach"'})
+
+
+def out(row: dict) -> dict:
+    """A row as JSON-ready values (datetimes as ISO 8601)."""
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+
+
+def export_response(store: CommentStore, titles: dict[str, str], fmt: str) -> Response:
+    """Approved replies as a CSV download or a JSON object (the API and the workspace pages both serve this)."""
+    rows = export_rows(store, titles)
+    if fmt == "csv":
+        return Response(to_csv(rows), media_type="text/csv",
+                        headers={"Content-Disposition": 'attachment; filename="approved-replies.csv"'})
+    if fmt != "json":
+        raise BadInput("format must be csv or json")
+    return Response(to_json(rows), media_type="application/json")
+
+
+class WorkspaceApiController(Controller):
+    path = "/api/coach"
+    tags = ["coach workspace"]
+    guards = [require_coach_token]
+    security = [{"BearerToken": []}]
+
+    @post("/import", status_code=201, request_max_body_size=MAX_IMPORT_BYTES,
+          summary="Import comments: raw body or multipart `file`, with ?format=json|csv|wxr")
+    async def import_comments(self, request: Request, comment_store: CommentStoreDep, drafter: DrafterDep,
+                              format: FromQuery[str] = "json", source: FromQuery[str | None] = None) -> dict:
+        if request.content_type[0] == "multipart/form-data":
+            form = await request.form()
+            upload = form.get("file")
+            if upload is None or isinstance(upload, str):
+                raise BadInput("send the file in a multipart field called `file`")
+            data = await upload.read()
+        else:
+            data = await request.body()
+        if not data:
+            raise BadInput("the import is empty")
+        result = await anyio.to_thread.run_sync(lambda: import_file(comment_store, data, format, drafter, source))
+        return result.as_dict()
+
+    @get("/queue", sync_to_thread=True, summary="Comments by status: pending (urgent first), urgent, approved, ...")
+    def queue(self, comment_store: CommentStoreDep, titles: TitlesDep, status: FromQuery[str] = "pending") -> dict:
+        if status not in QUEUE_FILTERS:
+            raise BadInput(f"status must be one of {', '.join(QUEUE_FILTERS)}")
+        items = [{**out(r), "article_title": titles.get(r["article_id"]), "urgent": r["risk_level"] == "urgent"}
+                 for r in comment_store.queue(status)]
+        return {"status": status, "count": len(items), "items": items}
+
+    @get("/comments/{comment_id:int}", sync_to_thread=True, summary="One comment with its draft and article")
+    def comment(self, comment_store: CommentStoreDep, titles: TitlesDep, comment_id: FromPath[int]) -> dict:
+        row = comment_store.get(comment_id)
+        return {**out(row), "article_title": titles.get(row["article_id"]), "urgent": row["risk_level"] == "urgent"}
+
+    @put("/comments/{comment_id:int}/draft", sync_to_thread=True, summary="Save an edit (409 on a stale version)")
+    def edit(self, comment_store: CommentStoreDep, comment_id: FromPath[int],
+             data: Annotated[EditIn, Body()]) -> dict:
+        comment_store.get(comment_id)
+        return {"id": comment_id, "version": comment_store.edit(comment_id, data.text, data.version)}
+
+    @post("/comments/{comment_id:int}/regenerate", status_code=200, sync_to_thread=True,
+          summary="A fresh draft (a new version)")
+    def regenerate(self, comment_store: CommentStoreDep, drafter: DrafterDep, comment_id: FromPath[int]) -> dict:
+        row = comment_store.get(comment_id)
+        if row["kind"] in ("spam", "example"):
+            raise BadInput(f"a {row['kind']} comment gets no draft")
+        draft = drafter.draft(row["author"], row["text"], row["article_id"])
+        # The coach may have edited the draft while this one was being written: then a 409.
+        comment_store.set_draft(comment_id, draft.text, expected_version=row["version"])
+        return out(comment_store.get(comment_id))
+
+    @post("/comments/{comment_id:int}/approve", status_code=200, sync_to_thread=True,
+          summary="Approve the draft at `version` (optionally with final text); 409 on a stale version")
+    def approve(self, comment_store: CommentStoreDep, comment_id: FromPath[int],
+                data: Annotated[ApproveIn, Body()]) -> dict:
+        row = comment_store.get(comment_id)
+        if row["version"] is None:
+            raise BadInput("this comment has no draft to approve")
+        version = comment_store.approve(comment_id, data.version, data.text)
+        return {"id": comment_id, "status": "approved", "version": version}
+
+    @post("/comments/{comment_id:int}/discard", status_code=200, sync_to_thread=True, summary="Discard a comment")
+    def discard(self, comment_store: CommentStoreDep, comment_id: FromPath[int]) -> dict:
+        comment_store.get(comment_id)
+        comment_store.discard(comment_id)
+        return {"id": comment_id, "status": "discarded"}
+
+    @get("/export", sync_to_thread=True, summary="Approved replies as CSV or JSON")
+    def export(self, comment_store: CommentStoreDep, titles: TitlesDep, format: FromQuery[str] = "json") -> Response:
+        return export_response(comment_store, titles, format)
+
+    @get("/metrics", sync_to_thread=True, summary="Approved unchanged, edit distance, hours to approval")
+    def metrics(self, comment_store: CommentStoreDep) -> dict:
+        return metrics(comment_store)
+
+    @get("/feedback", sync_to_thread=True, summary="Readers' rated answers from the widget (default: thumbs down)")
+    def feedback(self, feedback_store: FeedbackStoreDep, rating: FromQuery[str] = "down",
+                 limit: FromQuery[int] = 100) -> dict:
+        if rating not in ("up", "down"):
+            raise BadInput("rating must be up or down")
+        if feedback_store is None:
+            raise Unavailable("the workspace is not ready")
+        items = [out(r) for r in feedback_store.reviews(rating, min(max(limit, 1), 500))]
+        return {"rating": rating, "count": len(items), "items": items}

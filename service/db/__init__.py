@@ -1,0 +1,1 @@
+"""The service's database: one engine, one MetaData, Alembic migrations."""

@@ -1,0 +1,73 @@
+"""Every table of the service's database in one MetaData (the schema itself comes from Alembic migrations)."""
+from __future__ import annotations
+
+from sqlalchemy import (
+                        CheckConstraint,
+                        Column,
+                        DateTime,
+                        ForeignKey,
+                        Integer,
+                        MetaData,
+                        String,
+                        Table,
+                        Text,
+                        UniqueConstraint,
+)
+
+RATINGS = ("up", "down")
+MAX_COMMENT_CHARS = 2000
+
+metadata = MetaData()
+
+# Every answered question, so a reader's rating can point at it.
+replies = Table(
+    "replies", metadata,
+    Column("id", String(64), primary_key=True),  # the reply id the API returns
+    Column("question", Text, nullable=False),
+    Column("answer", Text, nullable=False),
+    Column("generator", String(16), nullable=False),
+    Column("scope", String(8), nullable=False),
+    Column("safety_level", String(8), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Readers' thumbs up/down from the widget.
+feedback = Table(
+    "feedback", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    # One row per reply: a later rating or comment on the same reply replaces the earlier one.
+    Column("reply_id", String(64), ForeignKey("replies.id", ondelete="CASCADE"), nullable=False, unique=True),
+    Column("rating", String(4), CheckConstraint("rating IN ('up', 'down')", name="feedback_rating"),
+           nullable=False),
+    Column("comment", String(MAX_COMMENT_CHARS), nullable=True),
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+)
+
+# Blog comments imported into the coach's workspace.
+comments = Table(
+    "comments", metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source", String(32), nullable=False),  # json | csv | wxr | a file name
+    Column("external_id", String(128), nullable=False),
+    Column("article_id", String(200), nullable=True),
+    Column("author", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("posted_at", DateTime(timezone=True), nullable=True),
+    Column("kind", String(16), nullable=False),  # question | thanks | spam | example (the coach's own reply)
+    Column("risk_level", String(8), nullable=False, default="none"),
+    Column("imported_at", DateTime(timezone=True), nullable=False),
+    Column("status", String(16), nullable=False, default="pending", index=True),
+    Column("parent_external_id", String(128), nullable=True),
+    UniqueConstraint("source", "external_id", name="comments_source_external_id"),
+)
+
+# The coach's draft reply to a comment, versioned so concurrent edits never overwrite each other.
+drafts = Table(
+    "drafts", metadata,
+    Column("comment_id", Integer, ForeignKey("comments.id", ondelete="CASCADE"), primary_key=True),
+    Column("text", Text, nullable=False),
+    Column("generated_text", Text, nullable=False),
+    Column("version", Integer, nullable=False, default=1),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
+)

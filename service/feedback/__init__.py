@@ -1,0 +1,1 @@
+"""Readers' answered questions and their ratings."""

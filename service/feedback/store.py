@@ -1,0 +1,84 @@
+"""Every answered question and readers' thumbs up/down on it (SQLAlchemy Core, the service's one database).
+
+The coach reviews thumbs-down answers with their question, answer id and generator (`FeedbackStore.reviews`).
+"""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from ..answering.reply import Reply
+from ..db.tables import MAX_COMMENT_CHARS, RATINGS, feedback, replies
+from .writer import BatchWriter
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+class FeedbackStore:
+    """Thread-safe (one engine, a connection per call): used from the API's worker threads."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+        self._writer = BatchWriter(engine, replies)
+
+    def record_reply(self, question: str, reply: Reply) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(replies.insert(), [_reply_row(question, reply)])
+
+    def record_reply_soon(self, question: str, reply: Reply) -> None:
+        """Queue the row for the writer thread: a request no longer waits for (or spends its CPU on) its own
+        insert and commit."""
+        self._writer.put(_reply_row(question, reply))
+
+    def flush(self) -> None:
+        """Wait until every queued reply is stored (feedback may refer to one at once)."""
+        self._writer.flush()
+
+    def add_feedback(self, reply_id: str, rating: str, comment: str | None = None) -> int | None:
+        """Store (or replace) the reader's rating of one reply; None when no such reply was given."""
+        if rating not in RATINGS:
+            raise ValueError(f"rating must be one of {RATINGS}")
+        comment = (comment or "").strip()[:MAX_COMMENT_CHARS] or None
+        self.flush()  # the reply being rated may still be queued for the writer thread
+        # A concurrent first rating of the same reply may win the insert: then the retry updates it.
+        for attempt in range(2):
+            try:
+                with self.engine.begin() as conn:
+                    if conn.execute(select(replies.c.id).where(replies.c.id == reply_id)).first() is None:
+                        return None
+                    existing = conn.execute(select(feedback.c.id, feedback.c.comment)
+                                            .where(feedback.c.reply_id == reply_id)).first()
+                    if existing is not None:
+                        conn.execute(feedback.update().where(feedback.c.id == existing.id).values(
+                            rating=rating, comment=comment if comment is not None else existing.comment,
+                            created_at=_now()))
+                        return int(existing.id)
+                    result = conn.execute(feedback.insert().values(
+                        reply_id=reply_id, rating=rating, comment=comment, created_at=_now()))
+                    return int(result.inserted_primary_key[0])
+            except IntegrityError:
+                if attempt:
+                    raise
+        return None
+
+    def reviews(self, rating: str = "down", limit: int = 100) -> list[dict]:
+        """Newest feedback with its question, answer, answer id and generator (for the coach's review)."""
+        self.flush()
+        query = (select(feedback.c.id, feedback.c.rating, feedback.c.comment, feedback.c.created_at,
+                        replies.c.id.label("reply_id"), replies.c.question, replies.c.answer,
+                        replies.c.generator, replies.c.scope, replies.c.safety_level)
+                 .join(replies, replies.c.id == feedback.c.reply_id)
+                 .where(feedback.c.rating == rating)
+                 .order_by(feedback.c.created_at.desc()).limit(limit))
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def _reply_row(question: str, reply: Reply) -> dict:
+    return {"id": reply.id, "question": question, "answer": reply.answer, "generator": reply.generator,
+            "scope": reply.scope, "safety_level": reply.safety.level, "created_at": _now()}

@@ -1,0 +1,76 @@
+"""The risk check's patterns (knowledge/risk_patterns.yaml): urgent families, support signs, figures of speech,
+denials, statements of present safety and the soft cues; `classify` is the verdict of patterns alone."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from ..patterns import PatternSet
+from ..text import normalise_chat
+from .patterns_file import load_pattern_file
+
+FILE = "risk_patterns.yaml"
+
+
+@dataclass(frozen=True)
+class RiskPatterns:
+    urgent: dict[str, PatternSet]  # category -> patterns, in the file's order
+    figurative: PatternSet  # blanked out before anything else is looked for
+    support: PatternSet
+    denials: PatternSet
+    safe_now: PatternSet
+    soft_cues: dict[str, re.Pattern]
+    soft_strong: frozenset[str]
+
+    @classmethod
+    def from_data(cls, data: dict) -> RiskPatterns:
+        return cls({category: PatternSet(ps) for category, ps in data["urgent"].items()},
+                   PatternSet(data["figurative"]), PatternSet(data["support"]), PatternSet(data["denials"]),
+                   PatternSet(data["safe_now"]),
+                   {family: re.compile(p, re.I) for family, p in data["soft_cues"].items()},
+                   frozenset(data["soft_strong"]))
+
+    @property
+    def cue_families(self) -> tuple[str, ...]:
+        return tuple(sorted(self.soft_cues))
+
+    def clean(self, text: str) -> str:
+        """Chat spellings expanded, lower case, figures of speech blanked out, whitespace collapsed."""
+        text = normalise_chat(text).lower()
+        text = self.figurative.blank(text)
+        return re.sub(r"\s+", " ", text)
+
+    def cues(self, text: str) -> set[str]:
+        """The cue families in a message once figures of speech are blanked out."""
+        clean = self.clean(text)
+        return {family for family, pattern in self.soft_cues.items() if pattern.search(clean)}
+
+    def classify(self, text: str) -> tuple[str, list[str], list[str]]:
+        """(level, categories, matched fragments) for one text, by patterns alone."""
+        clean = self.clean(text)
+        categories, matched = [], []
+        for category, patterns in self.urgent.items():
+            m = patterns.first(clean)
+            if m:
+                categories.append(category)
+                matched.append(m.group(0))
+        if categories and self.denials.search_any(clean) and set(categories) <= {"suicide", "self_harm"}:
+            return "support", ["distress"], matched
+        if categories == ["abuse"] and self.safe_now.search_any(clean):
+            return "support", ["abuse"], matched
+        if categories:
+            return "urgent", categories, matched
+        m = self.support.first(clean)
+        if m:
+            return "support", ["distress"], [m.group(0)]
+        cues = self.cues(text)
+        if cues & self.soft_strong or len(cues) >= 2:
+            return "support", ["possible risk"], [f"cues: {', '.join(sorted(cues))}"]
+        return "none", [], []
+
+
+@lru_cache(maxsize=4)
+def load_risk_patterns(knowledge_dir: Path) -> RiskPatterns:
+    return RiskPatterns.from_data(load_pattern_file(knowledge_dir / FILE))

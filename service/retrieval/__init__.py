@@ -1,0 +1,1 @@
+"""Question -> ranked passages: Chroma ANN candidates, BM25, and a sentence-level rerank."""

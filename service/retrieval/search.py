@@ -1,0 +1,94 @@
+"""Question (+ recent turns) -> ranked passages: Chroma ANN first, then a sentence-level rerank."""
+from __future__ import annotations
+
+import numpy as np
+
+from ..knowledge.store import StoredPassage, passage_of
+from .knowledge_base import Hit, KnowledgeBase
+
+CANDIDATES = 24  # embedding windows fetched from Chroma (and lexical top passages) before reranking
+# score = 0.5 * passage similarity + 0.5 * mean of its two best sentences + 0.2 * BM25 / best BM25.
+# Chosen on evals/datasets/retrieval.yaml and checked on each half separately (see evals/README.md).
+PASSAGE_WEIGHT = 0.5
+LEXICAL_WEIGHT = 0.2
+PER_SECTION = 2  # at most this many of the top k from one section of one article: keeps results diverse
+
+
+class Retriever:
+    """Top-k passages for one query: one Chroma query, BM25 postings and small matrix products."""
+
+    def __init__(self, kb: KnowledgeBase, passage_weight: float = PASSAGE_WEIGHT,
+                 lexical_weight: float = LEXICAL_WEIGHT):
+        self.kb = kb
+        self.passage_weight = passage_weight
+        self.lexical_weight = lexical_weight
+        self._memo: tuple[bytes, np.ndarray] | None = None
+
+    def search(self, query_vector: np.ndarray, k: int = 5, query: str = "") -> list[Hit]:
+        n = min(CANDIDATES, max(k * 4, 8))
+        result = self.kb.handle.passages.query(query_embeddings=[query_vector.tolist()], n_results=n,
+                                               include=[])
+        candidates = {passage_of(i) for i in result["ids"][0]}
+        lexical = self.kb.lexical.scores(query) if query and self.lexical_weight else None
+        best_lexical = float(lexical.max()) if lexical is not None and len(lexical) else 0.0
+        if best_lexical > 0:
+            top = np.argsort(-lexical)[:n]
+            candidates.update(self.kb.order[i] for i in top if lexical[i] > 0)
+        hits = []
+        for pid in candidates:
+            passage = self.kb.passages.get(pid)
+            if passage is None:  # ingested after this process loaded the index
+                continue
+            score = self._dense(passage, query_vector)
+            if best_lexical > 0:
+                score += self.lexical_weight * float(lexical[self.kb.row[pid]]) / best_lexical
+            hits.append(Hit(passage, score))
+        hits.sort(key=lambda h: h.score, reverse=True)
+        chosen, per_section = [], {}
+        for hit in hits:
+            section = (hit.passage.article_id, hit.passage.heading)
+            if per_section.get(section, 0) < PER_SECTION or hit.passage.kind == "reader_qa":
+                per_section[section] = per_section.get(section, 0) + 1
+                chosen.append(hit)
+            if len(chosen) == k:
+                break
+        return chosen
+
+    def sentence_scores(self, query_vector: np.ndarray, query: str = "") -> np.ndarray:
+        """Every coach sentence: similarity plus the same lexical share as passage ranking."""
+        sims = self.kb.sentence_matrix @ query_vector
+        if query and self.lexical_weight:
+            lexical = self.kb.sentence_lexical.scores(query)
+            if lexical.max() > 0:
+                sims = sims + self.lexical_weight * lexical / lexical.max()
+        return sims
+
+    def closest_sentences(self, query_vector: np.ndarray, n: int = 12,
+                          query: str = "") -> list[tuple[StoredPassage, int, float]]:
+        """(passage, sentence index, score) of the n coach sentences that best match the query."""
+        if not len(self.kb.sentence_matrix):
+            return []
+        sims = self.sentence_scores(query_vector, query)
+        top = np.argpartition(-sims, min(n, len(sims) - 1))[:n]
+        return [(self.kb.passages[self.kb.sentence_rows[i][0]], self.kb.sentence_rows[i][1], float(sims[i]))
+                for i in sorted(top, key=lambda i: -sims[i])]
+
+    def passage_score(self, passage: StoredPassage, query_vector: np.ndarray) -> float:
+        """The dense part of a passage's score, for passages found by sentence."""
+        return self._dense(passage, query_vector)
+
+    def _dense(self, passage: StoredPassage, query_vector: np.ndarray) -> float:
+        row = self.kb.row.get(passage.id)
+        if row is None:
+            return self.kb.dense.score_one(passage, query_vector, self.passage_weight)
+        return float(self._dense_all(query_vector)[row])
+
+    def _dense_all(self, query_vector: np.ndarray) -> np.ndarray:
+        # Every passage at once, remembered for the last query: ranking and composing ask for the same vector.
+        key = query_vector.tobytes()
+        memo = self._memo
+        if memo is not None and memo[0] == key:
+            return memo[1]
+        scores = self.kb.dense.score_all(query_vector, self.passage_weight)
+        self._memo = (key, scores)
+        return scores

@@ -1,0 +1,141 @@
+"""The workspace's comments and their drafts (SQLAlchemy Core, the service's one database); versioned edits."""
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlalchemy import case, func, select
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+from ..db.tables import comments, drafts
+from ..errors import NotFound, VersionConflict
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
+
+
+class CommentStore:
+    """Comments and drafts; each call is one transaction."""
+
+    def __init__(self, engine: Engine):
+        self.engine = engine
+
+    def add_comment(self, **values) -> tuple[int, bool]:
+        """(id, created): an existing (source, external_id) is left as it is (re-imports add nothing)."""
+        values.setdefault("imported_at", now())
+        key = (comments.c.source == values["source"]) & (comments.c.external_id == values["external_id"])
+        with self.engine.begin() as conn:
+            row = conn.execute(select(comments.c.id).where(key)).first()
+            if row is not None:
+                return int(row.id), False
+            try:
+                result = conn.execute(comments.insert().values(**values))
+            except IntegrityError:  # a concurrent import of the same comment
+                conn.rollback()
+                row = conn.execute(select(comments.c.id).where(key)).first()
+                return int(row.id), False
+            return int(result.inserted_primary_key[0]), True
+
+    def set_draft(self, comment_id: int, text: str, expected_version: int | None = None) -> int:
+        """A freshly generated draft (new or regenerated): bumps the version and returns it.
+
+        With expected_version, the draft is replaced only if nobody changed it while this one was being
+        written (a model draft takes seconds): otherwise VersionConflict, and the other edit is kept."""
+        with self.engine.begin() as conn:
+            row = conn.execute(select(drafts.c.version).where(drafts.c.comment_id == comment_id)).first()
+            if row is None:
+                conn.execute(drafts.insert().values(comment_id=comment_id, text=text, generated_text=text,
+                                                    version=1, updated_at=now()))
+                return 1
+            base = row.version if expected_version is None else expected_version
+            updated = conn.execute(drafts.update().where(
+                (drafts.c.comment_id == comment_id) & (drafts.c.version == base)).values(
+                text=text, generated_text=text, version=base + 1, updated_at=now(), approved_at=None))
+            if updated.rowcount != 1:
+                raise VersionConflict(self._version(conn, comment_id))
+            return base + 1
+
+    def edit(self, comment_id: int, text: str, version: int) -> int:
+        """Save the coach's edit if the draft is still at `version`; the new version, else VersionConflict."""
+        with self.engine.begin() as conn:
+            self._require(conn, comment_id)
+            result = conn.execute(drafts.update()
+                                  .where((drafts.c.comment_id == comment_id) & (drafts.c.version == version))
+                                  .values(text=text, version=version + 1, updated_at=now()))
+            if result.rowcount != 1:
+                raise VersionConflict(self._version(conn, comment_id))
+            return version + 1
+
+    def approve(self, comment_id: int, version: int, text: str | None = None) -> int:
+        with self.engine.begin() as conn:
+            self._require(conn, comment_id)
+            values = {"version": version + 1, "updated_at": now(), "approved_at": now()}
+            if text is not None:
+                values["text"] = text
+            result = conn.execute(drafts.update()
+                                  .where((drafts.c.comment_id == comment_id) & (drafts.c.version == version))
+                                  .values(**values))
+            if result.rowcount != 1:
+                raise VersionConflict(self._version(conn, comment_id))
+            conn.execute(comments.update().where(comments.c.id == comment_id).values(status="approved"))
+            return version + 1
+
+    def discard(self, comment_id: int) -> None:
+        with self.engine.begin() as conn:
+            self._require(conn, comment_id)
+            conn.execute(comments.update().where(comments.c.id == comment_id).values(status="discarded"))
+
+    def get(self, comment_id: int) -> dict:
+        query = (select(comments, drafts.c.text.label("draft_text"), drafts.c.generated_text, drafts.c.version,
+                        drafts.c.updated_at, drafts.c.approved_at)
+                 .select_from(comments.outerjoin(drafts, drafts.c.comment_id == comments.c.id))
+                 .where(comments.c.id == comment_id))
+        with self.engine.connect() as conn:
+            row = conn.execute(query).first()
+        if row is None:
+            raise NotFound(f"no comment {comment_id}")
+        return _row(row)
+
+    def queue(self, status: str = "pending") -> list[dict]:
+        """pending (urgent first, then oldest), urgent only, approved, discarded, spam or examples."""
+        query = (select(comments, drafts.c.text.label("draft_text"), drafts.c.generated_text, drafts.c.version,
+                        drafts.c.updated_at, drafts.c.approved_at)
+                 .select_from(comments.outerjoin(drafts, drafts.c.comment_id == comments.c.id)))
+        if status == "urgent":
+            query = query.where((comments.c.status == "pending") & (comments.c.risk_level == "urgent"))
+        elif status == "spam":
+            query = query.where(comments.c.kind == "spam")
+        elif status == "examples":
+            query = query.where(comments.c.kind == "example")
+        elif status == "pending":
+            query = query.where((comments.c.status == "pending") & (comments.c.kind.notin_(["spam", "example"])))
+        else:
+            query = query.where((comments.c.status == status) & (comments.c.kind != "example"))
+        urgent_first = case((comments.c.risk_level == "urgent", 0), else_=1)
+        query = query.order_by(urgent_first, comments.c.posted_at, comments.c.id)
+        with self.engine.connect() as conn:
+            return [_row(r) for r in conn.execute(query)]
+
+    def count(self) -> int:
+        with self.engine.connect() as conn:
+            return int(conn.execute(select(func.count()).select_from(comments)).scalar_one())
+
+    def _require(self, conn, comment_id: int) -> None:
+        if conn.execute(select(comments.c.id).where(comments.c.id == comment_id)).first() is None:
+            raise NotFound(f"no comment {comment_id}")
+
+    def _version(self, conn, comment_id: int) -> int:
+        row = conn.execute(select(drafts.c.version).where(drafts.c.comment_id == comment_id)).first()
+        return int(row.version) if row else 0
+
+
+def _row(row) -> dict:
+    d = dict(row._mapping)
+    for key in ("posted_at", "imported_at", "updated_at", "approved_at"):
+        d[key] = _aware(d.get(key))
+    return d

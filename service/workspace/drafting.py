@@ -1,0 +1,188 @@
+"""Draft a reply in the coach's voice: greeting, a few grounded sentences of advice, sign-off."""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from ..answering.conversation import Conversation
+from ..answering.generators.base import Context
+from ..errors import GenerationError
+from ..guardrails.output import CITATION, verify
+from ..knowledge.store import StoredPassage
+from ..prompts import render
+from ..text import squash
+from .triage import Triage, triage
+
+log = logging.getLogger("coach")
+MAX_SENTENCES = 4
+TEMPLATE = "draft_reply.j2"
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
+
+
+@dataclass
+class Draft:
+    text: str
+    kind: str
+    risk_level: str
+    sources: list[dict] = field(default_factory=list)  # article_id, title, quote for each advice sentence
+    generator: str = "grounded"
+    fallback_reason: str | None = None  # why a model's draft was replaced by the grounded one
+
+
+def first_name(author: str | None) -> str:
+    """"Mel Weak" -> "Mel", "P." -> "P"; "there" when there is no usable name."""
+    token = (author or "").strip().split()[0] if (author or "").strip() else ""
+    token = re.sub(r"[^\w'’-]", "", token)
+    return token or "there"
+
+
+class Drafter:
+    """Drafts replies with the pipeline's retrieval, risk check and grounded sentence selection."""
+
+    def __init__(self, pipeline, leave_one_out: bool = False):
+        self.pipeline = pipeline
+        # True: never draw on the coach's published reply to this very comment (an honest held-out draft).
+        self.leave_one_out = leave_one_out
+        self.kb = pipeline.kb
+        self.readers = self._reader_names()
+
+    def _reader_names(self) -> set[str]:
+        names = set()
+        for p in self.kb.passages.values():
+            if p.kind == "reader_qa" and ":" in p.heading:
+                who = p.heading.split(":", 1)[1].strip()
+                if who and who.lower() != "a reader":
+                    names.add(who)
+        return names
+
+    def same_thread(self, text: str) -> set[str]:
+        """Reader Q&A passages that hold this very comment: a draft never copies the coach's answer to it."""
+        wanted = squash(text)
+        out = set()
+        for p in self.kb.passages.values():
+            if p.kind != "reader_qa":
+                continue
+            comment = [s for s, role in zip(p.sentences, p.roles) if role == "comment" and len(s) > 25]
+            if comment and sum(squash(s) in wanted for s in comment) >= max(1, len(comment) // 2):
+                out.add(p.id)
+        return out
+
+    def draft(self, author: str | None, text: str, article_id: str | None = None,
+              checked: Triage | None = None) -> Draft:
+        """The draft for one comment; None text for spam (spam gets no draft)."""
+        checked = checked or triage(text, self.pipeline)
+        settings = self.pipeline.settings
+        name = first_name(author)
+        if checked.kind == "spam":
+            return Draft("", "spam", checked.risk_level)
+        if checked.urgent:
+            safety = checked.safety
+            urgent = render(settings.prompts_dir, "urgent.j2", categories=safety.categories if safety else [],
+                            resources=safety.resources if safety else [])
+            body = render(settings.prompts_dir, TEMPLATE, reader=name, kind="urgent", points=[], urgent_text=urgent,
+                          support_note="")
+            return Draft(body, checked.kind, "urgent")
+        if checked.kind == "thanks":
+            body = render(settings.prompts_dir, TEMPLATE, reader=name, kind="thanks", points=[], urgent_text="",
+                          support_note="")
+            return Draft(body, "thanks", checked.risk_level)
+        generator, fallback_reason = "grounded", None
+        points, sources = [], []
+        vector = self.pipeline.embedder.embed([text])[0]  # one embedding serves the model's draft and its fallback
+        if self.pipeline.model is not None:
+            points, sources, fallback_reason = self._llm_advice(author, text, vector, checked.risk_level)
+            generator = "llm" if points else "grounded"
+            if fallback_reason:
+                log.warning("model draft replaced by the grounded one: %s", fallback_reason)
+        if not points:
+            points, sources = self._advice(author, text, vector, article_id)
+        note = ""
+        if checked.risk_level == "support":
+            note = render(settings.prompts_dir, "support_note.j2",
+                          categories=checked.safety.categories if checked.safety else ["distress"])
+        if not points:
+            points = ["Thank you for sharing this. I'd need a little more detail to give you good advice: "
+                      "what is your situation with your ex right now?"]
+        body = render(settings.prompts_dir, TEMPLATE, reader=name, kind="question", points=points, urgent_text="",
+                      support_note=note)
+        return Draft(body, "question", checked.risk_level, sources, generator, fallback_reason)
+
+    def _llm_advice(self, author: str | None, text: str, vector,
+                    level: str) -> tuple[list[str], list[dict], str | None]:
+        """The model's advice from the same passages and the coach's own replies as examples, checked like an
+        answer; ([], [], reason) sends the draft back to the grounded composer."""
+        pipeline = self.pipeline
+        skip = self.same_thread(text)  # the reply to this very comment is never an example or a source
+        passages = [h.passage for h in self._hits(text, vector, skip)]
+        try:
+            written = pipeline.model.write_draft(text, passages, self._examples(vector, skip))
+        except GenerationError as exc:
+            return [], [], str(exc)
+        result = verify(written, passages, pipeline.embedder, level=level,
+                        system_prompt=pipeline.model.draft_system_prompt())
+        if not result.ok:
+            return [], [], "output check failed: " + "; ".join(result.reasons)
+        if _mentions(written, self._other_readers(author)):
+            return [], [], "output check failed: names another reader"
+        advice = re.sub(r"\s+", " ", CITATION.sub("", written)).replace(" .", ".").strip()
+        sources = [_source(passages[n - 1], passages[n - 1].text[:200]) for n in result.cited]
+        return [advice], sources, None
+
+    def _examples(self, vector, skip: set[str], n: int = 2) -> list[dict]:
+        """The coach's published replies closest to this comment: few-shot examples of the voice."""
+        threads = [p for p in self.kb.passages.values() if p.kind == "reader_qa" and p.id not in skip
+                   and "reply" in p.roles and "comment" in p.roles]
+        threads.sort(key=lambda p: -float((p.windows @ vector).max()))
+        out, seen = [], set()
+        for p in threads:
+            comment = " ".join(s for s, r in zip(p.sentences, p.roles) if r == "comment")
+            if comment[:80] in seen:
+                continue  # a long comment has several windows
+            seen.add(comment[:80])
+            out.append({"comment": comment, "reply": " ".join(s for s, r in zip(p.sentences, p.roles) if r == "reply")})
+            if len(out) == n:
+                break
+        return out
+
+    def _hits(self, text: str, vector, skip: set[str]) -> list:
+        """The top k passages for a comment, never one of `skip`."""
+        k = self.pipeline.settings.retrieval_k
+        return [h for h in self.pipeline.retriever.search(vector, k=k + len(skip), query=text)
+                if h.passage.id not in skip][:k]
+
+    def _other_readers(self, author: str | None) -> list[str]:
+        """Reader names in the corpus other than this commenter's: a draft must never mention them."""
+        own = {n.lower() for n in (author or "").replace(".", " ").split() if n}
+        return [n for n in self.readers if not (set(n.lower().replace(".", " ").split()) & own)]
+
+    def _advice(self, author: str | None, text: str, vector, article_id: str | None) -> tuple[list[str], list[dict]]:
+        skip = self.same_thread(text) if self.leave_one_out else set()
+        context = Context(Conversation.of(text), vector, self._hits(text, vector, skip))
+        chosen = self.pipeline.grounded.advice(context, skip_passages=skip, prefer_article=article_id, limit=6)
+        others = self._other_readers(author)
+        points, sources, count = [], [], 0
+        for passage, sentence in chosen:
+            if _mentions(sentence, others):
+                continue  # never another reader's name or details
+            n = len([s for s in _SENTENCE_END.split(sentence) if s.strip()])
+            if count and count + n > MAX_SENTENCES:
+                continue
+            points.append(sentence)
+            sources.append(_source(passage, sentence))
+            count += n
+            if count >= MAX_SENTENCES:
+                break
+        return points, sources
+
+
+def _mentions(sentence: str, names: list[str]) -> bool:
+    for name in names:
+        pattern = r"(?<!\w)" + re.escape(name.rstrip(".")) + r"(?!\w)"
+        if re.search(pattern, sentence, re.I):
+            return True
+    return False
+
+
+def _source(passage: StoredPassage, sentence: str) -> dict:
+    return {"article_id": passage.article_id, "title": passage.title, "quote": sentence}

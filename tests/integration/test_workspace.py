@@ -1,0 +1,163 @@
+"""The coach's workspace without HTTP: WXR import, triage, grounded drafts for the real reader comments, metrics."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from service.errors import ImportRejected, VersionConflict
+from service.workspace.comments import CommentStore
+from service.workspace.drafting import Drafter
+from service.workspace.importers import import_file, parse_csv, parse_json, parse_wxr
+from service.workspace.metrics import levenshtein, metrics
+from service.workspace.triage import kind_of
+from tests.support.db import migrated_engine
+from tests.support.paths import DATA
+
+READERS = ["Mel Weak", "Greg", "Joe", "P.", "Anju", "Claire", "Linda", "Sam"]
+
+
+@pytest.fixture(scope="module")
+def drafter(pipeline):
+    return Drafter(pipeline)
+
+
+@pytest.fixture(scope="module")
+def imported(tmp_path_factory, drafter):
+    store = CommentStore(migrated_engine(f"sqlite:///{tmp_path_factory.mktemp('drafts') / 'coach.db'}"))
+    result = import_file(store, (DATA / "sample.wxr").read_bytes(), "wxr", drafter)
+    return store, result
+
+
+def _by_author(store, author):
+    return next(r for r in store.queue("pending") if r["author"] == author)
+
+
+def test_wxr_import_files_each_comment_in_the_right_queue(imported):
+    store, result = imported
+    assert [a.id for a in result.articles] == ["zan-what-is-the-no-contact-rule", "zan-going-no-contact-with-an-ex"]
+    assert result.examples == 1 and result.spam == 2 and result.urgent == 1
+    pending = store.queue("pending")
+    assert pending[0]["author"] == "Sam" and pending[0]["risk_level"] == "urgent"  # urgent first
+    assert {r["author"] for r in pending} == {"Sam", "Mel Weak", "Greg", "Joe", "P.", "Anju", "Linda"}
+    assert [r["author"] for r in store.queue("urgent")] == ["Sam"]
+    spam = store.queue("spam")
+    assert {r["author"] for r in spam} == {"Cheap SEO Pro", "Dave"}
+    assert all(r["draft_text"] is None for r in spam)  # spam gets no draft
+    assert [r["author"] for r in store.queue("examples")] == ["Zan"]
+    assert all(r["draft_text"] for r in pending)
+
+
+def test_reimport_creates_no_duplicates(imported, drafter):
+    store, _ = imported
+    before = store.count()
+    again = import_file(store, (DATA / "sample.wxr").read_bytes(), "wxr", drafter)
+    assert again.created == 0 and again.skipped == 11 and store.count() == before
+
+
+def test_malicious_xml_is_rejected_never_expanded():
+    with pytest.raises(ImportRejected, match="unsafe XML rejected"):
+        parse_wxr((DATA / "malicious.wxr").read_bytes())
+    with pytest.raises(ImportRejected, match="not valid XML"):
+        parse_wxr(b"<rss><channel>")
+
+
+def test_urgent_draft_starts_with_care_and_resources(imported):
+    store, _ = imported
+    text = _by_author(store, "Sam")["draft_text"]
+    assert text.startswith("Hi Sam.\n\nI'm really sorry you're feeling this way.")
+    assert "Help you can reach now:" in text and "Kind regards," in text
+
+
+def test_thanks_gets_a_short_thank_you(imported):
+    store, _ = imported
+    row = _by_author(store, "Linda")
+    assert row["kind"] == "thanks" and row["draft_text"].startswith("Hi Linda.\n\nThank you")
+
+
+# Zan's real replies to these five comments, reduced to their key advice (knowledge/articles/, "Reader Q&A").
+KEY_ADVICE = {
+    "Mel Weak": ["limited no contact", "work-related"],  # "Do limited no contact ... only about work-related subjects"
+    "Greg": ["continue with no contact"],  # "Continue with no contact is my advise."
+    "Joe": ["stay in no contact", "not say anything"],  # "I suggest you stay in no contact and not say anything..."
+    "P.": ["no contact", "want you back"],  # "If he wanted you back, he would indeed have reache out"
+    "Anju": ["both at fault", "most responsible is your ex-boyfriend"],  # "They were both at fault for branching."
+}
+
+
+@pytest.mark.parametrize("author", list(KEY_ADVICE))
+def test_drafts_for_the_real_reader_comments_carry_the_coachs_key_advice(imported, author):
+    store, _ = imported
+    text = _by_author(store, author)["draft_text"]
+    first = author.split()[0].rstrip(".")
+    assert text.startswith(f"Hi {first}.\n\n") and text.rstrip().endswith("Kind regards,")
+    body = text.lower()
+    for phrase in KEY_ADVICE[author]:
+        assert phrase in body, (author, phrase, text)
+    for other in READERS:
+        if other != author:
+            pattern = r"(?<!\w)" + re.escape(other.rstrip(".").lower()) + r"(?!\w)"
+            assert not re.search(pattern, body.split("\n\n", 1)[1]), (author, other)
+    advice = text.split("\n\n")[1]
+    assert 1 <= advice.count(". ") + 1 <= 6
+
+
+def test_held_out_draft_never_copies_the_reply_to_the_same_comment(imported, drafter, pipeline):
+    store, _ = imported
+    row = _by_author(store, "Greg")
+    held_out = Drafter(pipeline, leave_one_out=True)
+    assert held_out.same_thread(row["text"])
+    text = held_out.draft(row["author"], row["text"], row["article_id"]).text
+    assert "Continue with no contact is my advise" not in text and "no contact" in text.lower()
+
+
+def test_triage_kinds():
+    assert kind_of("Check out my site http://a.example.com and http://b.example.com")[0] == "spam"
+    assert kind_of("Earn with crypto today")[0] == "spam"
+    assert kind_of("Thank you so much, great article!")[0] == "thanks"
+    assert kind_of("My ex texted me after 3 weeks. Should I answer?")[0] == "question"
+
+
+def test_json_and_csv_import(tmp_path):
+    rows = parse_json(b'[{"author": "Ann", "text": "How long?", "article_url": "https://x/what-is-the-no-contact-rule/",'
+                      b' "posted_at": "2024-01-01T10:00:00Z", "external_id": "a1"}]',
+                      {"zan-what-is-the-no-contact-rule"})
+    assert rows[0].article_id == "zan-what-is-the-no-contact-rule" and rows[0].posted_at.year == 2024
+    rows = parse_csv(b"author,text,article_id,posted_at,external_id\nBo,Hi?,zan-x,,b1\n")
+    assert rows[0].author == "Bo" and rows[0].article_id == "zan-x"
+    with pytest.raises(ImportRejected, match="external_id"):
+        parse_csv(b"author,text\nBo,Hi\n")
+    store = CommentStore(migrated_engine(f"sqlite:///{tmp_path / 'c.db'}"))
+    data = b'[{"author": "Ann", "text": "How long should no contact last?", "external_id": "a1"}]'
+    assert import_file(store, data, "json").created == 1
+    assert import_file(store, data, "json").skipped == 1
+
+
+def test_versioned_edits_and_metrics(tmp_path):
+    store = CommentStore(migrated_engine(f"sqlite:///{tmp_path / 'm.db'}"))
+    a, _ = store.add_comment(source="t", external_id="1", author="A", text="q?", kind="question", risk_level="none")
+    b, _ = store.add_comment(source="t", external_id="2", author="B", text="q?", kind="question", risk_level="none")
+    store.set_draft(a, "Hi A.\n\nStay in no contact.\n\nKind regards,")
+    store.set_draft(b, "Hi B.\n\nStay strong.\n\nKind regards,")
+    assert store.approve(a, 1) == 2
+    v = store.edit(b, "Hi B.\n\nStay strong!\n\nKind regards,", 1)
+    with pytest.raises(VersionConflict):
+        store.edit(b, "lost update", 1)
+    store.approve(b, v)
+    m = metrics(store)
+    assert m["approved"] == 2 and m["share_approved_unchanged"] == 0.5 and m["mean_edit_distance"] == 0.5
+    assert 0 <= m["mean_hours_to_approval"] < 0.01
+    assert levenshtein("kitten", "sitting") == 3
+
+
+def test_a_regenerated_draft_never_overwrites_an_edit_saved_meanwhile(tmp_path):
+    store = CommentStore(migrated_engine(f"sqlite:///{tmp_path / 'r.db'}"))
+    a, _ = store.add_comment(source="t", external_id="1", author="A", text="q?", kind="question", risk_level="none")
+    assert store.set_draft(a, "Hi A.\n\nFirst draft.") == 1
+    # The coach saves an edit while a fresh draft (based on version 1) is still being written.
+    assert store.edit(a, "Hi A.\n\nThe coach's own words.", 1) == 2
+    with pytest.raises(VersionConflict) as conflict:
+        store.set_draft(a, "Hi A.\n\nA regenerated draft.", expected_version=1)
+    assert conflict.value.current == 2
+    assert store.get(a)["draft_text"] == "Hi A.\n\nThe coach's own words."
+    assert store.set_draft(a, "Hi A.\n\nA regenerated draft.", expected_version=2) == 3

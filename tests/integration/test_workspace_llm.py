@@ -1,0 +1,57 @@
+"""Drafts through a model endpoint (a wire-protocol test server): used when they pass the checks, else grounded."""
+from __future__ import annotations
+
+import pytest
+
+from service.answering.pipeline import AnswerPipeline
+from service.workspace.drafting import Drafter
+from tests.support.model_server import Behaviour
+from tests.support.paths import SMALL_MODEL_ANSWERS as FIXTURES
+from tests.support.paths import load_yaml
+from tests.support.settings import llm_settings
+
+MEL = ("Unfortunatly my ex is my Business Partner and also my employer. To go in 0 contact i would need to quit my "
+       "Job and separate my company. So workwise i have to communicate with my ex. Its a nightmare.")
+GOOD_BODY = ("Do limited no contact where you talk to your ex only about work-related subjects [1]. Ask your ex for a "
+             "professional work relationship until you figure out what to do about work and finances [1].")
+
+
+@pytest.fixture(scope="module")
+def drafter(fake, built_settings, embedder):
+    return Drafter(AnswerPipeline.build(llm_settings(built_settings, fake.url), embedder))
+
+
+def test_a_checked_model_draft_is_used_in_the_coachs_shape(fake, drafter):
+    fake.enqueue(Behaviour(GOOD_BODY))
+    draft = drafter.draft("Mel Weak", MEL, "zan-what-is-the-no-contact-rule")
+    assert draft.generator == "llm" and draft.fallback_reason is None
+    assert draft.text.startswith("Hi Mel.\n\n") and draft.text.rstrip().endswith("Kind regards,")
+    assert "work-related subjects" in draft.text and "[1]" not in draft.text  # blog replies carry no marks
+    assert draft.sources and draft.sources[0]["article_id"]
+    system, user = (m["content"] for m in fake.requests[-1]["messages"])
+    assert "ONLY advice that the numbered passages state" in system
+    assert "Coach's reply:" in user and MEL[:40] in user
+    assert "work-related subjects" not in user.split("Passages from")[0]  # Mel's own thread is no example
+
+
+@pytest.mark.parametrize("behaviour", [Behaviour(status=500), Behaviour(malformed=True), Behaviour("slow", delay=3.0)])
+def test_endpoint_failures_fall_back_to_the_grounded_draft(fake, drafter, behaviour):
+    fake.enqueue(behaviour)
+    draft = drafter.draft("Mel Weak", MEL, "zan-what-is-the-no-contact-rule")
+    assert draft.generator == "grounded" and draft.fallback_reason
+    assert draft.text.startswith("Hi Mel.") and "work-related" in draft.text
+
+
+@pytest.mark.parametrize("fixture", load_yaml(FIXTURES)["answers"][:3], ids=["fixture-0", "fixture-1", "fixture-2"])
+def test_real_bad_model_answers_never_become_drafts(fake, drafter, fixture):
+    fake.enqueue(Behaviour(fixture["answer"]))
+    draft = drafter.draft("Mel Weak", MEL, "zan-what-is-the-no-contact-rule")
+    assert draft.generator == "grounded" and draft.fallback_reason.startswith("output check failed")
+    assert fixture["answer"].strip()[:40] not in draft.text
+
+
+def test_a_draft_naming_another_reader_is_refused(fake, drafter):
+    fake.enqueue(Behaviour(GOOD_BODY.replace("Ask your ex", "Like Greg, ask your ex")))
+    draft = drafter.draft("Mel Weak", MEL, "zan-what-is-the-no-contact-rule")
+    assert draft.generator == "grounded" and "Greg" not in draft.text
+    assert draft.fallback_reason == "output check failed: names another reader"

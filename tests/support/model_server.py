@@ -1,0 +1,94 @@
+"""A small HTTP server speaking the OpenAI chat-completions wire protocol (plain and streaming).
+
+The one test double in this suite: it stands in for the model endpoint we don't own. Each request takes
+the next scripted behaviour: an answer text, a delay (for timeouts), an HTTP error or malformed JSON.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class _QuietServer(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):  # a client that timed out on purpose hung up
+        pass
+
+
+@dataclass
+class Behaviour:
+    text: str = ""
+    status: int = 200
+    delay: float = 0.0
+    malformed: bool = False
+
+
+class FakeOpenAI:
+    def __init__(self):
+        self.script: deque[Behaviour] = deque()
+        self.requests: list[dict] = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):  # quiet
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                server.requests.append(body)
+                b = server.script.popleft() if server.script else Behaviour("")
+                if b.delay:
+                    time.sleep(b.delay)
+                if b.status != 200:
+                    self._send(b.status, {"error": {"message": "boom", "type": "server_error"}})
+                elif b.malformed:
+                    self._raw(200, b'{"choices": [{"message": ', "application/json")
+                elif body.get("stream"):
+                    self._stream(b.text, body.get("model", "fake"))
+                else:
+                    self._send(200, {"id": "chatcmpl-1", "object": "chat.completion", "created": 0,
+                                     "model": body.get("model", "fake"),
+                                     "choices": [{"index": 0, "finish_reason": "stop",
+                                                  "message": {"role": "assistant", "content": b.text}}],
+                                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+
+            def _send(self, status, payload):
+                self._raw(status, json.dumps(payload).encode(), "application/json")
+
+            def _raw(self, status, data, ctype):
+                self.send_response(status)
+                self.send_header("content-type", ctype)
+                self.send_header("content-length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def _stream(self, text, model):
+                self.send_response(200)
+                self.send_header("content-type", "text/event-stream")
+                self.end_headers()
+                words = text.split(" ")
+                for i, word in enumerate(words):
+                    piece = word if i == 0 else " " + word
+                    chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": model,
+                             "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                self.wfile.write(b"data: [DONE]\n\n")
+                self.wfile.flush()
+
+        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self) -> FakeOpenAI:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+    def enqueue(self, *behaviours: Behaviour) -> None:
+        self.script.extend(behaviours)
