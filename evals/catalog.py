@@ -40,3 +40,8 @@ def sets_with_role(role: str, among: tuple[str, ...] | None = None) -> tuple[str
 def load_cases(name: str) -> list[dict]:
     """The `cases` list of evals/datasets/NAME.yaml."""
     return yaml.safe_load((DATASETS / f"{name}.yaml").read_text(encoding="utf-8"))["cases"]
+
+
+def history_of(case: dict) -> list[dict]:
+    """A case's earlier turns as the API takes them (a bare string is one of the reader's messages)."""
+    return [{"role": "user", "content": h} if isinstance(h, str) else h for h in case.get("history") or []]

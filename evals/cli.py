@@ -10,6 +10,7 @@ import click
 from evals.suites import SUITES
 from service.cli import fail, knowledge_base
 from service.embeddings import serving_embedder
+from service.guardrails.risk_encoder import risk_encoder
 from service.settings import get_settings
 
 
@@ -23,11 +24,11 @@ def train_risk_command(out: str | None) -> None:
     settings = get_settings()
     cases = train_risk.labelled_cases(settings.knowledge_dir)
     click.echo(f"training on {len(cases)} labelled messages ...")
-    content, rounds = train_risk.train(serving_embedder(settings), cases, settings.knowledge_dir)
+    content, rounds = train_risk.train(risk_encoder(), cases, settings.knowledge_dir)
     train_risk.print_rounds(rounds, click.echo)
     path = Path(out) if out else settings.knowledge_dir / "risk_classifier.json"
     train_risk.write(content, path)
-    click.echo(f"threshold {content['threshold']:.3f}; written to {path}")
+    click.echo(f"thresholds {content['thresholds']}; written to {path}")
 
 
 @click.command("eval")

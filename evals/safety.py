@@ -35,7 +35,8 @@ def scope_report(pipeline, cases: list[dict]) -> dict:
     errors = []
     for case in cases:
         reply = pipeline.answer(case.get("question") or case["text"]).reply
-        ok = reply.scope == case["scope"] or reply.safety.level == "urgent"  # urgent replies skip the scope decline
+        # A message kept in scope because of risk still names the right help for its kind (risk beats scope).
+        ok = reply.scope == case["scope"] or reply.safety.level == "urgent" or reply.scope_kind == case["kind"]
         right += ok
         kinds[(case["kind"], reply.scope_kind if reply.scope == "out" else "in")] += 1
         if not ok:

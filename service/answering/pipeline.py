@@ -8,8 +8,10 @@ from dataclasses import dataclass, field
 
 from ..embeddings import Embedder, serving_embedder
 from ..errors import GenerationError
+from ..guardrails.language import detect as detect_language
 from ..guardrails.resources import ResourceDirectory
 from ..guardrails.risk import RiskAssessment, SafetyCheck, load_statements
+from ..guardrails.risk_encoder import risk_encoder
 from ..guardrails.risk_net import RiskModel
 from ..guardrails.risk_patterns import load_risk_patterns
 from ..guardrails.scope import ScopeCheck, ScopeResult, load_scope_check
@@ -31,6 +33,7 @@ from .situations import embedded_situations
 
 log = logging.getLogger("coach")
 EXTRA_PASSAGES = 6  # sentence-level finds below the top k that a model is shown too
+HARM_CUES = frozenset({"death", "means", "injury", "violence"})  # never declined with these in a message
 
 
 @dataclass
@@ -48,6 +51,15 @@ class _Prepared:
     risk: RiskAssessment
     scope: ScopeResult
     context: Context | None
+    language: str = "en"
+
+
+def risk_first(risk: RiskAssessment, language: str) -> bool:
+    """This very message is urgent by the patterns or the crisis statements (English), or by the learned net in
+    another language (the patterns can't read it): care and the crisis lines come first and alone. Urgent risk said
+    earlier in the conversation, or seen only by the net in English, opens the answer with a check-in and the lines
+    instead, so an ordinary question the net misread is still answered."""
+    return risk.level == "urgent" and not risk.ongoing and (risk.by_rules or language != "en")
 
 
 class AnswerPipeline:
@@ -100,22 +112,40 @@ class AnswerPipeline:
     def _prepare(self, conversation: Conversation, locale: str | None, accept_language: str | None) -> _Prepared:
         # One query embedding per request: retrieval, the safety net and the composer all use it.
         query_vector = self.embedder.embed([conversation.query])[0]
-        country = self.safety.directory.country_for(locale, accept_language)
+        language = detect_language(conversation.question)
+        country = self.safety.directory.country_for(locale, accept_language, language)
         risk = self.safety.assess(conversation.question, conversation.risk_turns, message_vector=query_vector,
                                   country=country)
-        in_scope = self.scope.check(conversation.question)
-        if risk.level == "urgent" or in_scope.scope == "out":
-            return _Prepared(risk, in_scope, None)
+        scope = self._scope(conversation.question, risk, country)
+        if risk_first(risk, language) or scope.scope == "out":
+            return _Prepared(risk, scope, None, language)
         hits = self.retriever.search(query_vector, k=self.settings.retrieval_k, query=conversation.query)
         best_dense = float(max((h.passage.windows @ query_vector).max() for h in hits)) if hits else 0.0
-        # A reader in distress is answered (with the support note), never turned away as off-topic.
-        far = self.scope.far_from_articles(conversation.question, best_dense) if risk.level == "none" else None
-        if far is not None:
-            return _Prepared(risk, far, None)
+        # A reader at any risk, or writing in another language, is answered, never turned away as off-topic.
+        if risk.level == "none" and language == "en":
+            far = self.scope.far_from_articles(conversation.question, best_dense)
+            if far is not None:
+                return _Prepared(risk, far, None, language)
         differences = matching(self.disagreements, conversation, query_vector, self.grounded.situations)
         context = Context(conversation, query_vector, hits, differences, risk.level)
         context.passages = self._model_passages(context)
-        return _Prepared(risk, in_scope, context)
+        return _Prepared(risk, scope, context, language)
+
+    def _scope(self, question: str, risk: RiskAssessment, country: str | None) -> ScopeResult:
+        """Risk beats scope: a message the risk check rates support or urgent, or one with a death, harm or
+        violence cue, is never declined (an attempt to override the coach's instructions still is): it gets care
+        and the lines (a cue alone raises it to support), then whatever the articles offer."""
+        scope = self.scope.check(question)
+        if scope.scope == "in" or scope.kind == "injection":
+            return scope
+        cues = self.safety.patterns.cues(question) & HARM_CUES
+        if risk.level == "none" and not cues:
+            return scope
+        if risk.level == "none":
+            risk.level, risk.categories = "support", ["possible risk"]
+            risk.resources = self.safety.directory.for_risk("support", risk.categories, country)
+            risk.matched.append(f"kept in scope by cues: {', '.join(sorted(cues))}")
+        return ScopeResult("in", scope.kind, f"kept in scope: risk {risk.level}")
 
     def _model_passages(self, context: Context) -> list[StoredPassage]:
         """What a model is shown: the grounded composer's sources (top passages, sentence-level finds, and the
@@ -130,11 +160,11 @@ class AnswerPipeline:
         return passages
 
     def _early_reply(self, prepared: _Prepared) -> AnswerResult | None:
-        """Urgent risk and out-of-scope requests are answered without retrieval or any model."""
+        """Urgent risk in this very message and out-of-scope requests are answered without retrieval or a model."""
         risk, scope = prepared.risk, prepared.scope
-        if risk.level == "urgent":
+        if risk_first(risk, prepared.language):
             text = render(self.settings.prompts_dir, "urgent.j2", categories=risk.categories,
-                          resources=risk.resources)
+                          resources=risk.resources, lang=prepared.language)
             return self._result(text, [], scope.scope, scope.kind, risk, "grounded")
         if scope.scope == "out":
             text = render(self.settings.prompts_dir, "decline.j2", kind=scope.kind)
@@ -150,8 +180,24 @@ class AnswerPipeline:
             fallback_reason = str(exc)
             log.warning("llm answer replaced by the grounded one: %s", fallback_reason)
             composition = self.grounded.compose(context)
-        return self._result(self._with_support(composition.text, prepared.risk), composition.citations, "in",
-                            "in", prepared.risk, composition.generator, fallback_reason, composition)
+        opening = self._opening(prepared)
+        text = "\n\n".join([*opening, self._with_support(composition.text, prepared.risk)])
+        composition.framing = (*opening, *composition.framing)
+        return self._result(text, composition.citations, "in", prepared.scope.kind, prepared.risk,
+                            composition.generator, fallback_reason, composition)
+
+    def _opening(self, prepared: _Prepared) -> tuple[str, ...]:
+        """Lines before the answer: who can help with a part the coach can't (a message kept in scope because of
+        risk), a note that the answer is in English, and a check-in while the conversation carries urgent risk."""
+        lines = []
+        if prepared.scope.kind != "in":  # kept in scope because of risk: still say who can help with that part
+            lines.append(render(self.settings.prompts_dir, "decline.j2", kind=prepared.scope.kind))
+        if prepared.language != "en":
+            lines.append(render(self.settings.prompts_dir, "language_note.j2", lang=prepared.language))
+        if prepared.risk.level == "urgent":
+            lines.append(render(self.settings.prompts_dir, "check_in.j2", lang=prepared.language,
+                                ongoing=prepared.risk.ongoing))
+        return tuple(lines)
 
     def _result(self, text: str, citations: list, scope: str, scope_kind: str, risk: RiskAssessment,
                 generator: str, fallback_reason: str | None = None,
@@ -178,12 +224,14 @@ def build_safety_check(settings: Settings, embedder: Embedder) -> SafetyCheck:
     directory = ResourceDirectory.load(settings.knowledge_dir / "resources.yaml")
     statements = load_statements(settings.knowledge_dir / "risk_statements.yaml")
     risk_model = RiskModel.load(settings.knowledge_dir / "risk_classifier.json")
-    if risk_model is not None and risk_model.embedding_model != embedder.name:
-        log.warning("risk_classifier.json was trained on %s embeddings, not %s: not used",
-                    risk_model.embedding_model, embedder.name)
-        risk_model = None
+    encoder = risk_encoder() if risk_model is not None else None
+    if risk_model is None:
+        log.warning("no learned risk net (knowledge/risk_classifier.json): run `coach train-risk`")
+    elif risk_model.encoder != encoder.name:
+        log.warning("risk_classifier.json was trained on %s, not %s: not used", risk_model.encoder, encoder.name)
+        risk_model = encoder = None
     return SafetyCheck(directory, load_risk_patterns(settings.knowledge_dir), statements,
-                       embedder.embed([s for _, s in statements]), model=risk_model)
+                       embedder.embed([s for _, s in statements]), model=risk_model, encoder=encoder)
 
 
 def pieces(text: str, size: int = 48) -> Iterator[str]:

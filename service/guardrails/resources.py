@@ -17,7 +17,7 @@ class Resource(msgspec.Struct, frozen=True):
 
 
 class ResourceDirectory:
-    """Resources by country with an international fallback."""
+    """Resources by country with an international fallback (knowledge/resources.yaml)."""
 
     def __init__(self, data: dict):
         self.languages = {k.lower(): v.upper() for k, v in (data.get("languages") or {}).items()}
@@ -28,37 +28,51 @@ class ResourceDirectory:
     def load(cls, path: Path) -> ResourceDirectory:
         return cls(yaml.safe_load(path.read_text(encoding="utf-8")))
 
-    def country_for(self, locale: str | None = None, accept_language: str | None = None) -> str | None:
-        """'en-GB' -> GB; 'de' -> DE; Accept-Language tried in q order; unknown -> None (international)."""
+    def country_for(self, locale: str | None = None, accept_language: str | None = None,
+                    language: str | None = None) -> str | None:
+        """'en-GB' -> GB; 'de' -> DE; Accept-Language in q order; then the message's language; None: international.
+
+        A tag naming a country we have no lines for ("es-CO") gives None, never another country's lines."""
         tags = [locale] if locale else []
         tags += _accept_language_tags(accept_language or "")
         for tag in tags:
             parts = re.split(r"[-_]", tag.strip())
-            if len(parts) > 1 and parts[-1].upper() in self.countries:
-                return parts[-1].upper()
-            if len(parts) > 1 and len(parts[-1]) == 2 and parts[-1].upper() == "UK":
-                return "GB"
+            region = parts[-1].upper() if len(parts) > 1 and len(parts[-1]) == 2 else None
+            if region == "UK":
+                region = "GB"
+            if region is not None:
+                return region if region in self.countries else None
             if parts[0].lower() in self.languages:
                 return self.languages[parts[0].lower()]
-        return None
+        return self.languages.get((language or "").lower())
 
     def for_risk(self, level: str, categories: list[str], country: str | None) -> list[Resource]:
-        """Urgent: emergency first, then abuse lines (for abuse/threats/stalking) and crisis lines."""
+        """Urgent: emergency first, then the lines for what is happening (abuse, a child at risk), then crisis
+        lines to call and to text. Support: lines to call and to text, and a doctor. Always a number to call and a
+        line to text or chat, from the reader's country or the international list."""
         if level == "none":
             return []
         local = self.countries.get(country or "", {})
         intl = self.international
-        crisis = local.get("crisis", []) + intl["crisis"][:1]
-        abuse = local.get("abuse", []) + intl["abuse"]
+
+        def pick(kind: str) -> list[Resource]:
+            return local.get(kind) or intl.get(kind, [])
+
+        talk = pick("crisis") + pick("text")
         if level == "support":
-            return local.get("crisis", []) + intl.get("support", []) + intl["crisis"][:1]
-        emergency = local.get("emergency", intl["emergency"])
-        violent = {"abuse", "threat", "stalking"} & set(categories)
-        ordered = emergency + (abuse + crisis if violent else crisis)
+            ordered = talk + intl.get("support", [])
+        else:
+            emergency = local.get("emergency", intl["emergency"])
+            specific = []
+            if {"abuse", "threat", "stalking"} & set(categories):
+                specific += pick("abuse")
+            if "child" in categories:
+                specific += pick("child")
+            ordered = emergency + specific + talk
         seen, out = set(), []
         for r in ordered:
-            if r.name not in seen:
-                seen.add(r.name)
+            if (r.name, r.contact) not in seen:
+                seen.add((r.name, r.contact))
                 out.append(r)
         return out
 

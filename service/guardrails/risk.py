@@ -1,8 +1,9 @@
 """Risk check, run on every message before retrieval or any model: urgent, support or none.
 
-Three layers, highest level wins: the patterns (knowledge/risk_patterns.yaml), the message's embedding against
-crisis statements (knowledge/risk_statements.yaml; may raise to urgent), and the learned risk net
-(risk_net.py; may raise none to support only).
+Three layers, highest level wins: the patterns (knowledge/risk_patterns.yaml, English), the message's embedding
+against crisis statements (knowledge/risk_statements.yaml), and the learned risk net (risk_net.py, any language;
+may raise to urgent above a strict threshold, never lowers). The reader's earlier turns count too: risk stated
+several messages back keeps the conversation at that level (`ongoing`).
 """
 from __future__ import annotations
 
@@ -12,7 +13,9 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from .language import detect as detect_language
 from .resources import Resource, ResourceDirectory
+from .risk_encoder import RiskEncoder
 from .risk_net import RiskModel
 from .risk_patterns import RiskPatterns
 
@@ -28,6 +31,8 @@ class RiskAssessment:
     categories: list[str] = field(default_factory=list)
     resources: list[Resource] = field(default_factory=list)
     matched: list[str] = field(default_factory=list)  # what triggered it, for logs and evals
+    ongoing: bool = False  # the level comes from an earlier turn, not from this message
+    by_rules: bool = False  # this message is urgent by the patterns or the crisis statements, not only the net
 
 
 def load_statements(path: Path) -> list[tuple[str, str]]:
@@ -41,10 +46,12 @@ class SafetyCheck:
 
     def __init__(self, directory: ResourceDirectory, patterns: RiskPatterns,
                  statements: list[tuple[str, str]] | None = None, statement_vectors: np.ndarray | None = None,
-                 threshold: float = STATEMENT_THRESHOLD, model: RiskModel | None = None):
+                 threshold: float = STATEMENT_THRESHOLD, model: RiskModel | None = None,
+                 encoder: RiskEncoder | None = None):
         self.directory = directory
         self.patterns = patterns
-        self.model = model  # may raise none -> support, nothing else
+        self.model = model  # may raise a message's level (to urgent above its strict threshold), never lower it
+        self.encoder = encoder
         self.statements = statements or []
         self.vectors = statement_vectors
         self.threshold = threshold
@@ -64,26 +71,35 @@ class SafetyCheck:
     def assess(self, message: str, earlier_turns: list[str] | tuple[str, ...] = (), *,
                message_vector: np.ndarray | None = None, country: str | None = None) -> RiskAssessment:
         """The message and the reader's earlier turns given: the highest risk among them wins."""
-        level, categories, matched = "none", [], []
-        for text in [message, *earlier_turns]:
+        texts = [message, *earlier_turns]
+        levels, categories, matched = [], [], []
+        for text in texts:
             lvl, cats, hits = self.patterns.classify(text)
-            if LEVEL_RANK[lvl] > LEVEL_RANK[level]:
-                level = lvl
+            levels.append(lvl)
             categories += [c for c in cats if c not in categories]
             matched += hits
-        if level != "urgent":
-            match = self.semantic_match(message_vector)
-            if match:
-                level, categories = "urgent", [match[0]]
-                matched.append(f"close to {match[1]!r} ({match[2]:.2f})")
-        if level == "none" and self.model is not None:
-            risk = self.model.raises(message, message_vector, self.patterns)
-            if risk is not None:
-                level, categories = "support", ["possible risk"]
-                matched.append(f"learned risk net {risk:.2f}")
+        match = self.semantic_match(message_vector)
+        if match and LEVEL_RANK[levels[0]] < LEVEL_RANK["urgent"]:
+            levels[0] = "urgent"
+            categories = [match[0]] + [c for c in categories if c != match[0]]
+            matched.append(f"close to {match[1]!r} ({match[2]:.2f})")
+        by_rules = levels[0] == "urgent"
+        if self.model is not None and self.encoder is not None:
+            english = [detect_language(t) == "en" for t in texts]
+            for i, verdict in enumerate(self.model.verdicts(self.encoder.embed(texts), english)):
+                if LEVEL_RANK[verdict.level] > LEVEL_RANK[levels[i]]:
+                    levels[i] = verdict.level
+                    matched.append(f"learned risk net: {verdict.level} (P(urgent) {verdict.p_urgent:.2f}, "
+                                   f"P(risk) {verdict.p_risk:.2f})")
+                    if verdict.category and verdict.category not in categories:
+                        categories.append(verdict.category)
+                    elif verdict.level == "support" and not categories:
+                        categories.append("possible risk")
+        level = max(levels, key=LEVEL_RANK.get)
         if level == "urgent":
-            categories = [c for c in categories if c != "distress"]
+            categories = [c for c in categories if c not in ("distress", "possible risk")] or ["suicide"]
         elif level == "none":
             categories = []
         resources = self.directory.for_risk(level, categories, country)
-        return RiskAssessment(level, categories, resources, matched)
+        return RiskAssessment(level, categories, resources, matched,
+                              ongoing=LEVEL_RANK[levels[0]] < LEVEL_RANK[level], by_rules=by_rules)

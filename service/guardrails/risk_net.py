@@ -1,9 +1,12 @@
-"""The learned risk net: a linear model over the message's embedding that can ask for a check-in.
+"""The learned risk net: a linear model over a message's multilingual embedding (risk_encoder.py).
 
-Patterns decide `urgent`; on messages written after them they caught only about 60% of urgent ones (the
-blind rounds in evals/datasets/README.md). This model, trained by `coach train-risk` on every labelled risk
-set, catches many of the rest, but also raises ordinary messages with dark wording, so it may only raise a
-reply to `support` (the answer, a check-in and the crisis lines), never to `urgent` and never lower it.
+Patterns catch the wordings they were written for and miss about half of new ones (the blind rounds in
+evals/datasets/README.md), and they only read English. This net, trained by `coach train-risk` on every labelled
+risk set (ordinary coaching questions, figures of speech and dark jokes included as `none`), reads any language.
+It may raise a message to `urgent` when P(urgent) passes a strict threshold (set on out-of-fold scores: in English,
+where the patterns help, at most ~0.5% of the training negatives would be raised; in other languages ~2%), or to
+`support` at a looser one. It never lowers what the
+patterns say. A second head names the kind of risk, so the reply carries the right lines.
 """
 from __future__ import annotations
 
@@ -13,44 +16,55 @@ from pathlib import Path
 
 import numpy as np
 
-from .risk_patterns import RiskPatterns
+CLASSES = ("none", "support", "urgent")
 
 
-def features(message: str, vector: np.ndarray, patterns: RiskPatterns) -> np.ndarray:
-    """The embedding plus one flag per cue family (figures of speech blanked out)."""
-    cues = patterns.cues(message)
-    flags = np.array([f in cues for f in patterns.cue_families], np.float32)
-    return np.concatenate([vector.astype(np.float32), flags])
+def _softmax(logits: np.ndarray) -> np.ndarray:
+    p = np.exp(logits - logits.max(axis=-1, keepdims=True))
+    return p / p.sum(axis=-1, keepdims=True)
+
+
+@dataclass
+class RiskVerdict:
+    level: str  # none | support | urgent
+    category: str | None  # for urgent: suicide, self_harm, abuse, threat, stalking, harm_others, child
+    p_urgent: float
+    p_risk: float  # P(support or urgent)
 
 
 @dataclass
 class RiskModel:
-    """P(support or urgent) from a multinomial logistic regression; raises at `threshold`."""
-
-    coef: np.ndarray  # (classes, features)
-    intercept: np.ndarray  # (classes,)
-    classes: tuple[str, ...]
-    threshold: float
-    embedding_model: str
+    coef: np.ndarray  # (3, dim): none, support, urgent
+    intercept: np.ndarray  # (3,)
+    thresholds: dict[str, float]  # urgent_en, support_en (English: the patterns help), urgent_other, support_other
+    category_coef: np.ndarray  # (categories, dim)
+    category_intercept: np.ndarray
+    categories: tuple[str, ...]
+    encoder: str
 
     @classmethod
     def load(cls, path: Path) -> RiskModel | None:
         if not path.is_file():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != 2:
+            return None  # a model from before the multilingual net: retrain with `coach train-risk`
         return cls(np.array(data["coef"], np.float32), np.array(data["intercept"], np.float32),
-                   tuple(data["classes"]), float(data["threshold"]), data["embedding_model"])
+                   {k: float(v) for k, v in data["thresholds"].items()},
+                   np.array(data["category_coef"], np.float32), np.array(data["category_intercept"], np.float32),
+                   tuple(data["categories"]), data["encoder"])
 
-    def risk(self, message: str, vector: np.ndarray, patterns: RiskPatterns) -> float:
-        """Probability that the message needs more than an ordinary answer."""
-        logits = self.coef @ features(message, vector, patterns) + self.intercept
-        p = np.exp(logits - logits.max())
-        p /= p.sum()
-        return float(1.0 - p[self.classes.index("none")])
-
-    def raises(self, message: str, vector: np.ndarray | None, patterns: RiskPatterns) -> float | None:
-        """The risk when it reaches the threshold, else None."""
-        if vector is None:
-            return None
-        risk = self.risk(message, vector, patterns)
-        return risk if risk >= self.threshold else None
+    def verdicts(self, vectors: np.ndarray, english: list[bool]) -> list[RiskVerdict]:
+        """One verdict per embedded message (`english`: whether each is in English, where the patterns help)."""
+        if not len(vectors):
+            return []
+        p = _softmax(vectors @ self.coef.T + self.intercept)
+        kinds = _softmax(vectors @ self.category_coef.T + self.category_intercept).argmax(axis=1)
+        out = []
+        for row, kind, is_english in zip(p, kinds, english):
+            group = "en" if is_english else "other"
+            p_urgent, p_risk = float(row[2]), float(1.0 - row[0])
+            level = "urgent" if p_urgent >= self.thresholds[f"urgent_{group}"] else \
+                "support" if p_risk >= self.thresholds[f"support_{group}"] else "none"
+            out.append(RiskVerdict(level, self.categories[kind] if level == "urgent" else None, p_urgent, p_risk))
+        return out

@@ -35,7 +35,7 @@ class Retriever:
             top = np.argsort(-lexical)[:n]
             candidates.update(self.kb.order[i] for i in top if lexical[i] > 0)
         hits = []
-        for pid in candidates:
+        for pid in sorted(candidates):  # a fixed order: ties must not depend on the hash seed
             passage = self.kb.passages.get(pid)
             if passage is None:  # ingested after this process loaded the index
                 continue

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from ..answering.conversation import Conversation
 from ..answering.generators.base import Context
 from ..errors import GenerationError
+from ..guardrails.language import detect as detect_language
 from ..guardrails.output import CITATION, verify
 from ..knowledge.store import StoredPassage
 from ..prompts import render
@@ -79,7 +80,7 @@ class Drafter:
         if checked.urgent:
             safety = checked.safety
             urgent = render(settings.prompts_dir, "urgent.j2", categories=safety.categories if safety else [],
-                            resources=safety.resources if safety else [])
+                            resources=safety.resources if safety else [], lang=detect_language(text))
             body = render(settings.prompts_dir, TEMPLATE, reader=name, kind="urgent", points=[], urgent_text=urgent,
                           support_note="")
             return Draft(body, checked.kind, "urgent")

