@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from evals.catalog import load_cases, sets_training, sets_with_role
-from service.guardrails.risk_net import CLASSES
+from service.guardrails.risk_net import CLASSES, RiskModel
 from service.guardrails.risk_patterns import load_risk_patterns
 
 # Every labelled risk set (evals/datasets/index.yaml); each blind round is left out in turn for the figures.
@@ -84,13 +84,10 @@ def fit(x: np.ndarray, levels: np.ndarray, categories: np.ndarray, english: np.n
 
 
 def _levels(fitted: dict, x: np.ndarray, english: np.ndarray) -> np.ndarray:
-    logits = x @ fitted["coef"].T + fitted["intercept"]
-    p = np.exp(logits - logits.max(axis=1, keepdims=True))
-    p /= p.sum(axis=1, keepdims=True)
-    t = fitted["thresholds"]
-    urgent = np.where(english, t["urgent_en"], t["urgent_other"])
-    support = np.where(english, t["support_en"], t["support_other"])
-    return np.where(p[:, 2] >= urgent, 2, np.where(1 - p[:, 0] >= support, 1, 0))
+    """The net's level for each row, exactly as the service reads the model (RiskModel.verdicts)."""
+    model = RiskModel(fitted["coef"], fitted["intercept"], fitted["thresholds"], fitted["category_coef"],
+                      fitted["category_intercept"], fitted["categories"], encoder="")
+    return np.array([CLASSES.index(v.level) for v in model.verdicts(x, list(english))])
 
 
 def train(encoder, cases: list[Labelled], knowledge_dir: Path) -> tuple[dict, list[dict]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..embeddings import Embedder, serving_embedder
 from ..errors import GenerationError
@@ -52,14 +52,6 @@ class _Prepared:
     scope: ScopeResult
     context: Context | None
     language: str = "en"
-
-
-def risk_first(risk: RiskAssessment, language: str) -> bool:
-    """This very message is urgent by the patterns or the crisis statements (English), or by the learned net in
-    another language (the patterns can't read it): care and the crisis lines come first and alone. Urgent risk said
-    earlier in the conversation, or seen only by the net in English, opens the answer with a check-in and the lines
-    instead, so an ordinary question the net misread is still answered."""
-    return risk.level == "urgent" and not risk.ongoing and (risk.by_rules or language != "en")
 
 
 class AnswerPipeline:
@@ -115,9 +107,9 @@ class AnswerPipeline:
         language = detect_language(conversation.question)
         country = self.safety.directory.country_for(locale, accept_language, language)
         risk = self.safety.assess(conversation.question, conversation.risk_turns, message_vector=query_vector,
-                                  country=country)
-        scope = self._scope(conversation.question, risk, country)
-        if risk_first(risk, language) or scope.scope == "out":
+                                  country=country, language=language)
+        scope, risk = self._scope(conversation.question, risk, country)
+        if risk.emergency or scope.scope == "out":
             return _Prepared(risk, scope, None, language)
         hits = self.retriever.search(query_vector, k=self.settings.retrieval_k, query=conversation.query)
         best_dense = float(max((h.passage.windows @ query_vector).max() for h in hits)) if hits else 0.0
@@ -131,21 +123,22 @@ class AnswerPipeline:
         context.passages = self._model_passages(context)
         return _Prepared(risk, scope, context, language)
 
-    def _scope(self, question: str, risk: RiskAssessment, country: str | None) -> ScopeResult:
+    def _scope(self, question: str, risk: RiskAssessment,
+               country: str | None) -> tuple[ScopeResult, RiskAssessment]:
         """Risk beats scope: a message the risk check rates support or urgent, or one with a death, harm or
         violence cue, is never declined (an attempt to override the coach's instructions still is): it gets care
         and the lines (a cue alone raises it to support), then whatever the articles offer."""
         scope = self.scope.check(question)
         if scope.scope == "in" or scope.kind == "injection":
-            return scope
+            return scope, risk
         cues = self.safety.patterns.cues(question) & HARM_CUES
         if risk.level == "none" and not cues:
-            return scope
+            return scope, risk
         if risk.level == "none":
-            risk.level, risk.categories = "support", ["possible risk"]
-            risk.resources = self.safety.directory.for_risk("support", risk.categories, country)
-            risk.matched.append(f"kept in scope by cues: {', '.join(sorted(cues))}")
-        return ScopeResult("in", scope.kind, f"kept in scope: risk {risk.level}")
+            risk = replace(risk, level="support", categories=["possible risk"],
+                           resources=self.safety.directory.for_risk("support", ["possible risk"], country),
+                           matched=[*risk.matched, f"kept in scope by cues: {', '.join(sorted(cues))}"])
+        return ScopeResult("in", scope.kind, f"kept in scope: risk {risk.level}"), risk
 
     def _model_passages(self, context: Context) -> list[StoredPassage]:
         """What a model is shown: the grounded composer's sources (top passages, sentence-level finds, and the
@@ -162,7 +155,7 @@ class AnswerPipeline:
     def _early_reply(self, prepared: _Prepared) -> AnswerResult | None:
         """Urgent risk in this very message and out-of-scope requests are answered without retrieval or a model."""
         risk, scope = prepared.risk, prepared.scope
-        if risk_first(risk, prepared.language):
+        if risk.emergency:
             text = render(self.settings.prompts_dir, "urgent.j2", categories=risk.categories,
                           resources=risk.resources, lang=prepared.language)
             return self._result(text, [], scope.scope, scope.kind, risk, "grounded")

@@ -32,7 +32,7 @@ class RiskAssessment:
     resources: list[Resource] = field(default_factory=list)
     matched: list[str] = field(default_factory=list)  # what triggered it, for logs and evals
     ongoing: bool = False  # the level comes from an earlier turn, not from this message
-    by_rules: bool = False  # this message is urgent by the patterns or the crisis statements, not only the net
+    emergency: bool = False  # this message itself calls for the crisis reply first and alone (see assess)
 
 
 def load_statements(path: Path) -> list[tuple[str, str]]:
@@ -69,9 +69,16 @@ class SafetyCheck:
         return category, statement, best
 
     def assess(self, message: str, earlier_turns: list[str] | tuple[str, ...] = (), *,
-               message_vector: np.ndarray | None = None, country: str | None = None) -> RiskAssessment:
-        """The message and the reader's earlier turns given: the highest risk among them wins."""
+               message_vector: np.ndarray | None = None, country: str | None = None,
+               language: str | None = None) -> RiskAssessment:
+        """The message and the reader's earlier turns given: the highest risk among them wins.
+
+        `emergency`: this very message is urgent by the patterns or the crisis statements (English), or by the
+        learned net in another language (the patterns can't read it). Urgent risk said earlier, or seen only by the
+        net in English, is not an emergency: the reply keeps the lines and a check-in but still answers, so an
+        ordinary question the net misread is answered. `language`: the message's, when the caller knows it."""
         texts = [message, *earlier_turns]
+        languages = [language or detect_language(message), *(detect_language(t) for t in earlier_turns)]
         levels, categories, matched = [], [], []
         for text in texts:
             lvl, cats, hits = self.patterns.classify(text)
@@ -85,7 +92,7 @@ class SafetyCheck:
             matched.append(f"close to {match[1]!r} ({match[2]:.2f})")
         by_rules = levels[0] == "urgent"
         if self.model is not None and self.encoder is not None:
-            english = [detect_language(t) == "en" for t in texts]
+            english = [lang == "en" for lang in languages]
             for i, verdict in enumerate(self.model.verdicts(self.encoder.embed(texts), english)):
                 if LEVEL_RANK[verdict.level] > LEVEL_RANK[levels[i]]:
                     levels[i] = verdict.level
@@ -101,5 +108,6 @@ class SafetyCheck:
         elif level == "none":
             categories = []
         resources = self.directory.for_risk(level, categories, country)
-        return RiskAssessment(level, categories, resources, matched,
-                              ongoing=LEVEL_RANK[levels[0]] < LEVEL_RANK[level], by_rules=by_rules)
+        ongoing = LEVEL_RANK[levels[0]] < LEVEL_RANK[level]
+        emergency = level == "urgent" and not ongoing and (by_rules or languages[0] != "en")
+        return RiskAssessment(level, categories, resources, matched, ongoing=ongoing, emergency=emergency)

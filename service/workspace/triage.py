@@ -2,9 +2,8 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
-from ..guardrails.language import detect as detect_language
 from ..guardrails.risk import RiskAssessment
 from ..guardrails.risk_patterns import load_risk_patterns
 from ..settings import get_settings
@@ -60,10 +59,10 @@ def triage(text: str, pipeline=None) -> Triage:
         return Triage(kind, level, None, reasons + matched)
     vector = pipeline.embedder.embed([text])[0]
     safety = pipeline.safety.assess(text, message_vector=vector)
-    if safety.level == "urgent" and not safety.by_rules and detect_language(text) == "en":
+    if safety.level == "urgent" and not safety.emergency:
         # Only the learned net saw it, in English where the patterns read well: flagged with the support note and
-        # the lines for the coach to judge, not drafted as an emergency.
-        safety.level = "support"
+        # the lines for the coach to judge, not drafted as an emergency (the pipeline's rule, RiskAssessment).
+        safety = replace(safety, level="support")
     if safety.level == "urgent" and kind == "spam":
         kind = "question"  # a person at risk is never filed away as spam
     return Triage(kind, safety.level, safety, reasons + safety.matched)
