@@ -4,43 +4,17 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
 
 import msgspec
 import numpy as np
 
 from evals import scoring
 from evals.catalog import DATASETS, history_of, load_cases, sets_for
+from evals.results import CaseResult, SuiteResult
+from evals.shape import answer_shape, answer_shape_held_out
 from evals.stats import percentiles
 
 LEVELS = ("urgent", "support", "none")
-
-
-@dataclass
-class CaseResult:
-    """One case as the report shows it: what was asked, expected, got, and why it failed."""
-
-    suite: str
-    id: str
-    question: str
-    expected: str
-    got: str
-    passed: bool
-    score: float = 1.0  # 0..1, for ranking the weakest cases
-    answer: str = ""
-    citations: list[dict] = field(default_factory=list)
-    failures: list[str] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return dict(self.__dict__)
-
-
-@dataclass
-class SuiteResult:
-    name: str
-    metrics: dict[str, float]
-    cases: list[CaseResult]
-    extra: dict = field(default_factory=dict)  # e.g. the confusion matrix, latency samples
 
 
 def cases_of(suite: str, need: str) -> list[tuple[str, dict]]:
@@ -242,11 +216,13 @@ def replies(pipeline, cases: list[tuple[str, dict]], tick: Callable[[], None]) -
 
 NEEDS = {"retrieval": "articles", "risk": "level", "risk_rounds": "level", "risk_held_out": "level", "scope": "scope",
          "answers": "key_points", "answers_held_out": "key_points", "disagreements": "sides",
-         "replies": "reference_reply"}  # the field a case must carry to count in the suite
+         "replies": "reference_reply", "shape": "question", "shape_held_out": "question"}
+# ^ the field a case must carry to count in the suite
 SUITES: dict[str, Callable] = {"retrieval": retrieval, "risk": risk, "risk_rounds": risk_rounds,
                                "risk_held_out": risk_held_out, "scope": scope,
                                "answers": answers, "answers_held_out": answers_held_out,
-                               "disagreements": disagreements, "replies": replies}
+                               "disagreements": disagreements, "replies": replies,
+                               "shape": answer_shape, "shape_held_out": answer_shape_held_out}
 
 
 def suite_cases(name: str) -> list[tuple[str, dict]]:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import yaml
 
 from evals.catalog import load_cases, sets_training, sets_with_role
 from service.guardrails.risk_net import CLASSES, RiskModel
@@ -56,7 +57,27 @@ def labelled_cases(knowledge_dir: Path, sets: tuple[str, ...] = TRAIN_SETS) -> l
             if c.get("question"):
                 level = classify(c["question"])[0]
                 cases.append(Labelled(name, c["question"], level if level == "support" else "none", None))
+    # The coach's own example questions (situations, answer cards, disagreements) are the shortest ordinary messages
+    # there are ("my ex is my coworker"): without them the net rated short questions urgent.
+    for question in knowledge_examples(knowledge_dir):
+        level = classify(question)[0]
+        if level != "urgent":
+            cases.append(Labelled("knowledge", question, level, None))
     return cases
+
+
+def knowledge_examples(knowledge_dir: Path) -> list[str]:
+    """Every example question in the knowledge folder: situations, disagreements and the answer cards."""
+    found = []
+    for name in ("situations.yaml", "disagreements.yaml"):
+        path = knowledge_dir / name
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) if path.is_file() else {}
+        for items in (data or {}).values():
+            for item in items if isinstance(items, list) else []:
+                found += [str(e) for e in item.get("examples") or []]
+    for path in sorted((knowledge_dir / "guidance").glob("*.yaml")):
+        found += [str(e) for e in (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("examples") or []]
+    return found
 
 
 def fit(x: np.ndarray, levels: np.ndarray, categories: np.ndarray, english: np.ndarray) -> dict:
@@ -110,7 +131,7 @@ def train(encoder, cases: list[Labelled], knowledge_dir: Path) -> tuple[dict, li
         "about": "Learned risk net for service/guardrails/risk_net.py; written by `coach train-risk`. "
                  "Do not edit by hand.",
         "format": 2, "encoder": encoder.name, "classes": list(CLASSES), "C": REGULARISATION_C,
-        "trained_on": {name: int((sources == name).sum()) for name in (*TRAIN_SETS, *ORDINARY_SETS)},
+        "trained_on": {name: int((sources == name).sum()) for name in (*TRAIN_SETS, *ORDINARY_SETS, "knowledge")},
         "thresholds": {k: round(v, 6) for k, v in fitted["thresholds"].items()},
         "coef": np.round(fitted["coef"], 6).tolist(), "intercept": np.round(fitted["intercept"], 6).tolist(),
         "categories": list(fitted["categories"]),

@@ -25,6 +25,7 @@ from .api.feedback import FeedbackController
 from .api.health import HealthController
 from .api.widget import WidgetController
 from .api.workspace import WorkspaceApiController
+from .api.workspace_cards import CardsApiController
 from .api.workspace_pages import workspace_page_routers
 from .api.workspace_session import SESSION_STORE
 from .db.engine import make_engine
@@ -132,7 +133,7 @@ def create_app(settings: Settings | None = None, pipeline: AnswerPipeline | None
 
     return Litestar(
         route_handlers=[AskController, HealthController, WidgetController, FeedbackController,
-                        WorkspaceApiController, *workspace_page_routers(settings)],
+                        WorkspaceApiController, CardsApiController, *workspace_page_routers(settings)],
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],
         # Files, not memory: every worker of `coach serve --workers N` sees the same sign-ins.

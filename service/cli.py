@@ -69,15 +69,23 @@ def ingest_command(source: str | None, rebuild: bool) -> None:
     """Chunk, embed and store the articles (idempotent)."""
     from pathlib import Path
 
+    from .answering.guidance import checked_cards
+    from .answering.pipeline import article_texts
     from .embeddings import get_embedder
+    from .knowledge.articles import load_articles
     from .knowledge.ingest import ingest
 
     settings = get_settings()
+    embedder = get_embedder()
     try:
-        report = ingest(settings, get_embedder(), source=Path(source) if source else None, rebuild=rebuild)
+        report = ingest(settings, embedder, source=Path(source) if source else None, rebuild=rebuild)
+        # The coach's answer cards must still stand on the articles just ingested: a drifting card fails here.
+        texts = ({a.id: a.path.read_text(encoding="utf-8") for a in load_articles(Path(source)) if a.path}
+                 if source else article_texts(settings))
+        cards = checked_cards(settings.knowledge_dir / "guidance", texts, embedder)
     except (CorpusError, IndexUnavailable) as exc:
         fail(exc.detail)
-    click.echo(report.summary())
+    click.echo(f"{report.summary()}; {len(cards)} answer cards checked against the articles")
 
 
 @main.command("search")

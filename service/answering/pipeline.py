@@ -28,11 +28,14 @@ from .generators.grounded.composer import GroundedComposer
 from .generators.llm import ModelClient
 from .generators.model import ModelGenerator
 from .meaning import with_examples
+from .plan import Planner
 from .reply import Reply, Safety
 from .situations import embedded_situations
 
 log = logging.getLogger("coach")
 EXTRA_PASSAGES = 6  # sentence-level finds below the top k that a model is shown too
+GAP_DECLINES = {"legal": "legal questions (declined: a lawyer's job)",
+                "medical": "medical questions (declined: a doctor's job)"}
 HARM_CUES = frozenset({"death", "means", "injury", "violence"})  # never declined with these in a message
 
 
@@ -68,6 +71,7 @@ class AnswerPipeline:
         self.disagreements = with_examples(disagreements, embedder)  # embedded once, like the situations
         situations = embedded_situations(settings.knowledge_dir / "situations.yaml", embedder)
         self.grounded = GroundedComposer(settings.prompts_dir, kb, self.retriever, situations)
+        self.planner = Planner.load(settings.knowledge_dir, kb, situations, embedder, article_texts(settings))
         self.model = model
         self.generator: Generator = ModelGenerator(model, embedder) if model is not None else self.grounded
 
@@ -76,12 +80,18 @@ class AnswerPipeline:
               kb: KnowledgeBase | None = None) -> AnswerPipeline:
         embedder = embedder or serving_embedder(settings)
         kb = kb or KnowledgeBase.load(settings, embedder.name)
-        texts = {a.id: a.path.read_text(encoding="utf-8") for a in load_articles(settings.articles_dir) if a.path}
-        disagreements = load_disagreements(settings.knowledge_dir / "disagreements.yaml", texts)
+        disagreements = load_disagreements(settings.knowledge_dir / "disagreements.yaml", article_texts(settings))
         if model is None and settings.generator_name == "llm":
             model = ModelClient(settings)
         return cls(settings, embedder, kb, build_safety_check(settings, embedder),
                    load_scope_check(settings.knowledge_dir), disagreements, model)
+
+    def topic_labels(self) -> dict[str, str]:
+        """A plain name for each topic id a reply can carry: the coach's gaps, answer cards and situations."""
+        labels = {s.id: s.id.replace("_", " ") for s in self.grounded.situations}
+        labels |= {c.id: c.id.replace("-", " ") for c in self.planner.cards}
+        labels |= {f"declined-{kind}": label for kind, label in GAP_DECLINES.items()}
+        return labels | {g.id: g.label for g in self.planner.gaps}
 
     def answer(self, question: str, history: list[dict] | None = None, locale: str | None = None,
                accept_language: str | None = None) -> AnswerResult:
@@ -120,6 +130,7 @@ class AnswerPipeline:
                 return _Prepared(risk, far, None, language)
         differences = matching(self.disagreements, conversation, query_vector, self.grounded.situations)
         context = Context(conversation, query_vector, hits, differences, risk.level)
+        context.plan = self.planner.plan(context, language)
         context.passages = self._model_passages(context)
         return _Prepared(risk, scope, context, language)
 
@@ -141,15 +152,17 @@ class AnswerPipeline:
         return ScopeResult("in", scope.kind, f"kept in scope: risk {risk.level}"), risk
 
     def _model_passages(self, context: Context) -> list[StoredPassage]:
-        """What a model is shown: the grounded composer's sources (top passages, sentence-level finds, and the
-        passages holding each side of a disagreement)."""
+        """What a model is shown: the grounded composer's sources (top passages, sentence-level finds, the passages
+        holding each side of a disagreement and the quotes behind the coach's answer card)."""
         passages = [h.passage for h in context.hits]
         passages += [h.passage for h in self.grounded.extra_hits(context, n=EXTRA_PASSAGES)]
-        for d in context.differences:
-            for pos in d.positions:
-                p = self.grounded.passage_with(pos.article_id, pos.quote)
-                if p is not None and p not in passages:
-                    passages.append(p)
+        quotes = [(pos.article_id, pos.quote) for d in context.differences for pos in d.positions]
+        if context.plan is not None and context.plan.card is not None:
+            quotes += [(s.article_id, s.quote) for s in context.plan.card.support]
+        for article_id, quote in quotes:
+            p = self.grounded.passage_with(article_id, quote)
+            if p is not None and p not in passages:
+                passages.append(p)
         return passages
 
     def _early_reply(self, prepared: _Prepared) -> AnswerResult | None:
@@ -161,7 +174,10 @@ class AnswerPipeline:
             return self._result(text, [], scope.scope, scope.kind, risk, "grounded")
         if scope.scope == "out":
             text = render(self.settings.prompts_dir, "decline.j2", kind=scope.kind)
-            return self._result(self._with_support(text, risk), [], "out", scope.kind, risk, "grounded")
+            result = self._result(self._with_support(text, risk), [], "out", scope.kind, risk, "grounded")
+            if scope.kind in GAP_DECLINES:  # a breakup question the articles leave to a professional: a content gap
+                result.reply.coverage, result.reply.topic = "not_covered", f"declined-{scope.kind}"
+            return result
         return None
 
     def _compose(self, prepared: _Prepared, *, stream: bool) -> AnswerResult:
@@ -176,6 +192,10 @@ class AnswerPipeline:
         opening = self._opening(prepared)
         text = "\n\n".join([*opening, self._with_support(composition.text, prepared.risk)])
         composition.framing = (*opening, *composition.framing)
+        if composition.generator != self.grounded.name:  # a model's answer is as covered as the plan says
+            plan = context.plan
+            composition.coverage, composition.topic = plan.coverage.level, plan.card.id if plan.card else \
+                plan.coverage.topic
         return self._result(text, composition.citations, "in", prepared.scope.kind, prepared.risk,
                             composition.generator, fallback_reason, composition)
 
@@ -196,7 +216,8 @@ class AnswerPipeline:
                 generator: str, fallback_reason: str | None = None,
                 composition: Composition | None = None) -> AnswerResult:
         reply = Reply(uuid.uuid4().hex, text, citations, scope, Safety(risk.level, risk.categories, risk.resources),
-                      generator, fallback_reason, scope_kind)
+                      generator, fallback_reason, scope_kind, composition.coverage if composition else "none",
+                      composition.topic if composition else None)
         if composition is None:
             return AnswerResult(reply, risk=risk)
         return AnswerResult(reply, composition.passages, composition.framing + self._support_framing(risk), risk)
@@ -210,6 +231,11 @@ class AnswerPipeline:
         if risk.level != "support":
             return text
         return f"{text}\n\n{self._support_framing(risk)[0]}"
+
+
+def article_texts(settings: Settings) -> dict[str, str]:
+    """Each article's text by id: what the disagreements' and answer cards' quotes are checked against."""
+    return {a.id: a.path.read_text(encoding="utf-8") for a in load_articles(settings.articles_dir) if a.path}
 
 
 def build_safety_check(settings: Settings, embedder: Embedder) -> SafetyCheck:

@@ -38,3 +38,7 @@ class Reply(msgspec.Struct):
     generator: Literal["grounded", "llm"]
     fallback_reason: str | None
     scope_kind: str
+    # How far the articles cover the question: "covered", "partial" (only the nearest principle) or "not_covered"
+    # (told so plainly); "none" for replies that are not answers (a crisis reply, a decline).
+    coverage: Literal["covered", "partial", "not_covered", "none"] = "none"
+    topic: str | None = None  # the answer card or situation it was answered by, for the coach's gap report

@@ -14,6 +14,7 @@ from ..answering.pipeline import AnswerPipeline
 from ..errors import Unavailable
 from ..feedback.store import FeedbackStore
 from ..settings import Settings
+from ..workspace.cards import CardEditor
 from ..workspace.comments import CommentStore
 from ..workspace.drafting import Drafter
 
@@ -25,6 +26,7 @@ DrafterDep: TypeAlias = NamedDependency[Drafter]
 ComputeLimiterDep: TypeAlias = NamedDependency[anyio.CapacityLimiter]
 SettingsDep: TypeAlias = NamedDependency[Settings]
 TitlesDep: TypeAlias = NamedDependency[dict[str, str]]
+CardEditorDep: TypeAlias = NamedDependency[CardEditor]
 
 
 def _pipeline(state: State) -> AnswerPipeline | None:
@@ -59,6 +61,15 @@ def _settings(state: State) -> Settings:
     return state.settings
 
 
+def _card_editor(state: State) -> CardEditor:
+    """One editor per process: its lock keeps two saves of the coach's cards from interleaving."""
+    if state.get("card_editor") is None:
+        if state.get("pipeline") is None:
+            raise Unavailable("the coach is still loading")
+        state.card_editor = CardEditor(state.pipeline)
+    return state.card_editor
+
+
 def _titles(state: State) -> dict[str, str]:
     """Article id -> title, for the workspace's pages and exports."""
     pipeline = state.get("pipeline")
@@ -73,4 +84,5 @@ DEPENDENCIES = {
     "compute_limiter": Provide(_compute_limiter, sync_to_thread=False),
     "settings": Provide(_settings, sync_to_thread=False),
     "titles": Provide(_titles, sync_to_thread=False),
+    "card_editor": Provide(_card_editor, sync_to_thread=False),
 }

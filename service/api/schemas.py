@@ -43,3 +43,17 @@ class EditIn(msgspec.Struct):
 class ApproveIn(msgspec.Struct):
     version: int
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_DRAFT_CHARS)] | None = None
+
+
+class QuoteIn(msgspec.Struct, forbid_unknown_fields=True):
+    article: Annotated[str, msgspec.Meta(min_length=1, max_length=200)]
+    quote: Annotated[str, msgspec.Meta(min_length=1, max_length=2000)]
+
+
+class CardIn(msgspec.Struct, forbid_unknown_fields=True):
+    """An answer card as the coach writes it (knowledge/guidance/ID.yaml)."""
+
+    kind: str
+    examples: Annotated[list[Annotated[str, msgspec.Meta(max_length=600)]], msgspec.Meta(min_length=1, max_length=30)]
+    verdict: Annotated[str, msgspec.Meta(min_length=1, max_length=600)]
+    support: Annotated[list[QuoteIn], msgspec.Meta(min_length=1, max_length=5)]

@@ -10,13 +10,16 @@ from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
 from litestar.params import Body, FromPath, FromQuery
 
+from ..answering.pipeline import AnswerPipeline
 from ..errors import BadInput, Unavailable
+from ..feedback.gaps import content_gaps
+from ..feedback.store import FeedbackStore
 from ..tokens import verify_token
 from ..workspace.comments import CommentStore
 from ..workspace.export import export_rows, to_csv, to_json
 from ..workspace.importers import import_file
 from ..workspace.metrics import metrics
-from .dependencies import CommentStoreDep, DrafterDep, FeedbackStoreDep, TitlesDep
+from .dependencies import CommentStoreDep, DrafterDep, FeedbackStoreDep, MaybePipelineDep, TitlesDep
 from .schemas import ApproveIn, EditIn
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
@@ -35,6 +38,15 @@ def require_coach_token(connection: ASGIConnection, _: BaseRouteHandler) -> None
 def out(row: dict) -> dict:
     """A row as JSON-ready values (datetimes as ISO 8601)."""
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()}
+
+
+def gaps_report(feedback_store: FeedbackStore | None, pipeline: AnswerPipeline | None, limit: int = 50) -> dict:
+    """The content-gap report (feedback/gaps.py) for the API and the workspace page."""
+    if feedback_store is None or pipeline is None:
+        raise Unavailable("the workspace is not ready")
+    if not 1 <= limit <= 500:
+        raise BadInput("limit must be between 1 and 500")
+    return content_gaps(feedback_store, pipeline.embedder, pipeline.topic_labels(), limit)
 
 
 def export_response(store: CommentStore, titles: dict[str, str], fmt: str) -> Response:
@@ -124,6 +136,11 @@ class WorkspaceApiController(Controller):
     @get("/metrics", sync_to_thread=True, summary="Approved unchanged, edit distance, hours to approval")
     def metrics(self, comment_store: CommentStoreDep) -> dict:
         return metrics(comment_store)
+
+    @get("/gaps", sync_to_thread=True,
+         summary="What readers ask that the articles don't answer: topics, example questions, count, last seen")
+    def gaps(self, feedback_store: FeedbackStoreDep, pipeline: MaybePipelineDep, limit: FromQuery[int] = 50) -> dict:
+        return gaps_report(feedback_store, pipeline, limit)
 
     @get("/feedback", sync_to_thread=True, summary="Readers' rated answers from the widget (default: thumbs down)")
     def feedback(self, feedback_store: FeedbackStoreDep, rating: FromQuery[str] = "down",

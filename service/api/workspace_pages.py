@@ -1,6 +1,7 @@
 """The coach's workspace pages under /coach: sign-in, queue, one comment's draft, export, metrics, feedback."""
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Annotated
 
@@ -19,8 +20,9 @@ from ..tokens import verify_token
 from ..workspace.comments import CommentStore
 from ..workspace.importers import import_file
 from ..workspace.metrics import metrics
-from .dependencies import CommentStoreDep, DrafterDep, FeedbackStoreDep, SettingsDep, TitlesDep
-from .workspace import MAX_IMPORT_BYTES, export_response
+from .dependencies import CommentStoreDep, DrafterDep, FeedbackStoreDep, MaybePipelineDep, SettingsDep, TitlesDep
+from .workspace import MAX_IMPORT_BYTES, export_response, gaps_report
+from .workspace_cards import CardPagesController
 from .workspace_session import (
     PREFIX,
     SESSION_STORE,
@@ -31,7 +33,8 @@ from .workspace_session import (
     signed_in,
     ui_middleware,
 )
-from .workspace_views import metrics_view, queue_item, when
+from .workspace_views import metrics_view, page, queue_item, when
+from .workspace_views import notice as _notice
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
 FILTERS = ("pending", "urgent", "approved")
@@ -54,17 +57,6 @@ def _get(store: CommentStore, comment_id: int) -> dict:
         return store.get(comment_id)
     except NotFound as exc:
         raise NotFoundException(detail=f"There is no comment {comment_id}.") from exc
-
-
-def _notice(request: Request, text: str, kind: str = "ok") -> None:
-    """A one-time message for the next page (kept in the server-side session)."""
-    request.session["notice"] = {"text": text, "kind": kind}
-
-
-def page(request: Request, template: str, status: int = 200, **context) -> Template:
-    notice = request.session.pop("notice", None) if signed_in(request.scope) else None
-    return Template(f"coach/{template}", status_code=status,
-                    context={"notice": notice, "signed_in": signed_in(request.scope), **context})
 
 
 def _draft_input(data: dict[str, str]) -> tuple[str, int]:
@@ -251,6 +243,13 @@ class WorkspacePagesController(Controller):
     def metrics_page(self, request: Request, comment_store: CommentStoreDep) -> Template:
         return page(request, "metrics.html.j2", metrics=metrics_view(metrics(comment_store)))
 
+    @get("/gaps", sync_to_thread=True)
+    def gaps(self, request: Request, feedback_store: FeedbackStoreDep, pipeline: MaybePipelineDep) -> Template:
+        report = gaps_report(feedback_store, pipeline, 100)
+        topics = [{**t, "when": when(datetime.fromisoformat(t["last_seen"])) if t["last_seen"] else ""}
+                  for t in report["topics"]]
+        return page(request, "gaps.html.j2", topics=topics, questions=report["questions"])
+
     @get("/feedback", sync_to_thread=True)
     def feedback(self, request: Request, feedback_store: FeedbackStoreDep) -> Template:
         if feedback_store is None:
@@ -261,7 +260,8 @@ class WorkspacePagesController(Controller):
 
 def workspace_page_routers(settings: Settings) -> list[Router]:
     """The UI (its own session, gate and CSRF, so the JSON APIs are untouched) and its stylesheet."""
-    ui = Router(path=PREFIX, route_handlers=[WorkspacePagesController], middleware=ui_middleware(settings),
+    ui = Router(path=PREFIX, route_handlers=[WorkspacePagesController, CardPagesController],
+                middleware=ui_middleware(settings),
                 exception_handlers=UI_EXCEPTION_HANDLERS, response_headers=SECURITY_HEADERS,
                 include_in_schema=False)
     static = create_static_files_router(path=f"{PREFIX}/static", directories=[STATIC_DIR], opt={"public": True},

@@ -1,7 +1,13 @@
-"""How the workspace pages show rows and figures: dates, durations, queue items, the metrics panel."""
+"""How the workspace pages show rows and figures: dates, durations, queue items, the metrics panel, the page itself
+with its one-time notice."""
 from __future__ import annotations
 
 from datetime import datetime
+
+from litestar import Request
+from litestar.response import Template
+
+from .workspace_session import signed_in
 
 
 def when(value: datetime | None) -> str:
@@ -37,3 +43,14 @@ def queue_item(row: dict, titles: dict[str, str]) -> dict:
     return {**row, "article_title": titles.get(row["article_id"]) or row["article_id"] or "—",
             "urgent": row["risk_level"] == "urgent", "excerpt": text[:180] + ("…" if len(text) > 180 else ""),
             "posted": when(row["posted_at"]), "approved": when(row["approved_at"])}
+
+
+def notice(request: Request, text: str, kind: str = "ok") -> None:
+    """A one-time message for the next page (kept in the server-side session)."""
+    request.session["notice"] = {"text": text, "kind": kind}
+
+
+def page(request: Request, template: str, status: int = 200, **context) -> Template:
+    message = request.session.pop("notice", None) if signed_in(request.scope) else None
+    return Template(f"coach/{template}", status_code=status,
+                    context={"notice": message, "signed_in": signed_in(request.scope), **context})

@@ -29,6 +29,11 @@ replies = Table(
     Column("scope", String(8), nullable=False),
     Column("safety_level", String(8), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    # How far the articles covered it (covered | partial | not_covered | none) and the card, situation or gap it
+    # drew on; why a model's answer was replaced by the grounded one. The coach's content-gap report reads these.
+    Column("coverage", String(12), nullable=True, index=True),
+    Column("topic", String(100), nullable=True),
+    Column("fallback_reason", Text, nullable=True),
 )
 
 # Readers' thumbs up/down from the widget.

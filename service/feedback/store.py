@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -79,6 +79,23 @@ class FeedbackStore:
             return [dict(row._mapping) for row in conn.execute(query)]
 
 
+    def gap_questions(self, limit: int = 2000) -> list[dict]:
+        """The newest questions the articles didn't answer well: told a gap (partial, not covered, or declined as a
+        lawyer's or doctor's question), a model's answer replaced for weak support, or rated thumbs down; with why,
+        newest first."""
+        self.flush()
+        rating = feedback.c.rating
+        query = (select(replies.c.id, replies.c.question, replies.c.coverage, replies.c.topic,
+                        replies.c.fallback_reason, replies.c.created_at, rating)
+                 .outerjoin(feedback, feedback.c.reply_id == replies.c.id)
+                 .where(or_(replies.c.coverage.in_(("partial", "not_covered")), replies.c.fallback_reason.is_not(None),
+                            rating == "down"))
+                 .order_by(replies.c.created_at.desc()).limit(limit))
+        with self.engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(query)]
+
+
 def _reply_row(question: str, reply: Reply) -> dict:
     return {"id": reply.id, "question": question, "answer": reply.answer, "generator": reply.generator,
-            "scope": reply.scope, "safety_level": reply.safety.level, "created_at": _now()}
+            "scope": reply.scope, "safety_level": reply.safety.level, "created_at": _now(),
+            "coverage": reply.coverage, "topic": reply.topic, "fallback_reason": reply.fallback_reason}

@@ -64,9 +64,13 @@ _ATTRIBUTION = re.compile(
     r"(?:\s+(?:that|to))?[:,]?\s+)")
 
 
+_VERDICT_WORD = re.compile(r"^(?:yes|no|not at all|not necessarily|better not|the coaches differ)\s*[:,.]\s*", re.I)
+
+
 def strip_attribution(sentence: str) -> str:
-    """'Zan suggests doing X' -> 'doing X': who said it is not part of the claim being checked."""
-    stripped = _ATTRIBUTION.sub("", sentence, count=1)
+    """'Zan suggests doing X' -> 'doing X', 'Yes: X' -> 'X': who said it, and the verdict word, are not part of
+    the claim being checked."""
+    stripped = _ATTRIBUTION.sub("", _VERDICT_WORD.sub("", sentence, count=1), count=1)
     return stripped if len(stripped.split()) >= 3 else sentence
 
 

@@ -41,6 +41,9 @@ def load_statements(path: Path) -> list[tuple[str, str]]:
     return [(category, str(s)) for category, items in data.items() for s in items]
 
 
+MIN_STATEMENT_WORDS = 3  # a message shorter than this is never matched to a crisis statement by meaning alone
+
+
 class SafetyCheck:
     """Patterns first; the message's embedding against known crisis statements as a safety net."""
 
@@ -85,7 +88,8 @@ class SafetyCheck:
             levels.append(lvl)
             categories += [c for c in cats if c not in categories]
             matched += hits
-        match = self.semantic_match(message_vector)
+        # Two words ("my ex") are close to half the crisis statements ("my ex hit me") and say nothing of risk.
+        match = self.semantic_match(message_vector) if len(message.split()) >= MIN_STATEMENT_WORDS else None
         if match and LEVEL_RANK[levels[0]] < LEVEL_RANK["urgent"]:
             levels[0] = "urgent"
             categories = [match[0]] + [c for c in categories if c != match[0]]

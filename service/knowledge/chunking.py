@@ -9,8 +9,10 @@ from dataclasses import dataclass
 
 from ..text import split_sentences, word_count
 from .articles import Article, Block, Section
+from .standalone import RULES_VERSION
 
-CHUNKER_VERSION = "1"
+# 2: each sentence marked alone / previous / never at ingest (standalone.py, whose rules have their own version)
+CHUNKER_VERSION = f"2.{RULES_VERSION}"
 TARGET_WORDS = 110  # passages grow paragraph by paragraph up to about this many words
 SKIPPED_SECTIONS = {"about the author"}  # author bios are not advice
 

@@ -6,7 +6,7 @@ what is gone. Embedded (PersistentClient) or a Chroma server (HttpClient, COACH_
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 import numpy as np
@@ -15,6 +15,7 @@ from ..errors import IndexMissing, IndexUnavailable
 from ..settings import Settings
 from .articles import Article
 from .chunking import Passage
+from .standalone import standings
 
 # Set deliberately: Chroma's defaults (M=16, ef=100) lost recall against exact search on hard data.
 HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighbors": 32}
@@ -47,6 +48,7 @@ class StoredPassage:
     roles: list[str]
     vectors: np.ndarray  # one row per sentence
     windows: np.ndarray  # one row per embedded window
+    stands: list[str] = field(default_factory=list)  # per sentence: alone | previous | never (standalone.py)
 
 
 def window_id(passage_id: str, n: int) -> str:
@@ -161,12 +163,25 @@ def records_for(passages: list[Passage], articles: dict[str, Article]) -> Record
             records.window_ids.append(window_id(p.id, n))
             records.window_texts.append(text)
             records.window_meta.append({**common, "window": n, "text": p.text})
-        for n, (role, sentence) in enumerate(p.sentences):
+        for n, ((role, sentence), stands) in enumerate(zip(p.sentences, _stands(p.sentences))):
             records.sentence_ids.append(sentence_id(p.id, n))
             records.sentence_texts.append(sentence)
             records.sentence_meta.append({"passage_id": p.id, "article_id": p.article_id, "role": role,
-                                          "position": n})
+                                          "position": n, "stands": stands})
     return records
+
+
+def _stands(sentences: list[tuple[str, str]]) -> list[str]:
+    """Standing of each sentence within its own part (a reader's comment, the coach's reply, the article)."""
+    out: list[str] = []
+    start = 0
+    while start < len(sentences):
+        end = start
+        while end < len(sentences) and sentences[end][0] == sentences[start][0]:
+            end += 1
+        out += standings([s for _, s in sentences[start:end]])
+        start = end
+    return out
 
 
 def write_records(handle: IndexHandle, records: Records, vectors: np.ndarray) -> None:
@@ -217,7 +232,8 @@ def load_passages(handle: IndexHandle) -> dict[str, StoredPassage]:
     sentences = get_all(handle.sentences, ["metadatas", "documents", "embeddings"])
     by_passage: dict[str, list[tuple[int, str, str, np.ndarray]]] = {}
     for meta, doc, vec in zip(sentences["metadatas"], sentences["documents"], sentences["embeddings"]):
-        by_passage.setdefault(meta["passage_id"], []).append((meta["position"], meta["role"], doc, vec))
+        by_passage.setdefault(meta["passage_id"], []).append((meta["position"], meta["role"], doc, vec,
+                                                              meta.get("stands")))
     window_vectors: dict[str, list] = {}
     for meta, vec in zip(windows["metadatas"], windows["embeddings"]):
         window_vectors.setdefault(meta["passage_id"], []).append(vec)
@@ -234,5 +250,7 @@ def load_passages(handle: IndexHandle) -> dict[str, StoredPassage]:
             sentences=[r[2] for r in rows], roles=[r[1] for r in rows],
             vectors=np.asarray([r[3] for r in rows], dtype=np.float32).reshape(len(rows), -1),
             windows=np.asarray(window_vectors[pid], dtype=np.float32),
+            # An index written before sentences were marked: marked now, the same way ingest would.
+            stands=[r[4] for r in rows] if all(r[4] for r in rows) else _stands([(r[1], r[2]) for r in rows]),
         )
     return passages

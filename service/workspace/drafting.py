@@ -18,6 +18,7 @@ from .triage import Triage, triage
 log = logging.getLogger("coach")
 MAX_SENTENCES = 4
 TEMPLATE = "draft_reply.j2"
+_NAMES_A_COACH = re.compile(r"\b(Zan|Barker|Sakurai|the coaches)\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
@@ -158,11 +159,14 @@ class Drafter:
         return [n for n in self.readers if not (set(n.lower().replace(".", " ").split()) & own)]
 
     def _advice(self, author: str | None, text: str, vector, article_id: str | None) -> tuple[list[str], list[dict]]:
-        skip = self.same_thread(text) if self.leave_one_out else set()
+        thread = self.same_thread(text)
+        skip = thread if self.leave_one_out else set()
         context = Context(Conversation.of(text), vector, self._hits(text, vector, skip))
-        chosen = self.pipeline.grounded.advice(context, skip_passages=skip, prefer_article=article_id, limit=6)
+        chosen = self.pipeline.grounded.advice(context, skip_passages=skip, prefer_article=article_id, limit=6,
+                                               own=frozenset(thread - skip))
         others = self._other_readers(author)
-        points, sources, count = [], [], 0
+        points, sources = self._opening(context)
+        count = sum(len([s for s in _SENTENCE_END.split(p) if s.strip()]) for p in points)
         for passage, sentence in chosen:
             if _mentions(sentence, others):
                 continue  # never another reader's name or details
@@ -175,6 +179,21 @@ class Drafter:
             if count >= MAX_SENTENCES:
                 break
         return points, sources
+
+
+    def _opening(self, context: Context) -> tuple[list[str], list[dict]]:
+        """The answer's first words, as in the widget: the coach's card verdict for the question (in the coach's own
+        voice, so only one that names no coach) with its quotes as sources, or a plain word that the articles don't
+        cover it yet."""
+        plan = self.pipeline.planner.plan(context)
+        card = plan.card
+        if card is not None and not _NAMES_A_COACH.search(card.verdict):
+            found = [(self.pipeline.grounded.passage_with(s.article_id, s.quote), s.quote) for s in card.support]
+            return [card.verdict_for(plan.kind)], [_source(p, quote) for p, quote in found if p is not None]
+        if card is None and plan.coverage.told and plan.coverage.gap is not None:
+            return [f"I haven't written about {plan.coverage.gap.label} yet, so I can't give you specific advice on "
+                    "that part; here is what I'd say more generally."], []
+        return [], []
 
 
 def _mentions(sentence: str, names: list[str]) -> bool:

@@ -111,7 +111,10 @@ def test_llm_generator_eval_counts_fallbacks_and_stays_grounded(built_settings, 
     summary = json.loads((tmp_path / "summary.json").read_text())
     metrics = summary["metrics"]
     cases = json.loads((tmp_path / "cases.json").read_text())
-    answered = [c for c in cases if "not answered" not in " ".join(c["failures"])]
+    # Every in-scope question went to the model and fell back (a grounded "the articles don't cover this" included);
+    # declines and crisis replies never reach a model.
+    answered = [c for c in cases if "not answered (scope out" not in " ".join(c["failures"])
+                and "risk urgent)" not in " ".join(c["failures"])]
     share = len(answered) / summary["cases"]["answers_held_out"]
     assert metrics["answers_held_out.fallback_rate"] == pytest.approx(share, abs=1e-3)
     assert metrics["answers_held_out.groundedness"] == 1.0 and metrics["answers_held_out.citation_validity"] == 1.0

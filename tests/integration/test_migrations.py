@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -47,7 +48,8 @@ def _schema(path) -> dict[str, str]:
     with sqlite3.connect(path) as conn:
         rows = conn.execute("SELECT name, sql FROM sqlite_master WHERE sql IS NOT NULL "
                             "AND name != 'alembic_version'").fetchall()
-    return dict(rows)
+    # A table a migration rebuilt (batch mode) is stored under its quoted name: the same table, as create_all has it.
+    return {name: re.sub(r'^CREATE TABLE "(\w+)"', r"CREATE TABLE \1", sql) for name, sql in rows}
 
 
 def _versions(path) -> list[str]:
@@ -71,7 +73,8 @@ def _create_all(path, names: tuple[str, ...] = tuple(tables.metadata.tables)) ->
 def _reply(reply_id: str) -> SimpleNamespace:
     """What FeedbackStore.record_reply reads of a Reply."""
     return SimpleNamespace(id=reply_id, answer="Stay in no contact.", scope="in", generator="grounded",
-                           safety=SimpleNamespace(level="none"))
+                           safety=SimpleNamespace(level="none"), coverage="covered", topic=None,
+                           fallback_reason=None)
 
 
 def _use(url: str, reply_id: str) -> None:

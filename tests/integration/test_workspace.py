@@ -81,7 +81,7 @@ KEY_ADVICE = {
     "Greg": ["continue with no contact"],  # "Continue with no contact is my advise."
     "Joe": ["stay in no contact", "not say anything"],  # "I suggest you stay in no contact and not say anything..."
     "P.": ["no contact", "want you back"],  # "If he wanted you back, he would indeed have reache out"
-    "Anju": ["both at fault", "most responsible is your ex-boyfriend"],  # "They were both at fault for branching."
+    "Anju": ["betrayed you"],  # "You need to see that they betrayed you" (her own thread, about her ex and friend)
 }
 
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 import numpy as np
 
@@ -24,6 +24,7 @@ class Context:
     level: str = "none"
     passages: list[StoredPassage] = field(default_factory=list)  # what a model is shown, numbered from 1
     memo: dict = field(default_factory=dict, repr=False, compare=False)  # per-request results worked out once
+    plan: Any = None  # the AnswerPlan (answering/plan.py, which imports this module): kind, feeling, card, coverage
 
     @property
     def question(self) -> str:
@@ -37,6 +38,8 @@ class Composition:
     generator: str
     passages: list[StoredPassage] = field(default_factory=list)  # per citation, in citation order
     framing: tuple[str, ...] = ()  # our own template lines around the articles' words (no claims)
+    coverage: str = "covered"  # covered | partial | not_covered (coverage.py), as the reader was told
+    topic: str | None = None  # the card, situation or gap the answer drew on (the coach's gap report)
 
 
 class Generator(Protocol):

@@ -33,9 +33,14 @@ class ModelClient:
     def messages(self, context: Context) -> list[dict]:
         numbered = [{"n": i, "author": p.author, "title": p.title, "text": p.text}
                     for i, p in enumerate(context.passages, 1)]
+        plan = context.plan
+        told = plan is not None and plan.coverage.told and plan.card is None
         user = render(self.prompts_dir, "answer.user.j2", question=context.question,
                       history=list(context.conversation.history),
-                      passages=numbered, differences=[{"summary": d.summary} for d in context.differences])
+                      passages=numbered, differences=[{"summary": d.summary} for d in context.differences],
+                      kind=plan.kind if plan is not None else "other",
+                      verdict=plan.card.verdict_for(plan.kind) if plan is not None and plan.card else None,
+                      gap=(plan.coverage.gap.label if plan.coverage.gap else "that") if told else None)
         return [{"role": "system", "content": self.system_prompt()}, {"role": "user", "content": user}]
 
     @contextmanager

@@ -1,6 +1,7 @@
 """The grounded composer: an answer built from the articles' own sentences, no model server needed."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from ....knowledge.store import StoredPassage
@@ -12,6 +13,16 @@ from ...reply import Citation
 from ...situations import Situation, situation_of
 from ..base import Composition, Context
 from .selection import SentencePicker
+from .sentences import HEADING_CONDITION
+
+CARD_POINTS = 2  # with the coach's verdict and its quotes, a couple more of the articles' points at most
+GAP_POINTS = 2  # what the articles say nearby a question they don't answer: a principle or two, not a list
+GAP_RELEVANCE = 0.35  # ...each at least this close (cosine) to the question itself
+NAMED_GAP_RELEVANCE = 0.45  # a known gap (a pet, a mortgage): only a sentence really about the question, else none
+
+
+def _names_coaches(text: str) -> bool:
+    return len(set(re.findall(r"\b(Zan|Barker|Sakurai)\b", text))) >= 2
 
 
 class _Citations:
@@ -50,27 +61,81 @@ class GroundedComposer:
         self._quoted: dict[tuple[str, str], StoredPassage | None] = {}
 
     def compose(self, context: Context, *, stream: bool = False) -> Composition:
+        """The answer in reading order: a kind word, the gap told plainly, the verdict (the coach's card) or the
+        coaches' differing views, then the articles' best sentences for the question."""
+        plan = context.plan
         cited = _Citations()
+        card = plan.card if plan is not None else None
         quoted = {pos.quote for d in context.differences for pos in d.positions}
-        situation = situation_of(context, self.situations)
-        chosen = self.picker.select(context, quoted, situation)
-        differences = self._differences(context, cited)
-        # Citations are numbered in reading order: the differences come first when there are any.
-        points = [{"text": text, "author": c.passage.author, "n": cited.cite(c.passage, quote)}
-                  for c, text, quote in chosen]
-        if not points and not differences:
-            return Composition(render(self.prompts_dir, "no_answer.j2"), [], self.name)
-        intro = situation.id if situation else next((d.id for d in context.differences), "general")
-        if not points:
-            text = render(self.prompts_dir, "grounded_answer.j2", situation=intro, lead=None, points=[],
-                          differences=differences)
-            framing = render(self.prompts_dir, "grounded_answer.j2", situation=intro, lead=None, points=[],
-                             differences=[])
-            return Composition(text, cited.citations, self.name, cited.passages, framing=(framing,))
-        lead, rest = points[0], points[1:]
-        text = render(self.prompts_dir, "grounded_answer.j2", situation=intro, lead=lead, points=rest,
-                      differences=differences)
-        return Composition(text, cited.citations, self.name, cited.passages, framing=(text.split("\n\n", 1)[0],))
+        quoted |= {s.quote for s in card.support} if card else set()
+        situation = plan.situation if plan is not None else situation_of(context, self.situations)
+        verdict = self._verdict(plan, cited) if card else None
+        # A verdict that already says who says what ("The coaches differ: Barker says ...; Zan says ...") is the
+        # disagreement's answer: the sides are not listed again below it.
+        differences = [] if verdict and _names_coaches(verdict["text"]) else self._differences(context, cited)
+        coverage = plan.coverage if plan is not None else None
+        told = coverage is not None and coverage.told
+        most = CARD_POINTS if verdict else (GAP_POINTS if told else None)
+        chosen = self.picker.select(context, quoted, situation, most=most)
+        if told or verdict:  # the nearest principle, or more on the verdict: nothing merely sharing a word or two
+            floor = NAMED_GAP_RELEVANCE if told and coverage.gap is not None and not verdict else GAP_RELEVANCE
+            chosen = [p for p in chosen if float(p[0].vector @ context.query_vector) >= floor][:most]
+        points = self._nearest(coverage.gap, cited) if told and coverage.gap is not None else []
+        points += [{"text": text, "author": c.passage.author, "n": cited.cite(c.passage, quote),
+                    "reply": c.passage.roles[c.index] == "reply"} for c, text, quote in chosen
+                   if not any(quote in p["text"] or p["text"] in quote for p in points)]
+        framing = self._framing(plan, told)
+        if not points and not differences and not verdict:
+            kind = framing[:1] if plan is not None and plan.feeling else []  # the kind word, not the gap line
+            text = "\n\n".join([*kind, render(self.prompts_dir, "no_answer.j2", gap=coverage.gap if told else None)])
+            return Composition(text, [], self.name, framing=tuple(kind), coverage="not_covered",
+                               topic=coverage.topic if coverage else None)
+        lead = None if (verdict or differences or told) else (points.pop(0) if points else None)
+        text = render(self.prompts_dir, "grounded_answer.j2", framing=framing, verdict=verdict, lead=lead,
+                      points=points, differences=differences, gap_told=told)
+        return Composition(text, cited.citations, self.name, cited.passages, framing=tuple(framing),
+                           coverage=coverage.level if coverage else "covered",
+                           topic=(card.id if card else coverage.topic if coverage else None))
+
+    def _framing(self, plan, told: bool) -> list[str]:
+        """Our own lines, making no claim: a kind word for the reader's feeling, the gap told plainly."""
+        lines = []
+        if plan is not None and plan.feeling:
+            lines.append(render(self.prompts_dir, "feeling.j2", feeling=plan.feeling))
+        if told:
+            lines.append(render(self.prompts_dir, "gap.j2", gap=plan.coverage.gap, level=plan.coverage.level,
+                                verdict=plan.card is not None))
+        return [line for line in lines if line]
+
+    def _nearest(self, gap, cited: _Citations) -> list[dict]:
+        """The coach's chosen closest principle for a known gap (knowledge/gaps.yaml `nearest`), quoted and cited."""
+        points = []
+        for article_id, quote in gap.nearest:
+            passage = self.passage_with(article_id, quote)
+            if passage is not None:
+                condition = HEADING_CONDITION.match(passage.heading)  # "In these situations…" needs its heading
+                text = f"{condition.group(1).rstrip('.')}: {quote[0].lower()}{quote[1:]}" if condition else quote
+                points.append({"text": text, "author": passage.author, "n": cited.cite(passage, quote),
+                               "reply": False})
+        return points
+
+    def _verdict(self, plan, cited: _Citations) -> dict | None:
+        """The card's verdict, cited to the passages holding its quotes, and those quotes as evidence."""
+        card = plan.card
+        passages = {i: self.passage_with(s.article_id, s.quote) for i, s in enumerate(card.support)}
+        lines = []
+        for sentence, backing in card.verdict_sentences(plan.kind):
+            # Cited in reading order, only the quotes a sentence rests on: every mark in the text has its source.
+            numbers = dict.fromkeys(cited.cite(passages[i], card.support[i].quote) for i in backing
+                                    if passages.get(i) is not None)  # two quotes of one passage: one mark
+            marks = "".join(f" [{n}]" for n in numbers)
+            # The marks go before the full stop ("... the end of the world [1]. Resume ..."), so each sentence
+            # keeps its own marks when the answer is split into sentences (the output check, the evals).
+            end = len(sentence.rstrip(".!?…")) if marks else len(sentence)
+            lines.append(sentence[:end] + marks + sentence[end:])
+        if not cited.citations:
+            return None  # its quotes are no longer in the index (an article changed): the picker answers instead
+        return {"text": " ".join(lines)}
 
     def _differences(self, context: Context, cited: _Citations) -> list[dict]:
         """Each disagreement the question is about, with every side found in the articles, cited."""
@@ -91,17 +156,19 @@ class GroundedComposer:
         return self.picker.extra_hits(context, None, n=n)
 
     def advice(self, context: Context, *, skip_passages: frozenset[str] | set[str] = frozenset(),
-               prefer_article: str | None = None, limit: int = 4) -> list[tuple[StoredPassage, str]]:
+               prefer_article: str | None = None, limit: int = 4,
+               own: frozenset[str] = frozenset()) -> list[tuple[StoredPassage, str]]:
         """(passage, sentence to show) for the best advice sentences, without the answer's framing.
 
         Used by the coach's reply drafts: `skip_passages` are never drawn on and sentences from
-        `prefer_article` get a small bonus. compose() does not use it."""
+        `prefer_article` get a small bonus; `own` are the threads answering this very reader. compose() does not
+        use it."""
         # Drafts answer one reader's whole comment, which often names several situations: the first one named
         # serves it better than the one closest to the whole comment (replies similarity 0.394 against 0.365),
         # and the situation's anchors would crowd out the rest of it.
         situation = situation_of(context, self.situations, meaning=False)
         chosen = self.picker.select(context, set(), situation, frozenset(skip_passages), prefer_article,
-                                    anchors=False)
+                                    anchors=False, own=frozenset(own))
         return [(c.passage, text) for c, text, _ in chosen[:limit]]
 
     def passage_with(self, article_id: str, quote: str) -> StoredPassage | None:

@@ -6,13 +6,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ....knowledge.standalone import ALONE, NEVER, PREVIOUS, standing
 from ....knowledge.store import StoredPassage
 from ....retrieval.knowledge_base import Hit, KnowledgeBase
 from ....retrieval.search import Retriever
 from ...meaning import direction
 from ...situations import Situation, situation_of
 from ..base import Context
-from .sentences import ANAPHORA, HEADING_CONDITION, adjustment, clean, has_anchor
+from .sentences import HEADING_CONDITION, adjustment, clean, has_anchor
 
 MAX_POINTS = 5  # the lead plus up to four points
 DIFFERENCE_POINTS = 3  # when the coaches' differing views are shown, they are the answer: fewer points besides
@@ -28,6 +29,22 @@ FOCUS_WEIGHT = 0.5  # share of the situation's focus (or the disagreement's dire
 GENERIC_WEIGHT = 0.5
 MIN_RELEVANCE = 0.15  # a point's cosine with the question itself; below it, it answers something else
 PREFER_BONUS = 0.05  # sentences from the preferred article (the one a comment is on) score this much more
+
+
+def _quoted(sentence: str, exclude: set[str]) -> bool:
+    """True when the sentence is, holds or is held by a quote already shown (a verdict's or a coach's side)."""
+    return sentence in exclude or any(q in sentence or sentence in q for q in exclude if len(q) > 20)
+
+
+def _leans_on_usable(p: StoredPassage, i: int) -> bool:
+    """A leaning sentence can be shown only with its predecessor: one of the coach's own sentences, not a question,
+    standing alone, and the two short enough to read as one point."""
+    if i == 0 or p.roles[i - 1] != p.roles[i] or (p.stands and p.stands[i - 1] != ALONE):
+        return False
+    prev = p.sentences[i - 1]
+    if adjustment(prev, None, p.roles[i - 1]) is None:
+        return False  # the sentence before it can't be shown either (the coach's own story, a sign-off)
+    return not prev.rstrip(" ”\"").endswith("?") and len((prev + " " + p.sentences[i]).split()) <= 70
 
 
 @dataclass
@@ -83,20 +100,20 @@ class SentencePicker:
 
     def select(self, context: Context, exclude: set[str], situation: Situation | None,
                skip_passages: frozenset[str] = frozenset(), prefer_article: str | None = None,
-               anchors: bool = True) -> list[Point]:
+               anchors: bool = True, most: int | None = None, own: frozenset[str] = frozenset()) -> list[Point]:
         """The chosen points, lead first, each with the text to show and the verbatim words it quotes."""
         vector, query = self.focus(context, situation)
         topic = situation or next(iter(context.differences), None)  # whose anchors lead
         anchor_words = topic.anchors if topic is not None and anchors else ()
         hits = self._pool(context, situation, vector, anchor_words, skip_passages)
         scores = self.retriever.sentence_scores(vector, query) - GENERIC_WEIGHT * self._generic()
-        candidates = self._candidates(hits, scores, exclude, prefer_article, anchor_words)
+        candidates = self._candidates(hits, scores, exclude, prefer_article, anchor_words, own)
         if not candidates:
             return []
         candidates.sort(key=lambda c: c.score, reverse=True)
         best = candidates[0].score
         self._lead_first(candidates, hits, vector, anchor_words, best)
-        most = DIFFERENCE_POINTS if context.differences else MAX_POINTS
+        most = most or (DIFFERENCE_POINTS if context.differences else MAX_POINTS)
         chosen = self._pick(candidates, context.query_vector, anchor_words, most, best)
         return self._merge([(c, *self._with_context(c, chosen)) for c in chosen])
 
@@ -189,15 +206,24 @@ class SentencePicker:
         return [Hit(p, self.retriever.passage_score(p, vector)) for p in self._anchored[anchors]]
 
     def _candidates(self, hits: list[Hit], sentence_scores: np.ndarray, exclude: set[str],
-                    prefer_article: str | None = None, anchors: tuple[str, ...] = ()) -> list[Candidate]:
+                    prefer_article: str | None = None, anchors: tuple[str, ...] = (),
+                    own: frozenset[str] = frozenset()) -> list[Candidate]:
+        """`own`: reader Q&A passages answering this very reader (a draft to them): the coach's reply there may speak
+        of their ex ("They were both at fault"), which a reply to someone else may not."""
         out = []
         for hit in hits:
             p = hit.passage
             commenter = p.heading.split(":", 1)[1].strip() if p.kind == "reader_qa" and ":" in p.heading else None
+            stands = p.stands or [ALONE] * len(p.sentences)
             for i, (sentence, role) in enumerate(zip(p.sentences, p.roles)):
-                if role == "comment" or sentence in exclude:
+                if p.id in own and role == "reply":  # to this very reader, "They were both at fault" is clear
+                    if standing(sentence) == NEVER:
+                        continue
+                elif role == "comment" or stands[i] == NEVER or _quoted(sentence, exclude):
                     continue
-                adjust = adjustment(sentence, commenter, role)
+                elif stands[i] == PREVIOUS and not _leans_on_usable(p, i):
+                    continue  # "If it is, …" after a question or another reader's words: it can't be shown
+                adjust = adjustment(sentence, commenter, "own_reply" if p.id in own else role)
                 if adjust is None:
                     continue
                 sim = float(sentence_scores[self.kb.sentence_row[(p.id, i)]])
@@ -216,13 +242,12 @@ class SentencePicker:
         conditional heading ("When you work at the same office…") gets the heading as its condition.
         Returns (text to show, verbatim quote)."""
         text = clean(c.text)
+        stands = c.passage.stands or [ALONE] * len(c.passage.sentences)
+        if stands[c.index] == PREVIOUS and _leans_on_usable(c.passage, c.index):  # shown with the one it leans on
+            prev = c.passage.sentences[c.index - 1]
+            taken = any(o.passage.id == c.passage.id and o.index == c.index - 1 for o in chosen)
+            return (text, c.text) if taken else (f"{clean(prev)} {text}", f"{prev} {c.text}")
         condition = HEADING_CONDITION.match(c.passage.heading)
         if condition and c.passage.kind == "article":
             return f"{condition.group(1).rstrip('.')}: {text[0].lower() + text[1:]}", c.text
-        if ANAPHORA.match(text) and c.index > 0:
-            prev = c.passage.sentences[c.index - 1]
-            taken = any(o.passage.id == c.passage.id and o.index == c.index - 1 for o in chosen)
-            if not taken and c.passage.roles[c.index - 1] != "comment" and not prev.rstrip().endswith("?") \
-                    and len((prev + " " + text).split()) <= 70:
-                return f"{clean(prev)} {text}", f"{prev} {c.text}"
         return text, c.text

@@ -20,6 +20,8 @@ _FIRST_PERSON_ADVICE = re.compile(r"\b(i suggest|i recommend|my advice|i strongl
 _SIGN_OFF = re.compile(r"^(hi|hello|hey|kind regards|thank you|thanks|i[’']m here for you|feel free)\b", re.I)
 _SPECIFIC_PERSON = re.compile(r"\b(she|he|her|him)\b", re.I)
 _ABOUT_THEM = re.compile(r"^(she|he|they)\b", re.I)
+_PAST = re.compile(r"\b(you (did|were|was|had|said|told|made|tried|went|got)|your (boyfriend|girlfriend|husband|wife)|"
+                   r"the guy|the girl|this guy|this girl)\b", re.I)
 _ABOUT_THE_SITE = re.compile(r"\b(articles?|(this|the) post|comments below|our blog|coaching (page|program|options))\b",
                              re.I)
 QUOTE_CHARS = re.compile(r"^[“\"]|[”\"]$")
@@ -53,11 +55,11 @@ def adjustment(sentence: str, commenter: str | None, role: str) -> float | None:
     if ANAPHORA.match(sentence):
         adjust -= 0.04
     if _FIRST_PERSON.search(sentence) and not _FIRST_PERSON_ADVICE.search(sentence):
-        adjust -= 0.08
-    if role == "reply" and _SPECIFIC_PERSON.search(sentence):
-        adjust -= 0.06  # a reply about one reader's ex reads oddly to someone else
-    if role == "reply" and _ABOUT_THEM.match(sentence):
-        adjust -= 0.1  # ...above all one about what that ex thinks or does ("She thinks you owe her...")
+        if role != "own_reply":
+            return None  # the coach's own story ("Stop checking my phone") would read as if the reader wrote it
+        adjust -= 0.08  # ...but in a reply to this very reader, "Continue with no contact is my advise" is advice
+    if role == "reply" and (_SPECIFIC_PERSON.search(sentence) or _ABOUT_THEM.match(sentence) or _PAST.search(sentence)):
+        return None  # about one reader's ex or past ("The guy practically cheated on you"): not about this reader
     if _ABOUT_THE_SITE.search(sentence):
         adjust -= 0.1  # points the reader to other reading, not advice for their situation
     return adjust

@@ -1,0 +1,73 @@
+"""What an answer must do before any sentence is picked: the question's kind, the reader's feeling, the coach's
+answer card for it, and how far the articles cover it. Worked out once per request, used by every generator."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..embeddings import Embedder
+from ..retrieval.knowledge_base import KnowledgeBase
+from .coverage import Coverage, Gap, coverage_of, load_gaps
+from .feelings import FeelingCheck
+from .generators.base import Context
+from .guidance import Card, card_for, checked_cards
+from .question_kind import kind_of
+from .situations import Situation, situation_of
+
+
+@dataclass(frozen=True)
+class AnswerPlan:
+    kind: str  # yes_no | should_i | how_long | what_to_do | why | other (question_kind.py)
+    feeling: str | None  # grief | fear | shame (feelings.yaml)
+    card: Card | None  # the coach's answer card for this question, if one fits
+    coverage: Coverage
+    situation: Situation | None = None
+
+    @property
+    def wants_verdict(self) -> bool:
+        return self.kind in ("yes_no", "should_i")
+
+
+class Planner:
+    """Built once (the pipeline's startup) from the knowledge folder; plan() is cheap and thread-safe."""
+
+    def __init__(self, kb: KnowledgeBase, situations: list[Situation], cards: list[Card], gaps: list[Gap],
+                 feelings: FeelingCheck):
+        self.kb = kb
+        self.situations = situations
+        self.cards = cards
+        self.gaps = gaps
+        self.feelings = feelings
+        self.cards_folder: Path | None = None
+
+    @classmethod
+    def load(cls, knowledge_dir: Path, kb: KnowledgeBase, situations: list[Situation], embedder: Embedder,
+             article_texts: dict[str, str]) -> Planner:
+        cards = checked_cards(knowledge_dir / "guidance", article_texts, embedder, strict=False)
+        planner = cls(kb, situations, cards, load_gaps(knowledge_dir / "gaps.yaml"),
+                      FeelingCheck.load(knowledge_dir / "feelings.yaml"))
+        planner.cards_folder = knowledge_dir / "guidance"
+        return planner
+
+    def reload_cards(self, embedder: Embedder, article_texts: dict[str, str]) -> None:
+        """Re-read the cards after the coach edits one (one assignment: a request sees the old list or the new)."""
+        folder = self.cards_folder
+        if folder is not None:
+            self.cards = checked_cards(folder, article_texts, embedder, strict=False)
+
+    def plan(self, context: Context, language: str = "en") -> AnswerPlan:
+        """`language`: the message's. Closeness to the articles is only judged in English (the model reads
+        English), and not for a reader at risk, who gets whatever the articles offer besides the lines."""
+        question = context.question  # the newest question: earlier turns only help find what it refers to
+        card, _ = card_for(self.cards, context.query_vector)
+        situation = situation_of(context, self.situations)
+        closest = float(np.max(self.kb.sentence_matrix @ context.query_vector)) if len(self.kb.sentence_rows) else 0.0
+        if language != "en" or context.level != "none":
+            closest = 1.0
+        coverage = coverage_of(question, self.gaps, card=card.id if card else None,
+                               situation=situation.id if situation else None,
+                               disagreement=context.differences[0].id if context.differences else None,
+                               closest_sentence=closest)
+        return AnswerPlan(kind_of(question), self.feelings.of(question), card, coverage, situation)

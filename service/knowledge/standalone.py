@@ -1,0 +1,64 @@
+"""Whether a sentence of an article makes sense quoted on its own, marked once at ingest.
+
+  alone     it does ("Block the ex on every account you're active on.")
+  previous  it leans on the sentence before it ("If it is, …", "Anyway, …", "That significantly…"): quoted only
+            together with that sentence
+  never     it only makes sense inside its page (pictures and tables, "below", "today we're going to explore",
+            a lead-in ending in a colon, a greeting): never quoted
+"""
+from __future__ import annotations
+
+import re
+
+ALONE, PREVIOUS, NEVER = "alone", "previous", "never"
+RULES_VERSION = "1"  # part of every passage id (chunking.py): a change to the rules below re-marks on `coach ingest`
+
+# Openers that point back to what came before: a connective, a pronoun standing for something said earlier,
+# an answer to a question asked just before ("Yes,", "Absolutely.").
+_LEANS = re.compile(
+    r"^(?:[(“\"‘']\s*)?(?:(?:because|this|that|that[’']s|these|those|its|they|they[’']re|them|such|either|both|neither|so|"
+    r"but|and|or|also|then|which|thus|hence|therefore|otherwise|plus|yet|likewise|similarly|again|here|"
+    r"moreover|furthermore|as a result|in other words|simply put|put simply|that said|on the other hand|"
+    r"on top of that|in that case|in this case|if so|if not|if it is|if they do|if that[’']s|"
+    r"without (?:this|these|that|it|them)|because of (?:this|that)|for (?:this|that) reason|for example|"
+    r"for instance|the same|another|the other|the (?:second|third|last|next) (?:one|thing|step)|"
+    r"needless to say|he or she|at first|even so|after that|before that|until then|by then|at that point|"
+    # "It's a self-respect rule" names something said before; "It's normal to struggle" stands alone
+    r"it(?:[’']s| is| was) (?:a|an|the|also|just|because|why|what|how|not|this|that)|it means|it does)\b|"
+    # ...and words that lean only as a sentence adverb ("No, …", "Instead, …"; "No contact is…" stands alone)
+    r"(?:yes|no|absolutely|exactly|of course|sadly|well|alright|basically|crazy|soon|now|still|anyway|besides|"
+    r"however|instead|meanwhile|finally|lastly|secondly|thirdly|it is|it[’']s true)\s*[,.…])", re.I)
+_PAGE_ONLY = re.compile(
+    r"\b(?:below|above|picture|image|photo|infographic|table below|video|click|subscribe|newsletter|"
+    r"in this (?:article|post|guide)|this (?:article|post) (?:is|will)|today,? we[’']re going|"
+    r"we[’']re going to (?:explore|talk|look)|let[’']s (?:talk|address|answer|look|dive|start|explore)|"
+    r"read on|keep reading|(?:in|share .{0,40} in) the comments|ask (?:them|questions?) (?:in|below)|"
+    r"the following|as (?:mentioned|discussed|i said) (?:above|earlier|before))\b", re.I)
+_NOT_A_PICTURE = re.compile(r"\b(?:to the table|bring to the table|setting the table|negative image|self-image)\b",
+                            re.I)
+_GREETING = re.compile(r"^(?:hi|hello|hey|dear|thanks|thank you|kind regards|best|good luck|take care)\b[ ,!.]",
+                       re.I)
+_NUMBERED = re.compile(r"^\(?\d+[.)]?\s*$|^\(\w+ .*\)$")  # "1", "(Continues below)"
+
+
+def standing(sentence: str) -> str:
+    """ALONE, PREVIOUS or NEVER for one sentence (see the module docstring)."""
+    s = sentence.strip()
+    if not s or _NUMBERED.match(s) or _GREETING.match(s) or s.rstrip(" ”\"").endswith(":"):
+        return NEVER
+    if _PAGE_ONLY.search(s) and not _NOT_A_PICTURE.search(s):
+        return NEVER
+    if _LEANS.match(s):
+        return PREVIOUS
+    return ALONE
+
+
+def standings(sentences: list[str]) -> list[str]:
+    """Each sentence's standing; a sentence leaning on one that is never quoted is never quoted either."""
+    out: list[str] = []
+    for i, s in enumerate(sentences):
+        mark = standing(s)
+        if mark == PREVIOUS and (i == 0 or out[i - 1] == NEVER):
+            mark = NEVER
+        out.append(mark)
+    return out

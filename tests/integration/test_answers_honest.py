@@ -1,0 +1,177 @@
+"""Issue 13 over real HTTP: a direct answer first, gaps told plainly, kind words, follow-ups answered, sentences
+that stand on their own, the coach's answer cards checked against the articles, and the content-gap report."""
+from __future__ import annotations
+
+import re
+import shutil
+
+import httpx
+import pytest
+import yaml
+from click.testing import CliRunner
+
+from service.answering.guidance import card_problems, load_cards
+from service.answering.pipeline import article_texts
+from service.cli import main
+from service.knowledge.standalone import ALONE, NEVER, PREVIOUS, standing
+from service.settings import PROJECT_ROOT, get_settings
+from service.tokens import hash_token
+from tests.support.server import serve
+
+TOKEN = "gap-report-token"
+
+
+@pytest.fixture(scope="module")
+def base_url(pipeline, tmp_path_factory):
+    with serve(pipeline, tmp_path_factory.mktemp("honest"), rate_limit="off",
+               coach_token_hash=hash_token(TOKEN)) as (base, _settings):
+        yield base
+
+
+def ask(base: str, question: str, history: list | None = None) -> dict:
+    response = httpx.post(f"{base}/api/ask", json={"question": question, "history": history or []}, timeout=60)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def opening(answer: str, sentences: int = 2) -> str:
+    first = re.split(r"(?<=[.!?:])\s+", answer.strip())
+    return " ".join(first[:sentences])
+
+
+@pytest.mark.parametrize("question,verdict", [
+    ("does liking her instagram posts count as breaking no contact?", "Liking or commenting on your ex's posts counts"),
+    ("I broke no contact last night, do I have to start over?", "No"),
+    ("should i tell my ex im going no contact or just disappear?", "The coaches differ"),
+])
+def test_yes_no_questions_get_the_verdict_first(base_url, question, verdict):
+    reply = ask(base_url, question)
+    assert reply["answer"].startswith(verdict), reply["answer"]
+    assert reply["coverage"] == "covered" and reply["topic"]
+    marks = {int(n) for n in re.findall(r"\[(\d+)\]", reply["answer"])}
+    assert marks == {c["n"] for c in reply["citations"]}  # every mark has its source, every source a mark
+
+
+@pytest.mark.parametrize("question,says", [
+    ("we adopted a dog together 2 years ago, who gets to keep him?", "pets you shared"),
+    ("I lent her $4,000 for her car, can I legally make her pay it back?", "money, debts or property"),
+    ("what's the best way to learn to play the ukulele after a breakup?", "that directly"),
+])
+def test_questions_the_articles_dont_cover_are_told_so_first(base_url, question, says):
+    reply = ask(base_url, question)
+    if reply["scope"] == "out":  # declined as a lawyer's question: said plainly, and counted as a content gap
+        assert reply["coverage"] == "not_covered" and reply["topic"] == "declined-legal"
+        return
+    assert reply["coverage"] in ("partial", "not_covered")
+    assert says in opening(reply["answer"]) and "The articles don't talk about" in reply["answer"]
+    assert "cover exactly this" not in reply["answer"]
+
+
+def test_grief_is_acknowledged_before_anything_else(base_url):
+    reply = ask(base_url, "his dad died yesterday and I was close to him. should I go to the funeral?")
+    assert reply["answer"].startswith("I'm so sorry for your loss;")
+    assert "The articles don't talk about a death" in reply["answer"]
+
+
+def test_a_follow_up_answers_the_newest_question(base_url):
+    history = [{"role": "user", "content": "should I tell my ex I'm going no contact?"},
+               {"role": "assistant", "content": "The coaches differ: ..."}]
+    reply = ask(base_url, "I told him anyway and then texted him again last night. do I have to start over?", history)
+    assert re.search(r"resume (no contact|/stay in no contact)", opening(reply["answer"]), re.I), reply["answer"]
+    assert "The coaches differ" not in reply["answer"]  # the previous question (whether to tell) is not re-answered
+
+
+QUESTIONS = [
+    "my ex is my coworker, how do I do no contact?",
+    "we still live together until the lease ends",
+    "why is no contact so hard?",
+    "what is the point of no contact if I don't want him back?",
+    "is no contact manipulative?",
+    "he liked my post after two months of silence, what does it mean?",
+    "how do I stop checking her instagram every hour",
+    "can we be friends after no contact?",
+]
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_quoted_sentence_stands_on_its_own(pipeline, question):
+    answer = pipeline.answer(question).reply.answer
+    for line in answer.splitlines():
+        if line.rstrip().endswith(":"):
+            continue  # our own headings ("More from the articles:", "The coaches differ on …:")
+        line = re.sub(r'^- (Zan|Dave Barker|Carmen Sakurai) \([^)]*\): "', "", line)  # a coach's side, quoted
+        text = re.sub(r"^- |\s*\((?:Zan|Dave Barker|Carmen Sakurai)\)\s*|\s*\[\d+\]|\"$", "", line).strip()
+        text = re.sub(r'^\w+( \w+)? told a reader in the comments: "', "", text)
+        if text:
+            assert standing(text) not in (NEVER, PREVIOUS), line
+    assert not re.search(r"\b(picture|table) below|today,? we['’]re going|comments below", answer, re.I), answer
+
+
+def test_every_side_of_a_disagreement_is_quoted_so_it_stands_alone():
+    data = yaml.safe_load((PROJECT_ROOT / "knowledge" / "disagreements.yaml").read_text(encoding="utf-8"))
+    for topic in data["topics"]:
+        for side in topic["positions"]:
+            assert standing(side["quote"]) == ALONE, (topic["id"], side["quote"])
+
+
+def test_a_coaches_reply_to_one_reader_is_quoted_as_such(pipeline):
+    answer = pipeline.answer("my ex is my coworker, how do I do no contact?").reply.answer
+    for line in answer.splitlines():
+        if "told a reader" in line:
+            assert re.match(r'^(- )?\w+( \w+)? told a reader in the comments: ".+" \[\d+\]$', line), line
+    assert not re.search(r"\b(the guy|you need to see that they betrayed you)\b", answer, re.I)
+
+
+def test_the_gap_report_groups_what_the_articles_dont_answer(base_url):
+    for question in ["we adopted a dog together, who keeps him?",
+                     "she took our cat when she moved out, can I get him back?",
+                     "should I make a post announcing we broke up? people keep asking"]:
+        ask(base_url, question)
+    covered = ask(base_url, "does liking her instagram posts count as breaking no contact?")
+    assert httpx.post(f"{base_url}/api/feedback", json={"reply_id": covered["id"], "rating": "down"},
+                      timeout=30).status_code in (200, 201)
+    assert httpx.get(f"{base_url}/api/coach/gaps", timeout=30).status_code == 401
+    report = httpx.get(f"{base_url}/api/coach/gaps", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=60)
+    assert report.status_code == 200, report.text
+    topics = {t["topic"]: t for t in report.json()["topics"]}
+    pets = topics["pets"]
+    assert pets["count"] >= 2 and pets["label"] == "pets you shared" and pets["last_seen"]
+    assert any("dog" in q for q in pets["examples"]) and pets["reasons"]["not_covered"] >= 2
+    assert topics["public-announcement"]["count"] >= 1
+    liked = next(t for t in topics.values() if t["reasons"].get("thumbs_down"))
+    assert liked["count"] >= 1
+    assert list(topics) == sorted(topics, key=lambda k: -topics[k]["count"]) or \
+        [t["count"] for t in report.json()["topics"]] == sorted((t["count"] for t in report.json()["topics"]),
+                                                               reverse=True)
+    bad = httpx.get(f"{base_url}/api/coach/gaps?limit=0", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=30)
+    assert bad.status_code == 400
+
+
+def test_the_shipped_cards_stand_on_the_articles(embedder):
+    settings = get_settings()
+    cards = load_cards(settings.knowledge_dir / "guidance")
+    assert len(cards) >= 30
+    assert card_problems(cards, article_texts(settings), embedder) == {}
+
+
+def test_a_card_that_drifts_from_the_articles_fails_ingest(built_settings, tmp_path, monkeypatch):
+    knowledge = tmp_path / "knowledge"
+    shutil.copytree(PROJECT_ROOT / "knowledge", knowledge)
+    card = knowledge / "guidance" / "likes-count-as-contact.yaml"
+    text = card.read_text(encoding="utf-8")
+    card.write_text(re.sub(r'(?m)^verdict: .*$', 'verdict: "Yes: send your ex a gift basket every Friday to '
+                                                 'remind them how generous you are."', text), encoding="utf-8")
+    (knowledge / "guidance" / "typo.yaml").write_text(
+        "id: typo\nkind: yes_no\nexamples: [is blocking ok]\nverdict: \"Yes: block them.\"\nsupport:\n"
+        "  - article: zan-what-is-the-no-contact-rule\n    quote: \"words that appear in no article at all\"\n",
+        encoding="utf-8")
+    monkeypatch.setenv("COACH_KNOWLEDGE_DIR", str(knowledge))
+    monkeypatch.setenv("COACH_DATA_DIR", str(tmp_path / "data"))
+    get_settings.cache_clear()
+    try:
+        result = CliRunner().invoke(main, ["ingest"])
+    finally:
+        get_settings.cache_clear()
+    assert result.exit_code != 0
+    assert "likes-count-as-contact.yaml: verdict sentence not supported" in result.output
+    assert "typo.yaml: quote not found word for word" in result.output

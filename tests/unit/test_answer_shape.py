@@ -1,0 +1,96 @@
+"""The pieces that shape an answer before any sentence is picked: the question's kind, whether a sentence of the
+articles stands on its own, the coach's named gaps and feelings, and what a follow-up is embedded with."""
+from __future__ import annotations
+
+import pytest
+
+from service.answering.conversation import Conversation
+from service.answering.coverage import coverage_of, load_gaps
+from service.answering.feelings import FeelingCheck
+from service.answering.question_kind import kind_of
+from service.knowledge.standalone import ALONE, NEVER, PREVIOUS, standing, standings
+from service.settings import PROJECT_ROOT
+
+KNOWLEDGE = PROJECT_ROOT / "knowledge"
+
+
+@pytest.mark.parametrize("question,kind", [
+    ("does liking her insta posts count as breaking no contact??", "yes_no"),
+    ("I broke no contact last night, do I have to start over?", "should_i"),
+    ("Should I tell him I'm going no contact or just disappear??", "should_i"),
+    ("ok how long is no contact actually supposed to last??", "how_long"),
+    ("why is this so hard?? 5 weeks in and I still cry", "why"),
+    ("she still has my stuff. how do I get it back without breaking nc", "what_to_do"),
+    ("we broke up 2 years ago. anyway. is it normal to still miss her?", "yes_no"),
+    ("and now he's sent me a follow request out of nowhere?? does that mean he wants me back", "yes_no"),
+    ("my ex is my coworker", "other"),
+])
+def test_the_kind_of_the_last_question_asked(question, kind):
+    assert kind_of(question) == kind
+
+
+@pytest.mark.parametrize("sentence,mark", [
+    ("Block the ex on Facebook, Instagram and all other social media.", ALONE),
+    ("No contact is a self-respect preservation rule.", ALONE),  # "No" as a word, not an answer
+    ("It’s normal to struggle with no contact.", ALONE),
+    ("If it is, you must stay away from your ex.", PREVIOUS),
+    ("Anyway, before you decide to go no contact, figure out why.", PREVIOUS),
+    ("That significantly lowers your chances.", PREVIOUS),
+    ("It’s a self-respect preservation rule.", PREVIOUS),
+    ("On the other hand, not going no contact is a sign of attachment.", PREVIOUS),
+    ("If you still want to know what it is, the picture below may help you with that.", NEVER),
+    ("Today, we’re going to explore why it’s normal to struggle with no contact.", NEVER),
+    ("Here are a few of the most obvious signs:", NEVER),
+    ("Kind regards,", NEVER),
+    ("You can’t get back with an ex by abandoning your self-respect and what you bring to the table.", ALONE),
+])
+def test_whether_a_sentence_stands_on_its_own(sentence, mark):
+    assert standing(sentence) == mark
+
+
+def test_a_sentence_leaning_on_one_never_shown_is_never_shown():
+    assert standings(["Here is my list:", "Also, keep busy.", "Block them everywhere."]) == [NEVER, NEVER, ALONE]
+    assert standings(["Absolutely.", "Block them."]) == [NEVER, ALONE]  # an answer to a question not shown
+
+
+def test_named_gaps_are_told_even_when_a_situation_fits():
+    gaps = load_gaps(KNOWLEDGE / "gaps.yaml")
+    dog = coverage_of("we adopted a dog together, who keeps him?", gaps, card=None, situation=None,
+                      disagreement=None, closest_sentence=0.3)
+    assert (dog.level, dog.gap.id, dog.told) == ("not_covered", "pets", True)
+    house = coverage_of("we live together and both names are on the mortgage", gaps, card=None,
+                        situation="living_together", disagreement=None, closest_sentence=0.6)
+    assert (house.level, house.gap.id) == ("partial", "money-property")
+    coworker = coverage_of("my ex is my coworker", gaps, card="ex-is-a-coworker", situation="coworker",
+                           disagreement=None, closest_sentence=0.6)
+    assert (coworker.level, coworker.told, coworker.topic) == ("covered", False, "ex-is-a-coworker")
+
+
+def test_questions_nothing_in_the_articles_comes_near_are_not_covered():
+    far = coverage_of("what's a good recipe for lasagne", [], card=None, situation=None, disagreement=None,
+                      closest_sentence=0.2)
+    near = coverage_of("is it normal to cry every day", [], card=None, situation=None, disagreement=None,
+                       closest_sentence=0.6)
+    assert far.level == "not_covered" and near.level == "covered"
+
+
+def test_feelings_are_read_in_the_files_order():
+    feelings = FeelingCheck.load(KNOWLEDGE / "feelings.yaml")
+    assert feelings.of("his dad died yesterday, should I go to the funeral?") == "grief"
+    assert feelings.of("she texted me and my hands are literally shaking") == "fear"
+    assert feelings.of("I feel so stupid, I texted him again") == "shame"
+    assert feelings.of("how long should no contact last?") is None
+
+
+def test_a_follow_up_is_embedded_with_the_turn_it_refers_to_and_a_new_question_alone():
+    history = [{"role": "user", "content": "I live with my ex until the lease ends."}]
+    short = Conversation.of("and what if he texts first?", history)
+    assert short.refers_back and short.query.startswith("and what if he texts first?")
+    assert "lease" in short.query
+    new = Conversation.of("Should I block her on instagram, she keeps posting pictures with him", history)
+    assert not new.refers_back and "lease" not in new.query
+
+
+def test_the_asking_sentence_weighs_more_than_the_backstory():
+    conversation = Conversation.of("We broke up more than two years ago. Is it normal to still miss her?")
+    assert conversation.query.startswith("Is it normal to still miss her?")
