@@ -2,6 +2,7 @@
 answer card for it, and how far the articles cover it. Worked out once per request, used by every generator."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from .generators.base import Context
 from .guidance import Card, card_for, checked_cards
 from .question_kind import kind_of
 from .situations import Situation, situation_of
+
+COACH = re.compile(r"\b(Zan|Barker|Sakurai)\b")
 
 
 @dataclass(frozen=True)
@@ -61,7 +64,11 @@ class Planner:
         """`language`: the message's. Closeness to the articles is only judged in English (the model reads
         English), and not for a reader at risk, who gets whatever the articles offer besides the lines."""
         question = context.question  # the newest question: earlier turns only help find what it refers to
-        card, _ = card_for(self.cards, context.query_vector)
+        card = card_for(self.cards, context.query_vector)[0]
+        if card is not None and context.differences and len(set(COACH.findall(card.verdict))) >= 2:
+            # A question on a known disagreement is answered by the coaches' sides, each quoted
+            # (disagreements.yaml), not by a card that gives the sides again in its own words.
+            card = None
         situation = situation_of(context, self.situations)
         closest = float(np.max(self.kb.sentence_matrix @ context.query_vector)) if len(self.kb.sentence_rows) else 0.0
         if language != "en" or context.level != "none":

@@ -190,7 +190,9 @@ class Drafter:
         if card is not None and not _NAMES_A_COACH.search(card.verdict):
             found = [(self.pipeline.grounded.passage_with(s.article_id, s.quote), s.quote) for s in card.support]
             return [card.verdict_for(plan.kind)], [_source(p, quote) for p, quote in found if p is not None]
-        if card is None and plan.coverage.told and plan.coverage.gap is not None:
+        if card is None and plan.coverage.level == "not_covered" and plan.coverage.gap is not None:
+            # Only when nothing else fits: a comment naming a gap in passing ("we were long distance") is still
+            # answered on what it asks.
             return [f"I haven't written about {plan.coverage.gap.label} yet, so I can't give you specific advice on "
                     "that part; here is what I'd say more generally."], []
         return [], []

@@ -55,7 +55,7 @@ def test_yes_no_questions_get_the_verdict_first(base_url, question, verdict):
 @pytest.mark.parametrize("question,says", [
     ("we adopted a dog together 2 years ago, who gets to keep him?", "pets you shared"),
     ("I lent her $4,000 for her car, can I legally make her pay it back?", "money, debts or property"),
-    ("what's the best way to learn to play the ukulele after a breakup?", "that directly"),
+    ("what's the best way to learn to play the ukulele after a breakup?", "that directly"),  # by meaning
 ])
 def test_questions_the_articles_dont_cover_are_told_so_first(base_url, question, says):
     reply = ask(base_url, question)

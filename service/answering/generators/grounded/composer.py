@@ -15,7 +15,8 @@ from ..base import Composition, Context
 from .selection import SentencePicker
 from .sentences import HEADING_CONDITION
 
-CARD_POINTS = 2  # with the coach's verdict and its quotes, a couple more of the articles' points at most
+CARD_POINTS = 3  # with the coach's verdict and its quotes, a couple more of the articles' points at most
+CARD_RELEVANCE = 0.45  # ...each really about the question (cosine): a verdict needs no padding
 GAP_POINTS = 2  # what the articles say nearby a question they don't answer: a principle or two, not a list
 GAP_RELEVANCE = 0.35  # ...each at least this close (cosine) to the question itself
 NAMED_GAP_RELEVANCE = 0.45  # a known gap (a pet, a mortgage): only a sentence really about the question, else none
@@ -78,7 +79,8 @@ class GroundedComposer:
         most = CARD_POINTS if verdict else (GAP_POINTS if told else None)
         chosen = self.picker.select(context, quoted, situation, most=most)
         if told or verdict:  # the nearest principle, or more on the verdict: nothing merely sharing a word or two
-            floor = NAMED_GAP_RELEVANCE if told and coverage.gap is not None and not verdict else GAP_RELEVANCE
+            named_only = told and coverage.gap is not None and coverage.level == "not_covered" and not verdict
+            floor = NAMED_GAP_RELEVANCE if named_only else CARD_RELEVANCE if verdict else GAP_RELEVANCE
             chosen = [p for p in chosen if float(p[0].vector @ context.query_vector) >= floor][:most]
         points = self._nearest(coverage.gap, cited) if told and coverage.gap is not None else []
         points += [{"text": text, "author": c.passage.author, "n": cited.cite(c.passage, quote),

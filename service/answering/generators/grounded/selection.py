@@ -15,7 +15,7 @@ from ...situations import Situation, situation_of
 from ..base import Context
 from .sentences import HEADING_CONDITION, adjustment, clean, has_anchor
 
-MAX_POINTS = 5  # the lead plus up to four points
+MAX_POINTS = 4  # the lead plus up to three points: blind readers marked down every off-topic fourth and fifth
 DIFFERENCE_POINTS = 3  # when the coaches' differing views are shown, they are the answer: fewer points besides
 MIN_POINTS = 3
 PER_PASSAGE = 2
@@ -29,6 +29,8 @@ FOCUS_WEIGHT = 0.5  # share of the situation's focus (or the disagreement's dire
 GENERIC_WEIGHT = 0.5
 MIN_RELEVANCE = 0.15  # a point's cosine with the question itself; below it, it answers something else
 PREFER_BONUS = 0.05  # sentences from the preferred article (the one a comment is on) score this much more
+HEADING_FIT = 0.35  # cosine of the question with a conditional heading ("When you live with your ex") below which...
+HEADING_MISFIT = 0.12  # ...its sentences lose this much: they answer another reader's situation
 
 
 def _quoted(sentence: str, exclude: set[str]) -> bool:
@@ -107,7 +109,7 @@ class SentencePicker:
         anchor_words = topic.anchors if topic is not None and anchors else ()
         hits = self._pool(context, situation, vector, anchor_words, skip_passages)
         scores = self.retriever.sentence_scores(vector, query) - GENERIC_WEIGHT * self._generic()
-        candidates = self._candidates(hits, scores, exclude, prefer_article, anchor_words, own)
+        candidates = self._candidates(hits, scores, exclude, prefer_article, anchor_words, own, context.query_vector)
         if not candidates:
             return []
         candidates.sort(key=lambda c: c.score, reverse=True)
@@ -207,7 +209,7 @@ class SentencePicker:
 
     def _candidates(self, hits: list[Hit], sentence_scores: np.ndarray, exclude: set[str],
                     prefer_article: str | None = None, anchors: tuple[str, ...] = (),
-                    own: frozenset[str] = frozenset()) -> list[Candidate]:
+                    own: frozenset[str] = frozenset(), query_vector: np.ndarray | None = None) -> list[Candidate]:
         """`own`: reader Q&A passages answering this very reader (a draft to them): the coach's reply there may speak
         of their ex ("They were both at fault"), which a reply to someone else may not."""
         out = []
@@ -215,6 +217,12 @@ class SentencePicker:
             p = hit.passage
             commenter = p.heading.split(":", 1)[1].strip() if p.kind == "reader_qa" and ":" in p.heading else None
             stands = p.stands or [ALONE] * len(p.sentences)
+            # A passage under a conditional heading ("When you ...:") answers only readers in that condition: how
+            # close the question is to the heading alone (its own embedded view, the passage's last window).
+            conditional = None
+            if query_vector is not None and p.kind == "article" and HEADING_CONDITION.match(p.heading) \
+                    and len(p.windows) > 1:
+                conditional = float(p.windows[-1] @ query_vector)
             for i, (sentence, role) in enumerate(zip(p.sentences, p.roles)):
                 if p.id in own and role == "reply":  # to this very reader, "They were both at fault" is clear
                     if standing(sentence) == NEVER:
@@ -233,6 +241,8 @@ class SentencePicker:
                     score += PREFER_BONUS
                 if anchors and has_anchor(sentence, anchors):
                     score += ANCHOR_BONUS
+                if conditional is not None and conditional < HEADING_FIT:
+                    score -= HEADING_MISFIT  # "When you broke up MORE than six months ago:" for someone 5 weeks out
                 out.append(Candidate(p, i, sentence, score, p.vectors[i]))
         return out
 
