@@ -51,6 +51,7 @@ def test_every_answer_is_recorded_and_feedback_is_stored(make_client, tmp_path):
     with client.stream("POST", "/api/ask/stream", json={"question": "i don't want to be alive anymore"}) as r:
         raw = "".join(r.iter_text()).replace("\r\n", "\n")
     streamed = json.loads(raw.split("event: done\ndata: ", 1)[1].split("\n", 1)[0])
+    client.app.state.feedback_store.flush()  # replies are stored by a writer thread: wait for it before reading
     recorded = {row.id: row for row in rows(url, replies)}
     assert recorded[answer["id"]].question == COWORKER
     assert recorded[answer["id"]].answer == answer["answer"]
