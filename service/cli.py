@@ -72,7 +72,6 @@ def ingest_command(source: str | None, rebuild: bool) -> None:
     from .answering.guidance import checked_cards
     from .answering.pipeline import article_texts
     from .embeddings import get_embedder
-    from .knowledge.articles import load_articles
     from .knowledge.ingest import ingest
 
     settings = get_settings()
@@ -80,8 +79,7 @@ def ingest_command(source: str | None, rebuild: bool) -> None:
     try:
         report = ingest(settings, embedder, source=Path(source) if source else None, rebuild=rebuild)
         # The coach's answer cards must still stand on the articles just ingested: a drifting card fails here.
-        texts = ({a.id: a.path.read_text(encoding="utf-8") for a in load_articles(Path(source)) if a.path}
-                 if source else article_texts(settings))
+        texts = article_texts(Path(source) if source else settings.articles_dir)
         cards = checked_cards(settings.knowledge_dir / "guidance", texts, embedder)
     except (CorpusError, IndexUnavailable) as exc:
         fail(exc.detail)

@@ -104,6 +104,11 @@ def card_problems(cards: list[Card], article_texts: dict[str, str], embedder: Em
     return {card_id: problems for card_id, problems in found.items() if problems}
 
 
+def coaches_named(text: str) -> set[str]:
+    """The coaches a text names, as article id prefixes ("Zan says ..." -> {"zan"})."""
+    return {a for a, name in COACHES.items() if re.search(rf"\b{name}\b", text)}
+
+
 def _author_of(support: Support) -> str:
     return support.article_id.split("-", 1)[0]
 
@@ -122,7 +127,7 @@ def _support_of_sentences(card: Card, embedder: Embedder, problems: list[str]) -
     sims = vectors[:len(claimed)] @ vectors[len(claimed):].T
     for row, j in enumerate(claimed):
         # The quote that backs it best (and any nearly as good): a mark must point at the words the sentence rests on.
-        named = [a for a, name in COACHES.items() if re.search(rf"\b{name}\b", sentences[j])]
+        named = coaches_named(sentences[j])
         allowed = [k for k, (i, _) in enumerate(quoted) if not named or _author_of(card.support[i]) in named]
         row_sims = np.where(np.isin(np.arange(len(quoted)), allowed), sims[row], -1.0)
         # A sentence naming a coach ("Zan says ...") rests on that coach's quotes only.

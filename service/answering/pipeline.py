@@ -5,6 +5,7 @@ import logging
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
+from pathlib import Path
 
 from ..embeddings import Embedder, serving_embedder
 from ..errors import GenerationError
@@ -61,7 +62,8 @@ class AnswerPipeline:
     """Built once per process (the app's lifespan); answer() is safe to call from many threads."""
 
     def __init__(self, settings: Settings, embedder: Embedder, kb: KnowledgeBase, safety: SafetyCheck,
-                 scope: ScopeCheck, disagreements: list[Disagreement], model: ModelClient | None = None):
+                 scope: ScopeCheck, disagreements: list[Disagreement], model: ModelClient | None = None,
+                 texts: dict[str, str] | None = None):
         self.settings = settings
         self.embedder = embedder
         self.kb = kb
@@ -71,7 +73,8 @@ class AnswerPipeline:
         self.disagreements = with_examples(disagreements, embedder)  # embedded once, like the situations
         situations = embedded_situations(settings.knowledge_dir / "situations.yaml", embedder)
         self.grounded = GroundedComposer(settings.prompts_dir, kb, self.retriever, situations)
-        self.planner = Planner.load(settings.knowledge_dir, kb, situations, embedder, article_texts(settings))
+        texts = texts if texts is not None else article_texts(settings.articles_dir)
+        self.planner = Planner.load(settings.knowledge_dir, kb, situations, embedder, texts)
         self.model = model
         self.generator: Generator = ModelGenerator(model, embedder) if model is not None else self.grounded
 
@@ -80,11 +83,12 @@ class AnswerPipeline:
               kb: KnowledgeBase | None = None) -> AnswerPipeline:
         embedder = embedder or serving_embedder(settings)
         kb = kb or KnowledgeBase.load(settings, embedder.name)
-        disagreements = load_disagreements(settings.knowledge_dir / "disagreements.yaml", article_texts(settings))
+        texts = article_texts(settings.articles_dir)  # read once: the disagreements and the cards check against it
+        disagreements = load_disagreements(settings.knowledge_dir / "disagreements.yaml", texts)
         if model is None and settings.generator_name == "llm":
             model = ModelClient(settings)
         return cls(settings, embedder, kb, build_safety_check(settings, embedder),
-                   load_scope_check(settings.knowledge_dir), disagreements, model)
+                   load_scope_check(settings.knowledge_dir), disagreements, model, texts)
 
     def topic_labels(self) -> dict[str, str]:
         """A plain name for each topic id a reply can carry: the coach's gaps, answer cards and situations."""
@@ -233,9 +237,10 @@ class AnswerPipeline:
         return f"{text}\n\n{self._support_framing(risk)[0]}"
 
 
-def article_texts(settings: Settings) -> dict[str, str]:
-    """Each article's text by id: what the disagreements' and answer cards' quotes are checked against."""
-    return {a.id: a.path.read_text(encoding="utf-8") for a in load_articles(settings.articles_dir) if a.path}
+def article_texts(folder: Path) -> dict[str, str]:
+    """Each article's text by id (an articles folder): what disagreements' and answer cards' quotes are checked
+    against."""
+    return {a.id: a.path.read_text(encoding="utf-8") for a in load_articles(folder) if a.path}
 
 
 def build_safety_check(settings: Settings, embedder: Embedder) -> SafetyCheck:

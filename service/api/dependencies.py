@@ -4,6 +4,8 @@ Use the aliases as parameter types under the dependency's name, e.g. `comment_st
 """
 from __future__ import annotations
 
+import threading
+from collections.abc import Callable
 from typing import TypeAlias
 
 import anyio
@@ -44,13 +46,23 @@ def _comment_store(state: State) -> CommentStore:
     return store
 
 
+_MADE_ONCE = threading.Lock()
+
+
+def _made_once(state: State, name: str, make: Callable) -> object:
+    """`state.<name>`, made from the pipeline on first use, exactly once even when two requests arrive together."""
+    if state.get(name) is None:
+        with _MADE_ONCE:
+            if state.get(name) is None:
+                if state.get("pipeline") is None:
+                    raise Unavailable("the coach is still loading")
+                state[name] = make(state.pipeline)
+    return state[name]
+
+
 def _drafter(state: State) -> Drafter:
-    """One Drafter per process, made on first use (it reads the whole knowledge base once)."""
-    if state.get("drafter") is None:
-        if state.get("pipeline") is None:
-            raise Unavailable("the coach is still loading")
-        state.drafter = Drafter(state.pipeline)
-    return state.drafter
+    """One Drafter per process (it reads the whole knowledge base once)."""
+    return _made_once(state, "drafter", Drafter)
 
 
 def _compute_limiter(state: State) -> anyio.CapacityLimiter:
@@ -63,11 +75,7 @@ def _settings(state: State) -> Settings:
 
 def _card_editor(state: State) -> CardEditor:
     """One editor per process: its lock keeps two saves of the coach's cards from interleaving."""
-    if state.get("card_editor") is None:
-        if state.get("pipeline") is None:
-            raise Unavailable("the coach is still loading")
-        state.card_editor = CardEditor(state.pipeline)
-    return state.card_editor
+    return _made_once(state, "card_editor", CardEditor)
 
 
 def _titles(state: State) -> dict[str, str]:

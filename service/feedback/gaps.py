@@ -64,9 +64,10 @@ def gap_report(rows: list[dict], embedder: Embedder, labels: dict[str, str]) -> 
             key = row["topic"]
             _add(topics.setdefault(key, GapTopic(key, labels.get(key, key.replace("-", " ")))), row)
     for group in _by_meaning(unnamed, embedder):
-        key = "asked:" + "-".join(_key_words([r["question"] for r in group]))
-        topic = topics.setdefault(key, GapTopic(key, "readers asking about " + ", ".join(_key_words(
-            [r["question"] for r in group])) if _key_words([r["question"] for r in group]) else "other questions"))
+        shared = _key_words([r["question"] for r in group])
+        key = "asked:" + "-".join(shared)
+        label = "readers asking about " + ", ".join(shared) if shared else "other questions"
+        topic = topics.setdefault(key, GapTopic(key, label))
         for row in group:
             _add(topic, row)
     return sorted(topics.values(), key=lambda t: (-t.count, -(t.last_seen.timestamp() if t.last_seen else 0)))

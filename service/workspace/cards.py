@@ -6,7 +6,6 @@ import os
 import re
 import tempfile
 import threading
-from dataclasses import replace
 
 import yaml
 
@@ -35,26 +34,33 @@ class CardEditor:
 
     def cards(self) -> list[dict]:
         """Every card on disk with what is wrong with it, if anything (a card with problems is not in use)."""
-        cards = load_cards(self.folder)
-        problems = card_problems(cards, article_texts(self.pipeline.settings), self.pipeline.embedder)
-        return [card_dict(c, problems.get(c.id)) for c in cards]
+        return self._checked(load_cards(self.folder))
 
     def card(self, card_id: str) -> dict:
-        found = next((c for c in self.cards() if c["id"] == card_id), None)
-        if found is None:
+        """One card and what is wrong with it: only that card is checked against the articles."""
+        found = [c for c in load_cards(self.folder) if c.id == card_id]
+        if not found:
             raise NotFound(f"no answer card {card_id!r}")
-        return found
+        return self._checked(found)[0]
+
+    def _checked(self, cards: list[Card]) -> list[dict]:
+        problems = card_problems(cards, self._texts(), self.pipeline.embedder)
+        return [card_dict(c, problems.get(c.id)) for c in cards]
+
+    def _texts(self) -> dict[str, str]:
+        return article_texts(self.pipeline.settings.articles_dir)
 
     def save(self, card_id: str, kind: str, examples: list[str], verdict: str, support: list[dict]) -> dict:
         """Check and write a card (new or edited); 422 naming every problem when it drifts from the articles."""
         card = self._valid(card_id, kind, examples, verdict, support)
-        problems = card_problems([card], article_texts(self.pipeline.settings), self.pipeline.embedder)
+        texts = self._texts()
+        problems = card_problems([card], texts, self.pipeline.embedder)
         if problems:
             raise Unprocessable("this card drifts from the articles, so it was not saved: "
                                 + "; ".join(p.split(": ", 1)[1] for p in problems[card.id]))
         with self._lock:
             self._write(card)
-            self.pipeline.planner.reload_cards(self.pipeline.embedder, article_texts(self.pipeline.settings))
+            self.pipeline.planner.reload_cards(self.pipeline.embedder, texts)
         return card_dict(card)
 
     def _valid(self, card_id: str, kind: str, examples: list[str], verdict: str, support: list[dict]) -> Card:
@@ -79,7 +85,7 @@ class CardEditor:
     def _write(self, card: Card) -> None:
         """Atomically: a reader of the folder sees the old card or the new one, never half of one."""
         self.folder.mkdir(parents=True, exist_ok=True)
-        data = card_dict(replace(card))
+        data = card_dict(card)
         data.pop("problems")
         body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110)
         text = f"# Edited in the coach's workspace.\n{body}"

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from ..answering.conversation import Conversation
 from ..answering.generators.base import Context
+from ..answering.guidance import coaches_named
 from ..errors import GenerationError
 from ..guardrails.language import detect as detect_language
 from ..guardrails.output import CITATION, verify
@@ -18,7 +19,7 @@ from .triage import Triage, triage
 log = logging.getLogger("coach")
 MAX_SENTENCES = 4
 TEMPLATE = "draft_reply.j2"
-_NAMES_A_COACH = re.compile(r"\b(Zan|Barker|Sakurai|the coaches)\b")
+_THE_COACHES = re.compile(r"\bthe coaches\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
@@ -187,7 +188,7 @@ class Drafter:
         cover it yet."""
         plan = self.pipeline.planner.plan(context)
         card = plan.card
-        if card is not None and not _NAMES_A_COACH.search(card.verdict):
+        if card is not None and not coaches_named(card.verdict) and not _THE_COACHES.search(card.verdict):
             found = [(self.pipeline.grounded.passage_with(s.article_id, s.quote), s.quote) for s in card.support]
             return [card.verdict_for(plan.kind)], [_source(p, quote) for p, quote in found if p is not None]
         if card is None and plan.coverage.level == "not_covered" and plan.coverage.gap is not None:

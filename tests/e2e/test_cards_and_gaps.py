@@ -10,6 +10,7 @@ import pytest
 from service.answering.pipeline import AnswerPipeline
 from service.settings import PROJECT_ROOT
 from service.tokens import hash_token
+from tests.support.browser import coach_page
 from tests.support.paths import ARTIFACTS
 from tests.support.server import serve
 
@@ -71,12 +72,7 @@ def test_coach_edits_a_card_and_reads_the_gaps_in_a_real_browser(site, browser):
     base, _ = site
     for question in ["we adopted a dog together, who keeps him?", "she took the cat, can I get him back?"]:
         httpx.post(f"{base}/api/ask", json={"question": question}, timeout=60)
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    requested = []
-    context.on("request", lambda r: requested.append(r.url))
-    try:
-        page = context.new_page()
-        page.set_default_timeout(60_000)
+    with coach_page(browser) as (page, requested):
         page.goto(base + "/coach/login")
         page.fill("#password", TOKEN)
         page.click("button:has-text('Sign in')")
@@ -103,5 +99,3 @@ def test_coach_edits_a_card_and_reads_the_gaps_in_a_real_browser(site, browser):
         page.locator(".notice", has_text="Saved the card 'likes-count-as-contact'").wait_for()
         page.screenshot(path=str(ARTIFACTS / "coach-card.png"), full_page=True)
         assert all(u.startswith(base) for u in requested)  # no CDN, no web fonts
-    finally:
-        context.close()

@@ -12,6 +12,7 @@ from service.app import create_app
 from service.db.engine import make_engine
 from service.tokens import hash_token
 from service.workspace.comments import CommentStore
+from tests.support.browser import coach_page
 from tests.support.paths import ARTIFACTS, DATA
 from tests.support.server import serve
 
@@ -201,52 +202,45 @@ def test_sign_in_attempts_are_rate_limited(pipeline, tmp_path):
 
 @pytest.mark.browser
 def test_coach_edits_and_approves_in_a_real_browser(pipeline, browser, tmp_path):
-    with serve(pipeline, tmp_path, rate_limit="off", coach_token_hash=hash_token(PASSWORD)) as (base, _):
-        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-        requested = []
-        context.on("request", lambda r: requested.append(r.url))
-        try:
-            page = context.new_page()
-            page.set_default_timeout(60_000)
-            page.goto(base + "/coach")
-            assert page.url.startswith(base + "/coach/login")
-            page.fill("#password", "not the token")
-            page.click("button:has-text('Sign in')")
-            assert page.locator("[role=alert]").inner_text() == "That password is not right."
-            page.fill("#password", PASSWORD)
-            page.click("button:has-text('Sign in')")
-            page.wait_for_url(base + "/coach")
+    with (serve(pipeline, tmp_path, rate_limit="off", coach_token_hash=hash_token(PASSWORD)) as (base, _),
+          coach_page(browser) as (page, requested)):
+        page.goto(base + "/coach")
+        assert page.url.startswith(base + "/coach/login")
+        page.fill("#password", "not the token")
+        page.click("button:has-text('Sign in')")
+        assert page.locator("[role=alert]").inner_text() == "That password is not right."
+        page.fill("#password", PASSWORD)
+        page.click("button:has-text('Sign in')")
+        page.wait_for_url(base + "/coach")
 
-            page.set_input_files("input[name=file]", str(DATA / "sample.wxr"))
-            page.click("button:has-text('Import')")
-            page.locator(".notice", has_text="Imported sample.wxr: 11 new comments").wait_for()
-            first = page.locator(".queue .item").first
-            assert "urgent" in first.get_attribute("class") and first.locator(".badge.urgent").is_visible()
-            assert first.locator(".who").inner_text() == "Sam"
-            assert page.locator(".queue .item").count() == 7
-            ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / "coach-queue.png"), full_page=True)
+        page.set_input_files("input[name=file]", str(DATA / "sample.wxr"))
+        page.click("button:has-text('Import')")
+        page.locator(".notice", has_text="Imported sample.wxr: 11 new comments").wait_for()
+        first = page.locator(".queue .item").first
+        assert "urgent" in first.get_attribute("class") and first.locator(".badge.urgent").is_visible()
+        assert first.locator(".who").inner_text() == "Sam"
+        assert page.locator(".queue .item").count() == 7
+        ARTIFACTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(ARTIFACTS / "coach-queue.png"), full_page=True)
 
-            page.click(".queue .who:text-is('Mel Weak')")
-            page.locator("h1", has_text="Mel Weak").wait_for()
-            assert "What is the no contact rule?" in page.locator(".on").inner_text()
-            box = page.locator("textarea#text")
-            typed = box.input_value().rstrip() + "\n\nWith you in this,\nZan (edited in the browser)"
-            box.fill(typed)
-            page.screenshot(path=str(ARTIFACTS / "coach-comment.png"), full_page=True)
-            page.click("button:has-text('Approve')")
-            page.locator(".notice", has_text="Approved the reply to Mel Weak").wait_for()
+        page.click(".queue .who:text-is('Mel Weak')")
+        page.locator("h1", has_text="Mel Weak").wait_for()
+        assert "What is the no contact rule?" in page.locator(".on").inner_text()
+        box = page.locator("textarea#text")
+        typed = box.input_value().rstrip() + "\n\nWith you in this,\nZan (edited in the browser)"
+        box.fill(typed)
+        page.screenshot(path=str(ARTIFACTS / "coach-comment.png"), full_page=True)
+        page.click("button:has-text('Approve')")
+        page.locator(".notice", has_text="Approved the reply to Mel Weak").wait_for()
 
-            page.click(".tabs a:has-text('Approved')")
-            page.wait_for_url(base + "/coach?status=approved")
-            assert page.locator(".queue .who").all_inner_texts() == ["Mel Weak"]
-            page.click(".queue .who:text-is('Mel Weak')")
-            assert page.locator(".reply").inner_text().strip() == typed.strip()
-            exported = page.request.get(base + "/coach/export?format=json").json()["replies"]
-            assert [(e["author"], e["reply"]) for e in exported] == [("Mel Weak", typed)]
-            csv_export = page.request.get(base + "/coach/export?format=csv")
-            assert csv_export.headers["content-type"].startswith("text/csv")
-            assert "edited in the browser" in csv_export.text()
-            assert all(u.startswith(base) for u in requested)  # no CDN, no web fonts
-        finally:
-            context.close()
+        page.click(".tabs a:has-text('Approved')")
+        page.wait_for_url(base + "/coach?status=approved")
+        assert page.locator(".queue .who").all_inner_texts() == ["Mel Weak"]
+        page.click(".queue .who:text-is('Mel Weak')")
+        assert page.locator(".reply").inner_text().strip() == typed.strip()
+        exported = page.request.get(base + "/coach/export?format=json").json()["replies"]
+        assert [(e["author"], e["reply"]) for e in exported] == [("Mel Weak", typed)]
+        csv_export = page.request.get(base + "/coach/export?format=csv")
+        assert csv_export.headers["content-type"].startswith("text/csv")
+        assert "edited in the browser" in csv_export.text()
+        assert all(u.startswith(base) for u in requested)  # no CDN, no web fonts

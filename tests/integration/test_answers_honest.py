@@ -151,7 +151,7 @@ def test_the_shipped_cards_stand_on_the_articles(embedder):
     settings = get_settings()
     cards = load_cards(settings.knowledge_dir / "guidance")
     assert len(cards) >= 30
-    assert card_problems(cards, article_texts(settings), embedder) == {}
+    assert card_problems(cards, article_texts(settings.articles_dir), embedder) == {}
 
 
 def test_a_card_that_drifts_from_the_articles_fails_ingest(built_settings, tmp_path, monkeypatch):

@@ -1,7 +1,6 @@
 """The grounded composer: an answer built from the articles' own sentences, no model server needed."""
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from ....knowledge.store import StoredPassage
@@ -13,17 +12,13 @@ from ...reply import Citation
 from ...situations import Situation, situation_of
 from ..base import Composition, Context
 from .selection import SentencePicker
-from .sentences import HEADING_CONDITION
+from .sentences import under_heading
 
 CARD_POINTS = 3  # with the coach's verdict and its quotes, a couple more of the articles' points at most
 CARD_RELEVANCE = 0.45  # ...each really about the question (cosine): a verdict needs no padding
 GAP_POINTS = 2  # what the articles say nearby a question they don't answer: a principle or two, not a list
 GAP_RELEVANCE = 0.35  # ...each at least this close (cosine) to the question itself
 NAMED_GAP_RELEVANCE = 0.45  # a known gap (a pet, a mortgage): only a sentence really about the question, else none
-
-
-def _names_coaches(text: str) -> bool:
-    return len(set(re.findall(r"\b(Zan|Barker|Sakurai)\b", text))) >= 2
 
 
 class _Citations:
@@ -71,9 +66,8 @@ class GroundedComposer:
         quoted |= {s.quote for s in card.support} if card else set()
         situation = plan.situation if plan is not None else situation_of(context, self.situations)
         verdict = self._verdict(plan, cited) if card else None
-        # A verdict that already says who says what ("The coaches differ: Barker says ...; Zan says ...") is the
-        # disagreement's answer: the sides are not listed again below it.
-        differences = [] if verdict and _names_coaches(verdict["text"]) else self._differences(context, cited)
+        # A card that gives the coaches' sides itself never comes with a disagreement's sides (plan.py drops it).
+        differences = self._differences(context, cited)
         coverage = plan.coverage if plan is not None else None
         told = coverage is not None and coverage.told
         most = CARD_POINTS if verdict else (GAP_POINTS if told else None)
@@ -115,8 +109,7 @@ class GroundedComposer:
         for article_id, quote in gap.nearest:
             passage = self.passage_with(article_id, quote)
             if passage is not None:
-                condition = HEADING_CONDITION.match(passage.heading)  # "In these situations…" needs its heading
-                text = f"{condition.group(1).rstrip('.')}: {quote[0].lower()}{quote[1:]}" if condition else quote
+                text = under_heading(passage.heading, quote) or quote  # "In these situations…" needs its heading
                 points.append({"text": text, "author": passage.author, "n": cited.cite(passage, quote),
                                "reply": False})
         return points

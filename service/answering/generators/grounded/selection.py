@@ -13,7 +13,7 @@ from ....retrieval.search import Retriever
 from ...meaning import direction
 from ...situations import Situation, situation_of
 from ..base import Context
-from .sentences import HEADING_CONDITION, adjustment, clean, has_anchor
+from .sentences import HEADING_CONDITION, adjustment, clean, has_anchor, under_heading
 
 MAX_POINTS = 4  # the lead plus up to three points: blind readers marked down every off-topic fourth and fifth
 DIFFERENCE_POINTS = 3  # when the coaches' differing views are shown, they are the answer: fewer points besides
@@ -257,7 +257,5 @@ class SentencePicker:
             prev = c.passage.sentences[c.index - 1]
             taken = any(o.passage.id == c.passage.id and o.index == c.index - 1 for o in chosen)
             return (text, c.text) if taken else (f"{clean(prev)} {text}", f"{prev} {c.text}")
-        condition = HEADING_CONDITION.match(c.passage.heading)
-        if condition and c.passage.kind == "article":
-            return f"{condition.group(1).rstrip('.')}: {text[0].lower() + text[1:]}", c.text
-        return text, c.text
+        conditioned = under_heading(c.passage.heading, text) if c.passage.kind == "article" else None
+        return (conditioned or text), c.text

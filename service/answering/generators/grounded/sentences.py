@@ -29,6 +29,13 @@ QUOTE_CHARS = re.compile(r"^[“\"]|[”\"]$")
 HEADING_CONDITION = re.compile(r"^(?:#\d+\s*[–-]\s*)?((?:when|if)\b.*)$", re.I)
 
 
+def under_heading(heading: str, text: str) -> str | None:
+    """A sentence under a conditional heading, read with its condition ("When you work at the same office: in these
+    situations you'll need to ..."); None when the heading sets no condition."""
+    condition = HEADING_CONDITION.match(heading)
+    return f"{condition.group(1).rstrip('.')}: {text[0].lower()}{text[1:]}" if condition else None
+
+
 def has_anchor(sentence: str, anchors: tuple[str, ...]) -> bool:
     text = normalise_quotes(sentence).lower()
     return any(a in text for a in anchors)
