@@ -38,6 +38,9 @@ class Settings:
     llm_model: str | None = None
     llm_api_key: str | None = None
     llm_timeout: float = 20.0
+    # The model's second opinion on risk (when a model is configured): it runs beside retrieval and is waited for
+    # at most this long from the start of the request; "0" turns it off.
+    llm_risk_budget: float = 2.5
     retrieval_k: int = 5
     max_question_chars: int = 4000
     max_history_turns: int = 6
@@ -101,6 +104,7 @@ class Settings:
             llm_model=_env("COACH_LLM_MODEL"),
             llm_api_key=_env("COACH_LLM_API_KEY"),
             llm_timeout=float(_env("COACH_LLM_TIMEOUT", "20")),
+            llm_risk_budget=max(0.0, float(_env("COACH_LLM_RISK_BUDGET", "2.5"))),
             retrieval_k=int(_env("COACH_RETRIEVAL_K", "5")),
             max_question_chars=int(_env("COACH_MAX_QUESTION_CHARS", "4000")),
             torch_threads=int(_env("COACH_TORCH_THREADS", "1")),

@@ -16,6 +16,7 @@ from ..guardrails.risk_encoder import risk_encoder
 from ..guardrails.risk_net import RiskModel
 from ..guardrails.risk_patterns import load_risk_patterns
 from ..guardrails.scope import ScopeCheck, ScopeResult, load_scope_check
+from ..guardrails.second_opinion import RiskScreen, SecondOpinion
 from ..knowledge.articles import load_articles
 from ..knowledge.store import StoredPassage
 from ..prompts import render
@@ -63,7 +64,7 @@ class AnswerPipeline:
 
     def __init__(self, settings: Settings, embedder: Embedder, kb: KnowledgeBase, safety: SafetyCheck,
                  scope: ScopeCheck, disagreements: list[Disagreement], model: ModelClient | None = None,
-                 texts: dict[str, str] | None = None):
+                 texts: dict[str, str] | None = None, screen: RiskScreen | None = None):
         self.settings = settings
         self.embedder = embedder
         self.kb = kb
@@ -76,6 +77,9 @@ class AnswerPipeline:
         texts = texts if texts is not None else article_texts(settings.articles_dir)
         self.planner = Planner.load(settings.knowledge_dir, kb, situations, embedder, texts)
         self.model = model
+        screen = screen or model  # the configured endpoint rates risk even when the grounded composer answers
+        self.second_opinion = SecondOpinion(screen, safety.directory, settings.llm_risk_budget) \
+            if screen is not None and settings.llm_risk_budget > 0 else None
         self.generator: Generator = ModelGenerator(model, embedder) if model is not None else self.grounded
 
     @classmethod
@@ -85,10 +89,10 @@ class AnswerPipeline:
         kb = kb or KnowledgeBase.load(settings, embedder.name)
         texts = article_texts(settings.articles_dir)  # read once: the disagreements and the cards check against it
         disagreements = load_disagreements(settings.knowledge_dir / "disagreements.yaml", texts)
-        if model is None and settings.generator_name == "llm":
-            model = ModelClient(settings)
+        endpoint = model or (ModelClient(settings) if settings.llm_base_url and settings.llm_model else None)
+        model = endpoint if settings.generator_name == "llm" else None
         return cls(settings, embedder, kb, build_safety_check(settings, embedder),
-                   load_scope_check(settings.knowledge_dir), disagreements, model, texts)
+                   load_scope_check(settings.knowledge_dir), disagreements, model, texts, screen=endpoint)
 
     def topic_labels(self) -> dict[str, str]:
         """A plain name for each topic id a reply can carry: the coach's gaps, answer cards and situations."""
@@ -122,10 +126,19 @@ class AnswerPipeline:
         country = self.safety.directory.country_for(locale, accept_language, language)
         risk = self.safety.assess(conversation.question, conversation.risk_turns, message_vector=query_vector,
                                   country=country, language=language)
-        scope, risk = self._scope(conversation.question, risk, country)
+        first_scope = self.scope.check(conversation.question)
+        hits = None
+        if self.second_opinion is not None and self.second_opinion.wanted(risk):
+            # The model's rating runs while the articles are searched; it can only raise the level.
+            pending = self.second_opinion.start(conversation.question, conversation.risk_turns)
+            if first_scope.scope == "in":
+                hits = self.retriever.search(query_vector, k=self.settings.retrieval_k, query=conversation.query)
+            risk = self.second_opinion.apply(risk, pending, country, english=language == "en")
+        scope, risk = self._scope(conversation.question, risk, country, first_scope)
         if risk.emergency or scope.scope == "out":
             return _Prepared(risk, scope, None, language)
-        hits = self.retriever.search(query_vector, k=self.settings.retrieval_k, query=conversation.query)
+        if hits is None:
+            hits = self.retriever.search(query_vector, k=self.settings.retrieval_k, query=conversation.query)
         best_dense = float(max((h.passage.windows @ query_vector).max() for h in hits)) if hits else 0.0
         # A reader at any risk, or writing in another language, is answered, never turned away as off-topic.
         if risk.level == "none" and language == "en":
@@ -138,12 +151,11 @@ class AnswerPipeline:
         context.passages = self._model_passages(context)
         return _Prepared(risk, scope, context, language)
 
-    def _scope(self, question: str, risk: RiskAssessment,
-               country: str | None) -> tuple[ScopeResult, RiskAssessment]:
+    def _scope(self, question: str, risk: RiskAssessment, country: str | None,
+               scope: ScopeResult) -> tuple[ScopeResult, RiskAssessment]:
         """Risk beats scope: a message the risk check rates support or urgent, or one with a death, harm or
         violence cue, is never declined (an attempt to override the coach's instructions still is): it gets care
         and the lines (a cue alone raises it to support), then whatever the articles offer."""
-        scope = self.scope.check(question)
         if scope.scope == "in" or scope.kind == "injection":
             return scope, risk
         cues = self.safety.patterns.cues(question) & HARM_CUES

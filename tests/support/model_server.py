@@ -1,7 +1,9 @@
 """A small HTTP server speaking the OpenAI chat-completions wire protocol (plain and streaming).
 
 The one test double in this suite: it stands in for the model endpoint we don't own. Each request takes
-the next scripted behaviour: an answer text, a delay (for timeouts), an HTTP error or malformed JSON.
+the next scripted behaviour: an answer text, a delay (for timeouts), an HTTP error or malformed JSON. Risk
+ratings (the second opinion's requests, told apart by their system prompt) take theirs from `risk_script`, and
+rate everything "none" when it is empty.
 """
 from __future__ import annotations
 
@@ -26,10 +28,20 @@ class Behaviour:
     malformed: bool = False
 
 
+RATED_NONE = '{"level": "none", "category": null}'
+
+
+def _is_risk_rating(body: dict) -> bool:
+    messages = body.get("messages") or [{}]
+    return str(messages[0].get("content", "")).startswith("You screen messages")
+
+
 class FakeOpenAI:
     def __init__(self):
         self.script: deque[Behaviour] = deque()
+        self.risk_script: deque[Behaviour] = deque()
         self.requests: list[dict] = []
+        self.risk_requests: list[dict] = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -38,8 +50,12 @@ class FakeOpenAI:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
-                server.requests.append(body)
-                b = server.script.popleft() if server.script else Behaviour("")
+                if _is_risk_rating(body):
+                    server.risk_requests.append(body)
+                    b = server.risk_script.popleft() if server.risk_script else Behaviour(RATED_NONE)
+                else:
+                    server.requests.append(body)
+                    b = server.script.popleft() if server.script else Behaviour("")
                 if b.delay:
                     time.sleep(b.delay)
                 if b.status != 200:
@@ -92,3 +108,6 @@ class FakeOpenAI:
 
     def enqueue(self, *behaviours: Behaviour) -> None:
         self.script.extend(behaviours)
+
+    def enqueue_rating(self, *behaviours: Behaviour) -> None:
+        self.risk_script.extend(behaviours)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -69,6 +69,19 @@ class ModelClient:
         user = render(self.prompts_dir, "draft.user.j2", comment=comment, passages=numbered, examples=examples)
         return self._complete([{"role": "system", "content": self.draft_system_prompt()},
                                {"role": "user", "content": user}])
+
+    def screen_risk(self, message: str, earlier_turns: Sequence[str], timeout: float) -> str:
+        """The model's one-line JSON rating of a reader's message (guardrails/second_opinion.py reads it)."""
+        messages = [{"role": "system", "content": render(self.prompts_dir, "risk_screen.system.j2")},
+                    {"role": "user", "content": render(self.prompts_dir, "risk_screen.user.j2", message=message,
+                                                       earlier=list(earlier_turns))}]
+        with self._endpoint_errors():
+            response = self.client.with_options(timeout=timeout).chat.completions.create(
+                model=self.model, messages=messages, temperature=0, max_tokens=40)
+            text = response.choices[0].message.content
+        if not isinstance(text, str) or not text.strip():
+            raise GenerationError("empty response from the model endpoint")
+        return text.strip()
 
     def complete(self, context: Context) -> str:
         return self._complete(self.messages(context))
