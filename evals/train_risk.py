@@ -14,7 +14,7 @@ import numpy as np
 import yaml
 
 from evals.catalog import load_cases, sets_training, sets_with_role
-from service.guardrails.risk_net import CLASSES, RiskModel
+from service.guardrails.risk_net import CLASSES, RiskModel, pack
 from service.guardrails.risk_patterns import load_risk_patterns
 
 # Every labelled risk set (evals/datasets/index.yaml); each blind round is left out in turn for the figures.
@@ -24,7 +24,7 @@ HELD_OUT_ROUNDS = sets_with_role("blind", TRAIN_SETS)
 # mostly hard ones: figures of speech, dark jokes). answers_holdout.yaml is left out: it measures false alarms.
 ORDINARY_SETS = sets_training("ordinary")
 CATEGORIES = ("suicide", "self_harm", "abuse", "threat", "stalking", "harm_others", "child")
-REGULARISATION_C = 2.0
+REGULARISATION_C = 4.0  # left-out rounds with the latent terms: C 4 and 8 alike (79.2%, 78.8% urgent), 2 and 32 lower
 # Thresholds from the out-of-fold scores of the negatives. In English the patterns catch much of the risk and
 # ordinary questions are most of the traffic, so the net needs more certainty there; in other languages it is the
 # only detector (the patterns read English), so it raises sooner.
@@ -107,21 +107,26 @@ def fit(x: np.ndarray, levels: np.ndarray, categories: np.ndarray, english: np.n
 def _levels(fitted: dict, x: np.ndarray, english: np.ndarray) -> np.ndarray:
     """The net's level for each row, exactly as the service reads the model (RiskModel.verdicts)."""
     model = RiskModel(fitted["coef"], fitted["intercept"], fitted["thresholds"], fitted["category_coef"],
-                      fitted["category_intercept"], fitted["categories"], encoder="")
+                      fitted["category_intercept"], fitted["categories"], encoder="", sparse=True)
     return np.array([CLASSES.index(v.level) for v in model.verdicts(x, list(english))])
 
 
-def train(encoder, cases: list[Labelled], knowledge_dir: Path) -> tuple[dict, list[dict]]:
-    """The model file's content, and the left-out-round figures."""
+def train(encoder, cases: list[Labelled], knowledge_dir: Path,
+          rounds_left_out: tuple[str, ...] | None = None) -> tuple[dict, list[dict]]:
+    """The model file's content, and the left-out-round figures (every blind round and the ordinary questions,
+    unless `rounds_left_out` names fewer)."""
     classify = load_risk_patterns(knowledge_dir).classify
-    x = np.vstack([encoder.embed([c.text for c in cases[i:i + 64]]) for i in range(0, len(cases), 64)])
+    from scipy.sparse import csr_matrix, vstack
+
+    x = vstack([csr_matrix(encoder.features([c.text for c in cases[i:i + 64]])) for i in range(0, len(cases), 64)])
+    x = x.tocsr()
     levels = np.array([c.level for c in cases])
     categories = np.array([c.category for c in cases], dtype=object)
     sources = np.array([c.source for c in cases])
     english = np.array([c.english for c in cases])
     patterns = np.array([CLASSES.index(classify(c.text)[0]) for c in cases])
     rounds = []
-    for held in (*HELD_OUT_ROUNDS, "ordinary"):
+    for held in rounds_left_out if rounds_left_out is not None else (*HELD_OUT_ROUNDS, "ordinary"):
         test = np.isin(sources, ORDINARY_SETS) if held == "ordinary" else sources == held
         fitted = fit(x[~test], levels[~test], categories[~test], english[~test])
         combined = np.maximum(patterns[test], _levels(fitted, x[test], english[test]))
@@ -130,12 +135,12 @@ def train(encoder, cases: list[Labelled], knowledge_dir: Path) -> tuple[dict, li
     content = {
         "about": "Learned risk net for service/guardrails/risk_net.py; written by `coach train-risk`. "
                  "Do not edit by hand.",
-        "format": 2, "encoder": encoder.name, "classes": list(CLASSES), "C": REGULARISATION_C,
+        "format": 3, "encoder": encoder.name, "sparse": True, "classes": list(CLASSES), "C": REGULARISATION_C,
         "trained_on": {name: int((sources == name).sum()) for name in (*TRAIN_SETS, *ORDINARY_SETS, "knowledge")},
         "thresholds": {k: round(v, 6) for k, v in fitted["thresholds"].items()},
-        "coef": np.round(fitted["coef"], 6).tolist(), "intercept": np.round(fitted["intercept"], 6).tolist(),
+        "coef": pack(fitted["coef"]), "intercept": np.round(fitted["intercept"], 6).tolist(),
         "categories": list(fitted["categories"]),
-        "category_coef": np.round(fitted["category_coef"], 6).tolist(),
+        "category_coef": pack(fitted["category_coef"]),
         "category_intercept": np.round(fitted["category_intercept"], 6).tolist(),
     }
     return content, rounds

@@ -31,6 +31,7 @@ def main() -> None:
     runs = {"patterns": lambda t, v: check.patterns.classify(t),
             "patterns + statements": lambda t, v: (check.patterns.classify(t), check.semantic_match(v)),
             "e5 embedding alone": lambda t, v: fresh.embed([t + " "]),
+            "e5 latent terms alone": lambda t, v: fresh.features([t + "  "])[:, 384:],
             "whole check (patterns, statements, net)": lambda t, v: check.assess(t + "  ", message_vector=v)}
     for name, run in runs.items():
         samples = []

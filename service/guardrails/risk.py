@@ -97,7 +97,8 @@ class SafetyCheck:
         by_rules = levels[0] == "urgent"
         if self.model is not None and self.encoder is not None:
             english = [lang == "en" for lang in languages]
-            for i, verdict in enumerate(self.model.verdicts(self.encoder.embed(texts), english)):
+            features = self.encoder.features(texts, sparse=self.model.sparse)
+            for i, verdict in enumerate(self.model.verdicts(features, english)):
                 if LEVEL_RANK[verdict.level] > LEVEL_RANK[levels[i]]:
                     levels[i] = verdict.level
                     matched.append(f"learned risk net: {verdict.level} (P(urgent) {verdict.p_urgent:.2f}, "

@@ -10,6 +10,7 @@ patterns say. A second head names the kind of risk, so the reply carries the rig
 """
 from __future__ import annotations
 
+import base64
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,16 @@ from pathlib import Path
 import numpy as np
 
 CLASSES = ("none", "support", "urgent")
+
+
+def pack(matrix: np.ndarray) -> dict:
+    """A weight matrix as base64 float32 (the sparse features make it 17k columns wide: lists would be ~2 MB)."""
+    m = np.ascontiguousarray(matrix, dtype="<f4")
+    return {"shape": list(m.shape), "float32": base64.b64encode(m.tobytes()).decode("ascii")}
+
+
+def unpack(packed: dict) -> np.ndarray:
+    return np.frombuffer(base64.b64decode(packed["float32"]), dtype="<f4").reshape(packed["shape"]).astype(np.float32)
 
 
 def _softmax(logits: np.ndarray) -> np.ndarray:
@@ -41,25 +52,31 @@ class RiskModel:
     category_intercept: np.ndarray
     categories: tuple[str, ...]
     encoder: str
+    sparse: bool = False  # reads the encoder's latent terms after the embedding (RiskEncoder.features)
 
     @classmethod
     def load(cls, path: Path) -> RiskModel | None:
         if not path.is_file():
             return None
         data = json.loads(path.read_text(encoding="utf-8"))
-        if data.get("format") != 2:
+        if data.get("format") == 2:  # the embedding alone, weights as lists
+            return cls(np.array(data["coef"], np.float32), np.array(data["intercept"], np.float32),
+                       {k: float(v) for k, v in data["thresholds"].items()},
+                       np.array(data["category_coef"], np.float32),
+                       np.array(data["category_intercept"], np.float32), tuple(data["categories"]), data["encoder"])
+        if data.get("format") != 3:
             return None  # a model from before the multilingual net: retrain with `coach train-risk`
-        return cls(np.array(data["coef"], np.float32), np.array(data["intercept"], np.float32),
-                   {k: float(v) for k, v in data["thresholds"].items()},
-                   np.array(data["category_coef"], np.float32), np.array(data["category_intercept"], np.float32),
-                   tuple(data["categories"]), data["encoder"])
+        return cls(unpack(data["coef"]), np.array(data["intercept"], np.float32),
+                   {k: float(v) for k, v in data["thresholds"].items()}, unpack(data["category_coef"]),
+                   np.array(data["category_intercept"], np.float32), tuple(data["categories"]), data["encoder"],
+                   sparse=bool(data.get("sparse")))
 
     def verdicts(self, vectors: np.ndarray, english: list[bool]) -> list[RiskVerdict]:
         """One verdict per embedded message (`english`: whether each is in English, where the patterns help)."""
-        if not len(vectors):
+        if not vectors.shape[0]:
             return []
-        p = _softmax(vectors @ self.coef.T + self.intercept)
-        kinds = _softmax(vectors @ self.category_coef.T + self.category_intercept).argmax(axis=1)
+        p = _softmax(np.asarray(vectors @ self.coef.T) + self.intercept)
+        kinds = (np.asarray(vectors @ self.category_coef.T) + self.category_intercept).argmax(axis=1)
         out = []
         for row, kind, is_english in zip(p, kinds, english):
             group = "en" if is_english else "other"
