@@ -37,6 +37,7 @@ from .knowledge.ingest import ensure_index
 from .retrieval.knowledge_base import KnowledgeBase
 from .settings import Settings, get_settings
 from .workspace.comments import CommentStore
+from .workspace.jobs import ImportJobs
 
 log = logging.getLogger("coach")
 MAX_BODY_BYTES = 64 * 1024
@@ -116,6 +117,7 @@ def create_app(settings: Settings | None = None, pipeline: AnswerPipeline | None
         feedback_store = FeedbackStore(engine)
         app.state.feedback_store = feedback_store
         app.state.comment_store = CommentStore(engine)
+        app.state.import_jobs = ImportJobs(engine)
         (settings.data_dir / "sessions").mkdir(parents=True, exist_ok=True)  # the workspace pages' sign-ins
         # Answers are CPU-bound: as many run at once as there are cores, the rest wait in arrival order.
         # (Sixteen threads sharing two cores made every answer slow and the slowest very slow.)
@@ -128,6 +130,8 @@ def create_app(settings: Settings | None = None, pipeline: AnswerPipeline | None
             app.state.feedback_store = None
             app.state.comment_store = None
             app.state.drafter = None
+            app.state.import_jobs.close()
+            app.state.import_jobs = None
             feedback_store.flush()
             engine.dispose()
 
@@ -139,7 +143,7 @@ def create_app(settings: Settings | None = None, pipeline: AnswerPipeline | None
         # Files, not memory: every worker of `coach serve --workers N` sees the same sign-ins.
         stores={SESSION_STORE: FileStore(settings.data_dir / "sessions")},
         state=State({"pipeline": pipeline, "settings": settings, "feedback_store": None, "comment_store": None,
-                     "drafter": None, "compute_limiter": None}),
+                     "import_jobs": None, "drafter": None, "compute_limiter": None}),
         exception_handlers={ValidationException: _validation_error, HTTPException: _http_error,
                             CoachError: _coach_error, Exception: _unexpected_error},
         middleware=[rate_limit.middleware] if rate_limit else [],

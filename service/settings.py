@@ -50,6 +50,9 @@ class Settings:
     # the same retrieval and risk results on the eval sets) | onnx (exact vectors, ~2x faster than torch) | torch
     embedding_backend: str = "onnx-int8"
     cors_origins: tuple[str, ...] = field(default_factory=tuple)
+    # Names the coach comments under on the blog, besides the export's own authors list (its replies are then
+    # style examples, and the comments they answer are not queued again).
+    coach_author_names: tuple[str, ...] = field(default_factory=tuple)
     rate_limit: str = "minute:30"  # per client on the public POSTs: "UNIT:N" (second..day) or "off"
     database_url: str | None = None  # any SQLAlchemy URL; unset: SQLite at data_dir / "coach.db"
     coach_token_hash: str | None = None  # the coach API's bearer token, hashed (service/tokens.py); unset: no access
@@ -111,6 +114,8 @@ class Settings:
             compute_slots=max(1, int(_env("COACH_COMPUTE_SLOTS", str(os.cpu_count() or 2)))),
             embedding_backend=_embedding_backend(),
             cors_origins=tuple(o.strip() for o in origins.split(",") if o.strip()),
+            coach_author_names=tuple(n.strip() for n in (_env("COACH_AUTHOR_NAMES", "") or "").split(",")
+                                     if n.strip()),
             rate_limit=_env("COACH_RATE_LIMIT", "minute:30"),
             database_url=_env("COACH_DATABASE_URL"),
             coach_token_hash=_coach_token_hash(),

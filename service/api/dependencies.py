@@ -19,6 +19,7 @@ from ..settings import Settings
 from ..workspace.cards import CardEditor
 from ..workspace.comments import CommentStore
 from ..workspace.drafting import Drafter
+from ..workspace.jobs import ImportJobs
 
 PipelineDep: TypeAlias = NamedDependency[AnswerPipeline]
 MaybePipelineDep: TypeAlias = NamedDependency[AnswerPipeline | None]
@@ -29,6 +30,7 @@ ComputeLimiterDep: TypeAlias = NamedDependency[anyio.CapacityLimiter]
 SettingsDep: TypeAlias = NamedDependency[Settings]
 TitlesDep: TypeAlias = NamedDependency[dict[str, str]]
 CardEditorDep: TypeAlias = NamedDependency[CardEditor]
+ImportJobsDep: TypeAlias = NamedDependency[ImportJobs]
 
 
 def _pipeline(state: State) -> AnswerPipeline | None:
@@ -58,6 +60,13 @@ def _made_once(state: State, name: str, make: Callable) -> object:
                     raise Unavailable("the coach is still loading")
                 state[name] = make(state.pipeline)
     return state[name]
+
+
+def _import_jobs(state: State) -> ImportJobs:
+    jobs = state.get("import_jobs")
+    if jobs is None:
+        raise Unavailable("the workspace is not ready")
+    return jobs
 
 
 def _drafter(state: State) -> Drafter:
@@ -93,4 +102,5 @@ DEPENDENCIES = {
     "settings": Provide(_settings, sync_to_thread=False),
     "titles": Provide(_titles, sync_to_thread=False),
     "card_editor": Provide(_card_editor, sync_to_thread=False),
+    "import_jobs": Provide(_import_jobs, sync_to_thread=False),
 }

@@ -16,14 +16,39 @@ from ..feedback.gaps import content_gaps
 from ..feedback.store import FeedbackStore
 from ..tokens import verify_token
 from ..workspace.comments import CommentStore
+from ..workspace.drafting import Drafter
 from ..workspace.export import export_rows, to_csv, to_json
-from ..workspace.importers import import_file
+from ..workspace.importers import file_import, prepare_import
+from ..workspace.jobs import ImportJobs
 from ..workspace.metrics import metrics
-from .dependencies import CommentStoreDep, DrafterDep, FeedbackStoreDep, MaybePipelineDep, TitlesDep
+from .dependencies import (
+    CommentStoreDep,
+    DrafterDep,
+    FeedbackStoreDep,
+    ImportJobsDep,
+    MaybePipelineDep,
+    SettingsDep,
+    TitlesDep,
+)
 from .schemas import ApproveIn, EditIn
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
 QUEUE_FILTERS = ("pending", "urgent", "approved", "discarded", "spam", "examples")
+
+
+def start_import(jobs: ImportJobs, store: CommentStore, drafter: Drafter, data: bytes, fmt: str, filename: str,
+                 source: str | None = None, coach_names: tuple[str, ...] = ()) -> str:
+    """Read and check the file now (a bad one is refused with its reason), then file it in the background."""
+    prepared = prepare_import(data, fmt, drafter.pipeline.kb.article_ids, source, coach_names)
+    return jobs.start(filename, len(prepared.records),
+                      lambda progress: file_import(store, prepared, drafter, progress=progress))
+
+
+def job_view(job: dict) -> dict:
+    """An import job as the API and the progress page show it."""
+    return {"job_id": job["id"], "filename": job["filename"], "status": job["status"], "total": job["total"],
+            "done": job["done"], "result": job["result"], "error": job["error"],
+            "created_at": job["created_at"], "finished_at": job["finished_at"]}
 
 
 def require_coach_token(connection: ASGIConnection, _: BaseRouteHandler) -> None:
@@ -66,22 +91,34 @@ class WorkspaceApiController(Controller):
     guards = [require_coach_token]
     security = [{"BearerToken": []}]
 
-    @post("/import", status_code=201, request_max_body_size=MAX_IMPORT_BYTES,
-          summary="Import comments: raw body or multipart `file`, with ?format=json|csv|wxr")
+    @post("/import", status_code=202, request_max_body_size=MAX_IMPORT_BYTES,
+          summary="Import comments in the background: raw body or multipart `file`, ?format=json|csv|wxr; "
+                  "202 with a job to poll (?wait=true: 201 once it is done)")
     async def import_comments(self, request: Request, comment_store: CommentStoreDep, drafter: DrafterDep,
-                              format: FromQuery[str] = "json", source: FromQuery[str | None] = None) -> dict:
+                              import_jobs: ImportJobsDep, settings: SettingsDep, format: FromQuery[str] = "json",
+                              source: FromQuery[str | None] = None, wait: FromQuery[bool] = False) -> Response:
+        filename = f"upload.{format}"
         if request.content_type[0] == "multipart/form-data":
             form = await request.form()
             upload = form.get("file")
             if upload is None or isinstance(upload, str):
                 raise BadInput("send the file in a multipart field called `file`")
+            filename = upload.filename or filename
             data = await upload.read()
         else:
             data = await request.body()
         if not data:
             raise BadInput("the import is empty")
-        result = await anyio.to_thread.run_sync(lambda: import_file(comment_store, data, format, drafter, source))
-        return result.as_dict()
+        job_id = await anyio.to_thread.run_sync(
+            lambda: start_import(import_jobs, comment_store, drafter, data, format, filename, source,
+                                 settings.coach_author_names))
+        job = await anyio.to_thread.run_sync(import_jobs.wait, job_id, 600.0) if wait else import_jobs.get(job_id)
+        status = 201 if job["status"] == "done" else 422 if job["status"] == "failed" else 202
+        return Response(job_view(job), status_code=status, headers={"Location": f"/api/coach/imports/{job_id}"})
+
+    @get("/imports/{job_id:str}", sync_to_thread=True, summary="An import's progress, and its result once done")
+    def import_job(self, import_jobs: ImportJobsDep, job_id: FromPath[str]) -> dict:
+        return job_view(import_jobs.get(job_id))
 
     @get("/queue", sync_to_thread=True, summary="Comments by status: pending (urgent first), urgent, approved, ...")
     def queue(self, comment_store: CommentStoreDep, titles: TitlesDep, status: FromQuery[str] = "pending") -> dict:

@@ -18,10 +18,17 @@ from ..errors import ImportRejected, NotFound, Unavailable, VersionConflict
 from ..settings import Settings
 from ..tokens import verify_token
 from ..workspace.comments import CommentStore
-from ..workspace.importers import import_file
 from ..workspace.metrics import metrics
-from .dependencies import CommentStoreDep, DrafterDep, FeedbackStoreDep, MaybePipelineDep, SettingsDep, TitlesDep
-from .workspace import MAX_IMPORT_BYTES, export_response, gaps_report
+from .dependencies import (
+    CommentStoreDep,
+    DrafterDep,
+    FeedbackStoreDep,
+    ImportJobsDep,
+    MaybePipelineDep,
+    SettingsDep,
+    TitlesDep,
+)
+from .workspace import MAX_IMPORT_BYTES, export_response, gaps_report, job_view, start_import
 from .workspace_cards import CardPagesController
 from .workspace_session import (
     PREFIX,
@@ -113,8 +120,8 @@ class WorkspacePagesController(Controller):
                     metrics=metrics_view(metrics(comment_store)))
 
     @post("/import", status_code=303, request_max_body_size=MAX_IMPORT_BYTES)
-    async def import_comments(self, request: Request, comment_store: CommentStoreDep,
-                              drafter: DrafterDep) -> Redirect:
+    async def import_comments(self, request: Request, comment_store: CommentStoreDep, drafter: DrafterDep,
+                              import_jobs: ImportJobsDep, settings: SettingsDep) -> Redirect:
         form = await request.form()
         upload = form.get("file")
         if upload is None or isinstance(upload, str) or not upload.filename:
@@ -125,15 +132,17 @@ class WorkspacePagesController(Controller):
             fmt = FORMATS.get(Path(upload.filename).suffix.lower(), "")
         data = await upload.read()
         try:
-            result = await anyio.to_thread.run_sync(
-                lambda: import_file(comment_store, data, fmt or "unknown", drafter))
+            job_id = await anyio.to_thread.run_sync(
+                lambda: start_import(import_jobs, comment_store, drafter, data, fmt or "unknown", upload.filename,
+                                     coach_names=settings.coach_author_names))
         except ImportRejected as exc:
             _notice(request, f"{upload.filename} was not imported: {exc}", "error")
-        else:
-            _notice(request, f"Imported {upload.filename}: {result.created} new comments ({result.urgent} urgent, "
-                             f"{result.spam} spam, {result.examples} of your published replies), "
-                             f"{result.skipped} already here.")
-        return Redirect(PREFIX, status_code=303)
+            return Redirect(PREFIX, status_code=303)
+        return Redirect(f"{PREFIX}/imports/{job_id}", status_code=303)
+
+    @get("/imports/{job_id:str}", sync_to_thread=True)
+    def import_job(self, request: Request, import_jobs: ImportJobsDep, job_id: FromPath[str]) -> Template:
+        return page(request, "import.html.j2", job=job_view(import_jobs.get(job_id)))
 
     @get("/comments/{comment_id:int}", sync_to_thread=True)
     def comment(self, request: Request, comment_store: CommentStoreDep, titles: TitlesDep,

@@ -6,6 +6,7 @@ from sqlalchemy import (
                         Column,
                         DateTime,
                         ForeignKey,
+                        Index,
                         Integer,
                         MetaData,
                         String,
@@ -52,7 +53,7 @@ feedback = Table(
 comments = Table(
     "comments", metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("source", String(32), nullable=False),  # json | csv | wxr | a file name
+    Column("source", String(200), nullable=False),  # json | csv | wxr:<the blog's address> | a name given
     Column("external_id", String(128), nullable=False),
     Column("article_id", String(200), nullable=True),
     Column("author", String(200), nullable=False),
@@ -64,6 +65,7 @@ comments = Table(
     Column("status", String(16), nullable=False, default="pending", index=True),
     Column("parent_external_id", String(128), nullable=True),
     UniqueConstraint("source", "external_id", name="comments_source_external_id"),
+    Index("ix_comments_queue", "status", "risk_level", "posted_at"),
 )
 
 # The coach's draft reply to a comment, versioned so concurrent edits never overwrite each other.
@@ -76,3 +78,18 @@ drafts = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("approved_at", DateTime(timezone=True), nullable=True),
 )
+
+# A WordPress (or JSON/CSV) import running in the background: the coach's page and the API poll its progress.
+import_jobs = Table(
+    "import_jobs", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("filename", String(300), nullable=False),
+    Column("status", String(12), nullable=False),  # running | done | failed
+    Column("total", Integer, nullable=False, default=0),
+    Column("done", Integer, nullable=False, default=0),
+    Column("result", Text, nullable=True),  # ImportResult.as_dict() as JSON, when done
+    Column("error", Text, nullable=True),  # shown to the coach: never a stack trace
+    Column("created_at", DateTime(timezone=True), nullable=False, index=True),
+    Column("finished_at", DateTime(timezone=True), nullable=True),
+)
+

@@ -10,6 +10,9 @@ from sqlalchemy.exc import IntegrityError
 from ..db.tables import comments, drafts
 from ..errors import NotFound, VersionConflict
 
+NOT_QUEUED_KINDS = ("spam", "example", "ping")
+BLOG_MOVES = frozenset({"answered", "spam", "discarded", "ignored"})
+
 
 def now() -> datetime:
     return datetime.now(UTC)
@@ -40,6 +43,31 @@ class CommentStore:
                 row = conn.execute(select(comments.c.id).where(key)).first()
                 return int(row.id), False
             return int(result.inserted_primary_key[0]), True
+
+    def find(self, source: str, external_id: str) -> int | None:
+        """The id of an already imported comment."""
+        with self.engine.connect() as conn:
+            row = conn.execute(select(comments.c.id).where(
+                (comments.c.source == source) & (comments.c.external_id == external_id))).first()
+        return int(row.id) if row is not None else None
+
+    def refresh_status(self, comment_id: int, status: str) -> bool:
+        """A re-import's news from the blog: a comment still waiting in the queue moves when the blog has since
+        answered, spammed or trashed it. Anything the coach already decided is left alone."""
+        if status not in BLOG_MOVES:
+            return False
+        with self.engine.begin() as conn:
+            moved = conn.execute(comments.update().where(
+                (comments.c.id == comment_id) & (comments.c.status == "pending")).values(status=status))
+            return moved.rowcount == 1
+
+    def needs_draft(self, comment_id: int) -> bool:
+        """A queued comment without a draft (an import was stopped between storing it and drafting it)."""
+        query = (select(comments.c.id).select_from(comments.outerjoin(drafts, drafts.c.comment_id == comments.c.id))
+                 .where((comments.c.id == comment_id) & (comments.c.status == "pending") &
+                        comments.c.kind.notin_(NOT_QUEUED_KINDS) & drafts.c.comment_id.is_(None)))
+        with self.engine.connect() as conn:
+            return conn.execute(query).first() is not None
 
     def set_draft(self, comment_id: int, text: str, expected_version: int | None = None) -> int:
         """A freshly generated draft (new or regenerated): bumps the version and returns it.
@@ -102,7 +130,7 @@ class CommentStore:
         return _row(row)
 
     def queue(self, status: str = "pending") -> list[dict]:
-        """pending (urgent first, then oldest), urgent only, approved, discarded, spam or examples."""
+        """pending (urgent first, then newest), urgent only, approved, answered, discarded, spam or examples."""
         query = (select(comments, drafts.c.text.label("draft_text"), drafts.c.generated_text, drafts.c.version,
                         drafts.c.updated_at, drafts.c.approved_at)
                  .select_from(comments.outerjoin(drafts, drafts.c.comment_id == comments.c.id)))
@@ -113,11 +141,11 @@ class CommentStore:
         elif status == "examples":
             query = query.where(comments.c.kind == "example")
         elif status == "pending":
-            query = query.where((comments.c.status == "pending") & (comments.c.kind.notin_(["spam", "example"])))
+            query = query.where((comments.c.status == "pending") & comments.c.kind.notin_(NOT_QUEUED_KINDS))
         else:
             query = query.where((comments.c.status == status) & (comments.c.kind != "example"))
         urgent_first = case((comments.c.risk_level == "urgent", 0), else_=1)
-        query = query.order_by(urgent_first, comments.c.posted_at, comments.c.id)
+        query = query.order_by(urgent_first, comments.c.posted_at.desc().nulls_last(), comments.c.id.desc())
         with self.engine.connect() as conn:
             return [_row(r) for r in conn.execute(query)]
 

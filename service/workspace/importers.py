@@ -10,16 +10,11 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from pathlib import Path
 
-import defusedxml.ElementTree as SafeET
-from defusedxml import DefusedXmlException
-
 from ..errors import ImportRejected
 from .comments import CommentStore
-from .triage import triage
-
-NS = {"wp": "http://wordpress.org/export/1.2/", "content": "http://purl.org/rss/1.0/modules/content/",
-      "dc": "http://purl.org/dc/elements/1.1/", "excerpt": "http://wordpress.org/export/1.2/excerpt/"}
-MAX_BYTES = 20 * 1024 * 1024
+from .html_text import readable_text
+from .triage import kind_of, triage
+from .wxr import READER_TYPES, WxrComment, WxrExport, read_wxr
 
 
 @dataclass
@@ -29,9 +24,11 @@ class CommentRecord:
     text: str
     article_id: str | None = None
     posted_at: datetime | None = None
-    status: str = "pending"  # pending | approved (published on the blog) | spam
+    status: str = "pending"  # on the blog: pending | approved | spam | trash
     by_coach: bool = False
     parent_external_id: str | None = None
+    kind_hint: str | None = None  # "ping": a pingback or trackback, never queued
+    answered: bool = False  # the coach's reply to it is already on the blog
 
 
 @dataclass
@@ -48,14 +45,20 @@ class ArticleRecord:
 class ImportResult:
     created: int = 0
     skipped: int = 0  # already imported (same source and external id)
+    updated: int = 0  # already imported, moved since on the blog (answered, spam, trash)
+    queued: int = 0  # reader comments waiting for the coach
+    answered: int = 0  # reader comments the coach had already replied to on the blog
     spam: int = 0
+    pings: int = 0  # pingbacks and trackbacks: kept, never queued
     urgent: int = 0
     examples: int = 0
+    repaired: int = 0  # already imported, but its draft was missing (an earlier import was interrupted)
     articles: list[ArticleRecord] = field(default_factory=list)
 
     def as_dict(self) -> dict:
-        return {"created": self.created, "skipped": self.skipped, "spam": self.spam, "urgent": self.urgent,
-                "examples": self.examples, "articles": [a.id for a in self.articles]}
+        return {"created": self.created, "skipped": self.skipped, "updated": self.updated, "queued": self.queued,
+                "answered": self.answered, "spam": self.spam, "pings": self.pings, "urgent": self.urgent,
+                "examples": self.examples, "repaired": self.repaired, "articles": [a.id for a in self.articles]}
 
 
 def slugify(text: str) -> str:
@@ -120,50 +123,52 @@ def parse_csv(data: bytes, article_ids: set[str] = frozenset()) -> list[CommentR
     return [_record(r, n, article_ids) for n, r in enumerate(rows, 1)]
 
 
-def _text(el, path: str) -> str:
-    found = el.find(path, NS)
-    return (found.text or "").strip() if found is not None else ""
+def coach_matcher(export: WxrExport, names: tuple[str, ...] = ()):
+    """Whether a comment is the coach's: written by one of the blog's authors (user id, e-mail or name) or under
+    a name the coach set in COACH_AUTHOR_NAMES."""
+    ids = {a.user_id for a in export.authors if a.user_id not in ("", "0")}
+    emails = {a.email for a in export.authors if a.email}
+    known = {n.casefold() for a in export.authors for n in a.names} | {n.strip().casefold() for n in names if n.strip()}
+
+    def is_coach(c: WxrComment) -> bool:
+        return (c.user_id not in ("", "0") and c.user_id in ids) or (c.email and c.email in emails) or \
+            c.author.strip().casefold() in known
+    return is_coach
 
 
-def parse_wxr(data: bytes) -> tuple[list[ArticleRecord], list[CommentRecord]]:
-    """Posts and their comments from a WordPress export; entity tricks and DTDs are rejected, never expanded."""
-    if len(data) > MAX_BYTES:
-        raise ImportRejected("the export is too large")
-    try:
-        root = SafeET.fromstring(data, forbid_dtd=True, forbid_entities=True, forbid_external=True)
-    except DefusedXmlException as exc:
-        raise ImportRejected(f"unsafe XML rejected ({type(exc).__name__}): entity declarations and DTDs are not "
-                           "allowed in an import") from exc
-    except SafeET.ParseError as exc:
-        raise ImportRejected(f"not valid XML: {exc}") from exc
-    channel = root.find("channel")
-    if channel is None:
-        raise ImportRejected("not a WordPress export (no <channel>)")
-    publication = _text(channel, "title")
-    display = {_text(a, "wp:author_login"): _text(a, "wp:author_display_name")
-               for a in channel.findall("wp:author", NS)}
+def parse_wxr(data: bytes, coach_names: tuple[str, ...] = ()) -> tuple[WxrExport, list[ArticleRecord],
+                                                                        list[CommentRecord]]:
+    """Posts (the articles) and the comments on every kind of item (posts, pages, products, attachments), with
+    their threads: a reader comment the coach already replied to is marked answered."""
+    export = read_wxr(data)
+    display = {a.login: next(iter(sorted(a.names - {a.login})), a.login) for a in export.authors}
+    is_coach = coach_matcher(export, coach_names)
     articles, records = [], []
-    for item in channel.findall("item"):
-        if _text(item, "wp:post_type") not in ("post", ""):
-            continue
-        creator = _text(item, "dc:creator")
-        author = display.get(creator) or creator
-        article_id = slugify(f"{author} {_text(item, 'wp:post_name') or _text(item, 'title')}")
-        articles.append(ArticleRecord(article_id, _text(item, "title"), author, _text(item, "link") or None,
-                                      _text(item, "content:encoded"), publication))
-        for c in item.findall("wp:comment", NS):
-            approved = _text(c, "wp:comment_approved")
-            status = {"1": "approved", "0": "pending", "spam": "spam"}.get(approved, "trash")
-            if status == "trash":
+    for item in export.items:
+        author = display.get(item.creator) or item.creator
+        article_id = slugify(f"{author} {item.slug or item.title}") if item.post_type == "post" else \
+            slugify(f"{item.post_type} {item.slug or item.title or item.post_id}")
+        if item.post_type == "post" and item.content:
+            articles.append(ArticleRecord(article_id, item.title, author, item.link or None, item.content,
+                                          export.title))
+        coach_ids = {c.comment_id for c in item.comments if is_coach(c)}
+        replied_to = {c.parent_id for c in item.comments if c.comment_id in coach_ids and c.status == "approved"}
+        for c in item.comments:
+            if not c.comment_id or not (c.text or c.comment_type not in READER_TYPES):
                 continue
-            name = _text(c, "wp:comment_author")
-            by_coach = name in (author, creator) or (_text(c, "wp:comment_user_id") not in ("", "0") and
-                                                      display.get(creator) == name)
-            parent = _text(c, "wp:comment_parent")
-            records.append(CommentRecord(_text(c, "wp:comment_id"), name, _text(c, "wp:comment_content"), article_id,
-                                         parse_time(_text(c, "wp:comment_date_gmt") or _text(c, "wp:comment_date")),
-                                         status, by_coach, parent if parent not in ("", "0") else None))
-    return articles, records
+            records.append(CommentRecord(
+                c.comment_id, c.author or "Anonymous", c.text or "(empty)", article_id, _wxr_time(c.date),
+                c.status, c.comment_id in coach_ids, c.parent_id,
+                kind_hint=None if c.comment_type in READER_TYPES else "ping",
+                answered=c.comment_id in replied_to))
+    return export, articles, records
+
+
+def _wxr_time(value: str) -> datetime | None:
+    try:
+        return parse_time(value)
+    except ImportRejected:
+        return None  # a date WordPress wrote oddly never costs the comment
 
 
 def write_articles(articles: list[ArticleRecord], folder: Path) -> list[Path]:
@@ -176,7 +181,7 @@ def write_articles(articles: list[ArticleRecord], folder: Path) -> list[Path]:
         path = folder / f"{a.id}.md"
         if path.exists():
             continue
-        body = re.sub(r"<[^>]+>", "", a.content).strip()
+        body = readable_text(a.content)
         front = yaml.safe_dump({"id": a.id, "title": a.title, "author": a.author, "publication": a.publication,
                                 "url": a.url or ""}, sort_keys=False, allow_unicode=True)
         path.write_text(f"---\n{front}---\n\n{body}\n", encoding="utf-8")
@@ -184,54 +189,105 @@ def write_articles(articles: list[ArticleRecord], folder: Path) -> list[Path]:
     return written
 
 
-def import_records(store: CommentStore, records: list[CommentRecord], source: str, drafter=None) -> ImportResult:
-    """Store each comment once (source + external id) with its triage; pending questions get a draft."""
+def import_records(store: CommentStore, records: list[CommentRecord], source: str, drafter=None,
+                   progress=None) -> ImportResult:
+    """Store each comment once (source + external id) with its triage; every reader comment the coach has not
+    answered yet is queued with a draft, whether the blog shows it already or holds it for moderation. A re-import
+    adds nothing twice: it moves a queued comment the blog has since answered, spammed or trashed, and drafts one
+    an interrupted import left without a draft."""
     result = ImportResult()
     pipeline = drafter.pipeline if drafter is not None else None
-    for r in records:
-        if r.by_coach and r.status == "approved":
-            kind, level, status, checked = "example", "none", "published", None
-        elif r.status == "spam":
-            kind, level, status, checked = "spam", "none", "spam", None
-        else:
-            checked = triage(r.text, pipeline)
-            kind, level = checked.kind, checked.risk_level
-            status = "pending" if r.status == "pending" else "published"
-            if kind == "spam":
-                status = "spam"
-        comment_id, created = store.add_comment(
-            source=source, external_id=r.external_id, article_id=r.article_id, author=r.author, text=r.text,
-            posted_at=r.posted_at, kind=kind, risk_level=level, status=status,
-            parent_external_id=r.parent_external_id)
-        if not created:
+    for n, r in enumerate(records, 1):
+        existing = store.find(source, r.external_id)
+        if existing is not None:
             result.skipped += 1
-            continue
-        result.created += 1
-        result.spam += kind == "spam"
-        result.examples += kind == "example"
-        result.urgent += level == "urgent"
-        if status == "pending" and kind != "spam" and drafter is not None:
-            draft = drafter.draft(r.author, r.text, r.article_id, checked)
-            store.set_draft(comment_id, draft.text)
+            result.updated += store.refresh_status(existing, _blog_status(r))
+            if drafter is not None and store.needs_draft(existing):
+                store.set_draft(existing, drafter.draft(r.author, r.text, r.article_id, triage(r.text, pipeline)).text)
+                result.repaired += 1
+        else:
+            kind, level, status, checked = _filed(r, pipeline)
+            comment_id, created = store.add_comment(
+                source=source, external_id=r.external_id, article_id=r.article_id, author=r.author, text=r.text,
+                posted_at=r.posted_at, kind=kind, risk_level=level, status=status,
+                parent_external_id=r.parent_external_id)
+            result.created += created
+            result.skipped += not created
+            if created:
+                result.spam += kind == "spam"
+                result.examples += kind == "example"
+                result.pings += kind == "ping"
+                result.answered += status == "answered"
+                result.urgent += level == "urgent"
+                result.queued += status == "pending"
+                if status == "pending" and drafter is not None:
+                    store.set_draft(comment_id, drafter.draft(r.author, r.text, r.article_id, checked).text)
+        if progress is not None:
+            progress(n, len(records))
     return result
 
 
-def import_file(store: CommentStore, data: bytes, fmt: str, drafter=None, source: str | None = None,
-                articles_dir: Path | None = None) -> ImportResult:
-    """One file in json, csv or wxr format; `source` defaults to the format (external ids are per source)."""
-    article_ids = drafter.pipeline.kb.article_ids if drafter is not None else set()
+def _blog_status(r: CommentRecord) -> str:
+    """Where the blog has put a comment, in workspace terms (pending: still waiting for the coach)."""
+    if r.by_coach:
+        return "published"
+    if r.kind_hint == "ping":
+        return "ignored"
+    return {"trash": "discarded", "spam": "spam"}.get(r.status, "answered" if r.answered else "pending")
+
+
+def _filed(r: CommentRecord, pipeline) -> tuple[str, str, str, object]:
+    """(kind, risk level, workspace status, triage) for a new record."""
+    if r.by_coach:
+        return "example", "none", "published" if r.status == "approved" else "discarded", None
+    if r.kind_hint == "ping":
+        return "ping", "none", "ignored", None
+    if r.status == "trash":
+        return kind_of(r.text)[0], "none", "discarded", None
+    checked = triage(r.text, pipeline)  # blog spam too: a person at risk is never left in a spam folder
+    if r.status == "spam" and not checked.urgent:
+        return "spam", "none", "spam", None
+    kind = "question" if r.status == "spam" else checked.kind
+    status = "spam" if kind == "spam" else "answered" if r.answered else "pending"
+    return kind, checked.risk_level, status, checked
+
+
+@dataclass
+class PreparedImport:
+    """A file read and checked (so a bad one is refused at once), ready to be filed in the background."""
+
+    records: list[CommentRecord]
+    source: str
+    articles: list[ArticleRecord] = field(default_factory=list)
+
+
+def prepare_import(data: bytes, fmt: str, article_ids: set[str] = frozenset(), source: str | None = None,
+                   coach_names: tuple[str, ...] = ()) -> PreparedImport:
+    """Read one file in json, csv or wxr format. External ids are per source: the blog's address for a WordPress
+    export (two blogs' comment 12 never collide), else `source` or the format."""
     fmt = fmt.lower()
     if fmt == "json":
-        articles, records = [], parse_json(data, article_ids)
-    elif fmt == "csv":
-        articles, records = [], parse_csv(data, article_ids)
-    elif fmt in ("wxr", "xml"):
-        articles, records = parse_wxr(data)
-        fmt = "wxr"
-    else:
-        raise ImportRejected("format must be json, csv or wxr")
-    result = import_records(store, records, source or fmt, drafter)
-    result.articles = articles
-    if articles_dir is not None and articles:
-        write_articles(articles, articles_dir)
+        return PreparedImport(parse_json(data, article_ids), source or fmt)
+    if fmt == "csv":
+        return PreparedImport(parse_csv(data, article_ids), source or fmt)
+    if fmt in ("wxr", "xml"):
+        export, articles, records = parse_wxr(data, coach_names)
+        return PreparedImport(records, source or (f"wxr:{export.site}" if export.site else "wxr"), articles)
+    raise ImportRejected("format must be json, csv or wxr")
+
+
+def import_file(store: CommentStore, data: bytes, fmt: str, drafter=None, source: str | None = None,
+                articles_dir: Path | None = None, coach_names: tuple[str, ...] = (), progress=None) -> ImportResult:
+    """Read and file one file in the calling thread (the CLI, tests); the service runs file_import in a job."""
+    article_ids = drafter.pipeline.kb.article_ids if drafter is not None else set()
+    prepared = prepare_import(data, fmt, article_ids, source, coach_names)
+    return file_import(store, prepared, drafter, articles_dir, progress)
+
+
+def file_import(store: CommentStore, prepared: PreparedImport, drafter=None, articles_dir: Path | None = None,
+                progress=None) -> ImportResult:
+    result = import_records(store, prepared.records, prepared.source, drafter, progress)
+    result.articles = prepared.articles
+    if articles_dir is not None and prepared.articles:
+        write_articles(prepared.articles, articles_dir)
     return result

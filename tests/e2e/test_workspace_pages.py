@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import html
 import re
+import time
 from contextlib import contextmanager
 
 import httpx
@@ -64,8 +65,14 @@ def seeded(site, store) -> dict[str, int]:
         token = csrf(c.get("/coach").text)
         r = c.post("/coach/import", data={"format": "auto", "_csrf_token": token},
                    files={"file": ("sample.wxr", (DATA / "sample.wxr").read_bytes(), "application/xml")})
-        assert r.status_code == 303 and r.headers["location"] == "/coach"
-        assert "Imported sample.wxr: 11 new comments (1 urgent" in html.unescape(c.get("/coach").text)
+        assert r.status_code == 303 and r.headers["location"].startswith("/coach/imports/")
+        progress = r.headers["location"]
+        for _ in range(240):  # the import runs in the background; its page refreshes itself until done
+            page_text = html.unescape(c.get(progress).text)
+            if "Importing sample.wxr" in page_text and "Filing and drafting" not in page_text:
+                break
+            time.sleep(0.5)
+        assert "Imported 11 new comments" in page_text and "(1 urgent)" in page_text
     ids = {r["author"]: r["id"] for s in ("pending", "spam", "examples") for r in store.queue(s)}
     assert {"Sam", "Mel Weak", "Greg", "Linda"} <= set(ids)
     return ids
@@ -215,7 +222,11 @@ def test_coach_edits_and_approves_in_a_real_browser(pipeline, browser, tmp_path)
 
         page.set_input_files("input[name=file]", str(DATA / "sample.wxr"))
         page.click("button:has-text('Import')")
-        page.locator(".notice", has_text="Imported sample.wxr: 11 new comments").wait_for()
+        page.wait_for_url(re.compile(r".*/coach/imports/\w+$"))  # the import's own page, refreshing until done
+        page.locator(".import-job", has_text="Imported 11 new comments").wait_for(timeout=120_000)
+        assert "1 urgent" in page.locator(".import-job").inner_text()
+        page.click("a:has-text('Open the queue')")
+        page.wait_for_url(base + "/coach")
         first = page.locator(".queue .item").first
         assert "urgent" in first.get_attribute("class") and first.locator(".badge.urgent").is_visible()
         assert first.locator(".who").inner_text() == "Sam"

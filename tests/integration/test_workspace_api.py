@@ -51,11 +51,12 @@ def test_every_coach_route_needs_the_token(app, client):
 
 def test_import_queue_edit_approve_export_metrics(client):
     body = (DATA / "sample.wxr").read_bytes()
-    r = client.post("/api/coach/import?format=wxr", content=body, headers=AUTH)
-    assert r.status_code == 201 and r.json()["created"] == 11
-    again = client.post("/api/coach/import?format=wxr", files={"file": ("sample.wxr", body, "application/xml")},
-                        headers=AUTH)
-    assert again.status_code == 201 and again.json()["created"] == 0 and again.json()["skipped"] == 11
+    r = client.post("/api/coach/import?format=wxr&wait=true", content=body, headers=AUTH)
+    assert r.status_code == 201 and r.json()["result"]["created"] == 11
+    again = client.post("/api/coach/import?format=wxr&wait=true",
+                        files={"file": ("sample.wxr", body, "application/xml")}, headers=AUTH)
+    assert again.status_code == 201 and again.json()["result"]["created"] == 0
+    assert again.json()["result"]["skipped"] == 11 and again.json()["filename"] == "sample.wxr"
     bad = client.post("/api/coach/import?format=wxr", content=(DATA / "malicious.wxr").read_bytes(), headers=AUTH)
     assert bad.status_code == 400 and "unsafe XML" in bad.json()["detail"]
 
