@@ -21,6 +21,7 @@ from ..workspace.export import export_rows, to_csv, to_json
 from ..workspace.importers import file_import, prepare_import
 from ..workspace.jobs import ImportJobs
 from ..workspace.metrics import metrics
+from ..workspace.queue import PAGE_SIZE, QueueView
 from .dependencies import (
     CommentStoreDep,
     DrafterDep,
@@ -31,9 +32,9 @@ from .dependencies import (
     TitlesDep,
 )
 from .schemas import ApproveIn, EditIn
+from .workspace_queue import BulkIn, bulk_move, queue_filter
 
 MAX_IMPORT_BYTES = 20 * 1024 * 1024
-QUEUE_FILTERS = ("pending", "urgent", "approved", "discarded", "spam", "examples")
 
 
 def start_import(jobs: ImportJobs, store: CommentStore, drafter: Drafter, data: bytes, fmt: str, filename: str,
@@ -120,13 +121,23 @@ class WorkspaceApiController(Controller):
     def import_job(self, import_jobs: ImportJobsDep, job_id: FromPath[str]) -> dict:
         return job_view(import_jobs.get(job_id))
 
-    @get("/queue", sync_to_thread=True, summary="Comments by status: pending (urgent first), urgent, approved, ...")
-    def queue(self, comment_store: CommentStoreDep, titles: TitlesDep, status: FromQuery[str] = "pending") -> dict:
-        if status not in QUEUE_FILTERS:
-            raise BadInput(f"status must be one of {', '.join(QUEUE_FILTERS)}")
+    @get("/queue", sync_to_thread=True,
+         summary="A page of comments (50) by status: pending (urgent first, then newest), urgent, approved, answered, "
+                 "discarded, spam, examples; filter by article or kind, search words with q")
+    def queue(self, comment_store: CommentStoreDep, titles: TitlesDep, status: FromQuery[str] = "pending",
+              article: FromQuery[str | None] = None, kind: FromQuery[str | None] = None,
+              q: FromQuery[str | None] = None, page: FromQuery[int] = 1) -> dict:
+        f = queue_filter(status, article, kind, q, page)
+        rows, total = QueueView(comment_store.engine).page(f)
         items = [{**out(r), "article_title": titles.get(r["article_id"]), "urgent": r["risk_level"] == "urgent"}
-                 for r in comment_store.queue(status)]
-        return {"status": status, "count": len(items), "items": items}
+                 for r in rows]
+        return {"status": f.view, "count": total, "page": f.page, "pages": max(1, -(-total // PAGE_SIZE)),
+                "items": items}
+
+    @post("/comments/bulk", status_code=200, sync_to_thread=True,
+          summary="Approve (drafts as they stand), discard, mark as spam or restore many comments at once")
+    def bulk(self, comment_store: CommentStoreDep, drafter: DrafterDep, data: BulkIn) -> dict:
+        return bulk_move(comment_store, drafter, data.action, data.ids)
 
     @get("/comments/{comment_id:int}", sync_to_thread=True, summary="One comment with its draft and article")
     def comment(self, comment_store: CommentStoreDep, titles: TitlesDep, comment_id: FromPath[int]) -> dict:

@@ -19,6 +19,7 @@ from ..settings import Settings
 from ..tokens import verify_token
 from ..workspace.comments import CommentStore
 from ..workspace.metrics import metrics
+from ..workspace.queue import QueueView
 from .dependencies import (
     CommentStoreDep,
     DrafterDep,
@@ -30,6 +31,7 @@ from .dependencies import (
 )
 from .workspace import MAX_IMPORT_BYTES, export_response, gaps_report, job_view, start_import
 from .workspace_cards import CardPagesController
+from .workspace_queue import QueuePagesController
 from .workspace_session import (
     PREFIX,
     SESSION_STORE,
@@ -44,13 +46,13 @@ from .workspace_views import metrics_view, page, queue_item, when
 from .workspace_views import notice as _notice
 
 STATIC_DIR = Path(__file__).resolve().parents[1] / "static"
-FILTERS = ("pending", "urgent", "approved")
 MAX_TEXT = 20000
 FORMATS = {".json": "json", ".csv": "csv", ".wxr": "wxr", ".xml": "wxr"}
 Form = Annotated[dict[str, str], Body(media_type=RequestEncodingType.URL_ENCODED)]
-# No scripts at all; forms post only here; never framed (a framed Approve button could be clickjacked).
+# Scripts only from our own files (the queue's keys); forms post only here; never framed (clickjacking).
 SECURITY_HEADERS = [
-    ResponseHeader(name="Content-Security-Policy", value="default-src 'none'; style-src 'self'; img-src 'self'; "
+    ResponseHeader(name="Content-Security-Policy", value="default-src 'none'; script-src 'self'; style-src 'self'; "
+                   "img-src 'self'; "
                    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"),
     ResponseHeader(name="X-Frame-Options", value="DENY"),
     ResponseHeader(name="X-Content-Type-Options", value="nosniff"),
@@ -109,16 +111,6 @@ class WorkspacePagesController(Controller):
         request.clear_session()
         return Redirect(f"{PREFIX}/login", status_code=303)
 
-    @get("/", sync_to_thread=True)
-    def queue(self, request: Request, comment_store: CommentStoreDep, titles: TitlesDep,
-              status: FromQuery[str] = "pending") -> Template:
-        if status not in FILTERS:
-            raise ClientException(detail=f"The filter must be one of {', '.join(FILTERS)}.")
-        items = [queue_item(r, titles) for r in comment_store.queue(status)]
-        counts = {f: len(items) if f == status else len(comment_store.queue(f)) for f in FILTERS}
-        return page(request, "queue.html.j2", status_filter=status, items=items, counts=counts,
-                    metrics=metrics_view(metrics(comment_store)))
-
     @post("/import", status_code=303, request_max_body_size=MAX_IMPORT_BYTES)
     async def import_comments(self, request: Request, comment_store: CommentStoreDep, drafter: DrafterDep,
                               import_jobs: ImportJobsDep, settings: SettingsDep) -> Redirect:
@@ -154,7 +146,9 @@ class WorkspacePagesController(Controller):
                  problem: dict | None = None) -> Template:
         item = queue_item(row, titles)
         editable = row["status"] == "pending" and row["version"] is not None
+        above, below = QueueView(request.app.state.comment_store.engine).thread(row)
         return page(request, "comment.html.j2", status, c=item, editable=editable, problem=problem,
+                    above=[queue_item(r, titles) for r in above], below=[queue_item(r, titles) for r in below],
                     edited=row["draft_text"] is not None and row["draft_text"] != row["generated_text"],
                     updated=when(row["updated_at"]))
 
@@ -201,8 +195,10 @@ class WorkspacePagesController(Controller):
         except VersionConflict:
             return self._conflict(request, store, titles, comment_id, text)
         if approve:
-            _notice(request, f"Approved the reply to {row['author']}. It is in the Approved list and the exports.")
-            return Redirect(PREFIX, status_code=303)
+            following = QueueView(store.engine).next_pending(row)
+            _notice(request, f"Approved the reply to {row['author']}. It is in the Approved list and the exports."
+                             + (" Here is the next comment." if following else " The queue is empty."))
+            return Redirect(f"{PREFIX}/comments/{following}" if following else PREFIX, status_code=303)
         _notice(request, f"Saved (version {new}).")
         return Redirect(f"{PREFIX}/comments/{comment_id}", status_code=303)
 
@@ -269,7 +265,7 @@ class WorkspacePagesController(Controller):
 
 def workspace_page_routers(settings: Settings) -> list[Router]:
     """The UI (its own session, gate and CSRF, so the JSON APIs are untouched) and its stylesheet."""
-    ui = Router(path=PREFIX, route_handlers=[WorkspacePagesController, CardPagesController],
+    ui = Router(path=PREFIX, route_handlers=[WorkspacePagesController, QueuePagesController, CardPagesController],
                 middleware=ui_middleware(settings),
                 exception_handlers=UI_EXCEPTION_HANDLERS, response_headers=SECURITY_HEADERS,
                 include_in_schema=False)

@@ -13,52 +13,9 @@ from pathlib import Path
 from ..errors import ImportRejected
 from .comments import CommentStore
 from .html_text import readable_text
+from .records import ArticleRecord, CommentRecord, ImportResult
 from .triage import kind_of, triage
 from .wxr import READER_TYPES, WxrComment, WxrExport, read_wxr
-
-
-@dataclass
-class CommentRecord:
-    external_id: str
-    author: str
-    text: str
-    article_id: str | None = None
-    posted_at: datetime | None = None
-    status: str = "pending"  # on the blog: pending | approved | spam | trash
-    by_coach: bool = False
-    parent_external_id: str | None = None
-    kind_hint: str | None = None  # "ping": a pingback or trackback, never queued
-    answered: bool = False  # the coach's reply to it is already on the blog
-
-
-@dataclass
-class ArticleRecord:
-    id: str
-    title: str
-    author: str
-    url: str | None
-    content: str
-    publication: str = ""
-
-
-@dataclass
-class ImportResult:
-    created: int = 0
-    skipped: int = 0  # already imported (same source and external id)
-    updated: int = 0  # already imported, moved since on the blog (answered, spam, trash)
-    queued: int = 0  # reader comments waiting for the coach
-    answered: int = 0  # reader comments the coach had already replied to on the blog
-    spam: int = 0
-    pings: int = 0  # pingbacks and trackbacks: kept, never queued
-    urgent: int = 0
-    examples: int = 0
-    repaired: int = 0  # already imported, but its draft was missing (an earlier import was interrupted)
-    articles: list[ArticleRecord] = field(default_factory=list)
-
-    def as_dict(self) -> dict:
-        return {"created": self.created, "skipped": self.skipped, "updated": self.updated, "queued": self.queued,
-                "answered": self.answered, "spam": self.spam, "pings": self.pings, "urgent": self.urgent,
-                "examples": self.examples, "repaired": self.repaired, "articles": [a.id for a in self.articles]}
 
 
 def slugify(text: str) -> str:
@@ -227,6 +184,12 @@ def import_records(store: CommentStore, records: list[CommentRecord], source: st
     return result
 
 
+def _pattern_level(text: str, pipeline) -> str:
+    if pipeline is None:
+        return triage(text).risk_level
+    return pipeline.safety.patterns.classify(text)[0]
+
+
 def _blog_status(r: CommentRecord) -> str:
     """Where the blog has put a comment, in workspace terms (pending: still waiting for the coach)."""
     if r.by_coach:
@@ -244,6 +207,9 @@ def _filed(r: CommentRecord, pipeline) -> tuple[str, str, str, object]:
         return "ping", "none", "ignored", None
     if r.status == "trash":
         return kind_of(r.text)[0], "none", "discarded", None
+    if r.answered:  # the coach has replied on the blog already: never queued, so its words are enough to file it
+        kind, level = kind_of(r.text)[0], _pattern_level(r.text, pipeline)
+        return ("question" if kind == "spam" else kind), level, "answered", None
     checked = triage(r.text, pipeline)  # blog spam too: a person at risk is never left in a spam folder
     if r.status == "spam" and not checked.urgent:
         return "spam", "none", "spam", None

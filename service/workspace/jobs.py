@@ -15,7 +15,7 @@ from sqlalchemy.engine import Engine
 from ..db.tables import import_jobs
 from ..errors import CoachError, NotFound
 from .comments import now
-from .importers import ImportResult
+from .records import ImportResult
 
 log = logging.getLogger("coach")
 PROGRESS_EVERY = 0.5  # seconds between progress writes: a 5,000-comment import writes ~100 times, not 5,000

@@ -243,6 +243,9 @@ def test_coach_edits_and_approves_in_a_real_browser(pipeline, browser, tmp_path)
         page.screenshot(path=str(ARTIFACTS / "coach-comment.png"), full_page=True)
         page.click("button:has-text('Approve')")
         page.locator(".notice", has_text="Approved the reply to Mel Weak").wait_for()
+        assert "Here is the next comment" in page.locator(".notice.ok").inner_text()  # straight on to the next one
+        assert re.search(r"/coach/comments/\d+$", page.url) and page.locator("h1").inner_text() != "Mel Weak"
+        page.goto(base + "/coach")
 
         page.click(".tabs a:has-text('Approved')")
         page.wait_for_url(base + "/coach?status=approved")
