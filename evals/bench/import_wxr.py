@@ -25,6 +25,8 @@ from evals.catalog import load_cases
 from evals.stats import percentiles
 
 TOKEN = "bench-token"
+OPENERS = ("sorry for the long post", "first time commenting", "thanks for reading", "any advice welcome",
+           "posting from my phone", "long-time reader")
 
 
 def messages() -> list[str]:
@@ -52,8 +54,10 @@ def build_export(n: int, seed: int = 7) -> bytes:
             elif roll < 0.05:
                 comments.append(_comment(cid, "cheap seo", "Buy backlinks at www.example-seo.biz now", "spam"))
             else:
-                comments.append(_comment(cid, rng.choice(["Mel", "Greg", "Ana", "P.", "Sam", "Jo"]),
-                                         rng.choice(pool), rng.choice(["1", "1", "0"])))
+                # every text distinct (a real blog's are), so no encoder cache flatters the rate
+                text = f"{rng.choice(pool)} ({rng.choice(OPENERS)} #{cid})"
+                comments.append(_comment(cid, rng.choice(["Mel", "Greg", "Ana", "P.", "Sam", "Jo"]), text,
+                                         rng.choice(["1", "1", "0"])))
                 if rng.random() < 0.3 and cid < n:  # the coach already answered this one
                     comments.append(_comment(cid + 1, "Zan", "Hi. Keep going with no contact. Kind regards,", "1",
                                              parent=cid, user=2))
