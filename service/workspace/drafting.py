@@ -33,11 +33,23 @@ class Draft:
     fallback_reason: str | None = None  # why a model's draft was replaced by the grounded one
 
 
+TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "mx", "prof"})
+NOT_NAMES = frozenset({"anonymous", "anon", "admin", "guest", "user", "unknown", "me", "reader"})
+
+
 def first_name(author: str | None) -> str:
-    """"Mel Weak" -> "Mel", "P." -> "P"; "there" when there is no usable name."""
-    token = (author or "").strip().split()[0] if (author or "").strip() else ""
-    token = re.sub(r"[^\w'’-]", "", token)
-    return token or "there"
+    """"Mel Weak" -> "Mel", "P." -> "P"; "there" when the name is no person's first name ("3", "admin@x.com",
+    "www.site.com", "SEO_Expert_2024")."""
+    words = (author or "").split()
+    while len(words) > 1 and words[0].rstrip(".").lower() in TITLES:
+        words = words[1:]
+    raw = words[0] if words else ""
+    if raw.lower() in NOT_NAMES:
+        return "there"
+    if any(ch.isdigit() for ch in raw) or "@" in raw or "." in raw.rstrip(".") or "_" in raw or len(raw) > 20:
+        return "there"
+    token = re.sub(r"[^\w'’-]", "", raw)
+    return token if any(ch.isalpha() for ch in token) else "there"
 
 
 class Drafter:
