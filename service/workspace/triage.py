@@ -3,22 +3,40 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
 
 from ..guardrails.risk import RiskAssessment
 from ..guardrails.risk_patterns import load_risk_patterns
 from ..settings import get_settings
 
 _LINK = re.compile(r"(https?://|www\.)\S+|\b[\w-]+\.(com|net|org|io|biz|info|xyz|ru|top|shop)\b", re.I)
-_SPAM_WORDS = re.compile(
-    r"\b(crypto\w*|bitcoin|btc|forex|casino|betting|viagra|cialis|payday|loans?|seo|backlinks?|ranking services?|"
-    r"buy now|click here|visit my (site|website|blog|page)|check out my|my website|follow me on|promo code|discount|"
-    r"earn \$?\d+|make money|work from home|spell ?caster|love spell|bring (him|her|your ex) back in \d+|"
-    r"whats ?app \+?\d|telegram @|dr\.? \w+ (helped|brought))\b", re.I)
-_THANKS = re.compile(r"\b(thank(s| you)|grateful|appreciate|great (article|post|piece|read)|love (this|your)|"
-                     r"well written|so helpful|very helpful|keep (it up|writing)|you('| a)re (the best|amazing)|"
-                     r"most concise|getting better)\b", re.I)
-_QUESTION = re.compile(r"\?|\b(what|how|why|should i|do you think|can i|could you|would you|any (tips|advice)|"
-                       r"advice|help me|please (help|tell|advise)|i need your|opinion|what do i do)\b", re.I)
+SHORT_THANKS_WORDS = 8  # "this. all of this." - a short comment asking nothing is a nod, not a question
+LONG_STORY_WORDS = 60
+
+
+@dataclass(frozen=True)
+class CommentPatterns:
+    """knowledge/comment_patterns.yaml, compiled: the rules that sort a comment by its words."""
+
+    spam: tuple[re.Pattern, ...]
+    spam_unless_personal: tuple[re.Pattern, ...]
+    personal: tuple[re.Pattern, ...]
+    thanks: tuple[re.Pattern, ...]
+    request: tuple[re.Pattern, ...]
+
+
+@lru_cache(maxsize=4)
+def comment_patterns(knowledge_dir: Path) -> CommentPatterns:
+    data = yaml.safe_load((knowledge_dir / "comment_patterns.yaml").read_text(encoding="utf-8"))
+    return CommentPatterns(**{k: tuple(re.compile(p, re.I) for p in data.get(k) or [])
+                              for k in ("spam", "spam_unless_personal", "personal", "thanks", "request")})
+
+
+def _hits(patterns: tuple[re.Pattern, ...], text: str) -> list[str]:
+    return [m.group(0) for p in patterns if (m := p.search(text))]
 
 
 @dataclass
@@ -33,36 +51,44 @@ class Triage:
         return self.risk_level == "urgent"
 
 
-def kind_of(text: str) -> tuple[str, list[str]]:
-    """(kind, reasons) by the comment's words alone."""
+def kind_of(text: str, knowledge_dir: Path | None = None) -> tuple[str, list[str]]:
+    """(kind, reasons) by the comment's words alone (knowledge/comment_patterns.yaml)."""
+    rules = comment_patterns(knowledge_dir or get_settings().knowledge_dir)
+    hard = _hits(rules.spam, text)
+    if hard:
+        return "spam", ["spam: " + ", ".join(sorted(set(hard)))[:120]]
     links = _LINK.findall(text)
-    spammy = _SPAM_WORDS.findall(text)
-    reasons = []
-    if links:
-        reasons.append(f"{len(links)} link(s)")
-    if spammy:
-        reasons.append("spam words: " + ", ".join(sorted({s if isinstance(s, str) else s[0] for s in spammy})))
+    soft = _hits(rules.spam_unless_personal, text)
+    personal = _hits(rules.personal, text)
+    asks = _hits(rules.request, text)
+    if not personal and (soft or (links and not asks)):  # a link in a question about the reader's life is fine
+        reasons = ([f"{len(links)} link(s)"] if links else []) + (["advert or machine praise: " + soft[0]] if soft
+                                                                  else [])
+        return "spam", reasons + ["nothing about the reader's own breakup"]
     words = len(text.split())
-    if spammy or len(links) >= 2 or (links and words < 40):
-        return "spam", reasons
-    if _THANKS.search(text) and not _QUESTION.search(text):
-        return "thanks", ["thanks, no question"]
-    return "question", reasons or ["needs a reply"]
+    # A long story about the reader's own breakup that ends with thanks expects an answer: a missed question costs
+    # a reader their reply, a thank-you taken for a question costs the coach one line.
+    story = words > LONG_STORY_WORDS and personal
+    if not asks and not story and (_hits(rules.thanks, text) or (words <= SHORT_THANKS_WORDS and "?" not in text)):
+        return "thanks", ["thanks, no request"]
+    return "question", ["asks: " + asks[0]] if asks else ["needs a reply"]
 
 
 def triage(text: str, pipeline=None) -> Triage:
     """Kind plus risk. Risk uses the pipeline's own SafetyCheck (patterns and the semantic net) when given,
     else the risk patterns alone."""
-    kind, reasons = kind_of(text)
     if pipeline is None:
+        kind, reasons = kind_of(text)
         level, _, matched = load_risk_patterns(get_settings().knowledge_dir).classify(text)
         return Triage(kind, level, None, reasons + matched)
+    kind, reasons = kind_of(text, pipeline.settings.knowledge_dir)
     vector = pipeline.embedder.embed([text])[0]
     safety = pipeline.safety.assess(text, message_vector=vector)
     if safety.level == "urgent" and not safety.emergency:
         # Only the learned net saw it, in English where the patterns read well: flagged with the support note and
-        # the lines for the coach to judge, not drafted as an emergency (the pipeline's rule, RiskAssessment).
+        # the lines for the coach to judge, not drafted as an emergency (the pipeline's rule). On the coach's own
+        # blog the net alone rated 3 of 8 long real reader comments urgent: an "urgent" badge must stay rare.
         safety = replace(safety, level="support")
-    if safety.level == "urgent" and kind == "spam":
-        kind = "question"  # a person at risk is never filed away as spam
+    if safety.level == "urgent" and kind != "question":
+        kind = "question"  # a person at risk is never filed away as spam, nor thanked and left ("made my peace")
     return Triage(kind, safety.level, safety, reasons + safety.matched)
