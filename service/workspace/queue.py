@@ -106,12 +106,13 @@ class QueueView:
                     ok = r.status == "pending" and r.kind not in ("example",) and \
                         (action != "approve" or r.version is not None)
                     values = {"status": {"approve": "approved", "discard": "discarded", "spam": "spam"}[action]}
+                if ok and action == "approve":  # only the version read here: an edit saved meanwhile is not approved
+                    ok = conn.execute(drafts.update().where(
+                        (drafts.c.comment_id == r.id) & (drafts.c.version == r.version)).values(
+                        version=r.version + 1, updated_at=now(), approved_at=now())).rowcount == 1
                 if not ok:
                     skipped.append(r.id)
                     continue
-                if action == "approve":
-                    conn.execute(drafts.update().where(drafts.c.comment_id == r.id).values(
-                        version=r.version + 1, updated_at=now(), approved_at=now()))
                 conn.execute(comments.update().where(comments.c.id == r.id).values(**values))
                 moved.append(r.id)
         found = {r.id for r in rows}
