@@ -132,13 +132,13 @@ class AnswerPipeline:
             # The model's rating runs while the articles are searched; it can only raise the level.
             pending = self.second_opinion.start(conversation.question, conversation.risk_turns)
             if first_scope.scope == "in":
-                hits = self.retriever.search(query_vector, k=self.settings.retrieval_k, query=conversation.query)
+                hits = self._search(conversation, query_vector)
             risk = self.second_opinion.apply(risk, pending, country, english=language == "en")
         scope, risk = self._scope(conversation.question, risk, country, first_scope)
         if risk.emergency or scope.scope == "out":
             return _Prepared(risk, scope, None, language)
         if hits is None:
-            hits = self.retriever.search(query_vector, k=self.settings.retrieval_k, query=conversation.query)
+            hits = self._search(conversation, query_vector)
         best_dense = float(max((h.passage.windows @ query_vector).max() for h in hits)) if hits else 0.0
         # A reader at any risk, or writing in another language, is answered, never turned away as off-topic.
         if risk.level == "none" and language == "en":
@@ -150,6 +150,9 @@ class AnswerPipeline:
         context.plan = self.planner.plan(context, language)
         context.passages = self._model_passages(context)
         return _Prepared(risk, scope, context, language)
+
+    def _search(self, conversation: Conversation, query_vector) -> list:
+        return self.retriever.search(query_vector, k=self.settings.retrieval_k, query=conversation.query)
 
     def _scope(self, question: str, risk: RiskAssessment, country: str | None,
                scope: ScopeResult) -> tuple[ScopeResult, RiskAssessment]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
+import anyio
 from litestar import Controller, Request, get, post
 from litestar.exceptions import ClientException
 from litestar.params import FromQuery
@@ -83,8 +84,6 @@ class QueuePagesController(Controller):
 
     @post("/bulk", status_code=303)
     async def bulk(self, request: Request, comment_store: CommentStoreDep, drafter: DrafterDep) -> Redirect:
-        import anyio
-
         form = await request.form()
         back = form.get("back") if str(form.get("back", "")).startswith(f"{PREFIX}?") else PREFIX
         try:

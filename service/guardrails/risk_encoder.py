@@ -54,22 +54,22 @@ class RiskEncoder:
         idx, val = self._model.sparse("query: " + text, top_k=SPARSE_TOP_K, fmt="indices")
         norm = float(np.linalg.norm(val))
         found = (idx, (val / norm).astype(np.float32) if norm > 0 else val)
-        with self._lock:
-            self._sparse_cache[text] = found
-            while len(self._sparse_cache) > CACHE_SIZE:
-                self._sparse_cache.popitem(last=False)
+        self._remember(self._sparse_cache, [(text, found)])
         return found
+
+    def _remember(self, cache: OrderedDict, entries) -> None:
+        """Keep the newest CACHE_SIZE entries of a cache."""
+        with self._lock:
+            cache.update(entries)
+            while len(cache) > CACHE_SIZE:
+                cache.popitem(last=False)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:
             vectors = np.atleast_2d(self._model.query(missing)).astype(np.float32)
-            with self._lock:
-                for text, vector in zip(missing, vectors):
-                    self._cache[text] = vector
-                while len(self._cache) > CACHE_SIZE:
-                    self._cache.popitem(last=False)
+            self._remember(self._cache, zip(missing, vectors))
         with self._lock:
             found = [self._cache.get(t) for t in texts]
         if any(v is None for v in found):  # evicted meanwhile by other threads: embed those again

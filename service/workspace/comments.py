@@ -14,6 +14,28 @@ NOT_QUEUED_KINDS = ("spam", "example", "ping")
 BLOG_MOVES = frozenset({"answered", "spam", "discarded", "ignored"})
 
 
+VIEWS = ("pending", "urgent", "approved", "answered", "discarded", "spam", "examples")
+# The queue's order: urgent first, then newest.
+QUEUE_ORDER = (case((comments.c.risk_level == "urgent", 0), else_=1), comments.c.posted_at.desc().nulls_last(),
+               comments.c.id.desc())
+
+
+def in_view(view: str):
+    """The condition a comment meets to be in one of VIEWS."""
+    pending = (comments.c.status == "pending") & comments.c.kind.notin_(NOT_QUEUED_KINDS)
+    return {"pending": pending, "urgent": pending & (comments.c.risk_level == "urgent"),
+            "spam": (comments.c.status == "spam") | ((comments.c.kind == "spam") & (comments.c.status != "discarded")),
+            "examples": comments.c.kind == "example"}.get(
+        view, (comments.c.status == view) & (comments.c.kind != "example"))
+
+
+def with_drafts():
+    """Comments with their draft's text, version and times."""
+    return (select(comments, drafts.c.text.label("draft_text"), drafts.c.generated_text, drafts.c.version,
+                   drafts.c.updated_at, drafts.c.approved_at)
+            .select_from(comments.outerjoin(drafts, drafts.c.comment_id == comments.c.id)))
+
+
 def now() -> datetime:
     return datetime.now(UTC)
 
@@ -119,39 +141,22 @@ class CommentStore:
             conn.execute(comments.update().where(comments.c.id == comment_id).values(status="discarded"))
 
     def get(self, comment_id: int) -> dict:
-        query = (select(comments, drafts.c.text.label("draft_text"), drafts.c.generated_text, drafts.c.version,
-                        drafts.c.updated_at, drafts.c.approved_at)
-                 .select_from(comments.outerjoin(drafts, drafts.c.comment_id == comments.c.id))
-                 .where(comments.c.id == comment_id))
         with self.engine.connect() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(with_drafts().where(comments.c.id == comment_id)).first()
         if row is None:
             raise NotFound(f"no comment {comment_id}")
         return _row(row)
 
     def queue(self, status: str = "pending") -> list[dict]:
-        """pending (urgent first, then newest), urgent only, approved, answered, discarded, spam or examples."""
-        query = (select(comments, drafts.c.text.label("draft_text"), drafts.c.generated_text, drafts.c.version,
-                        drafts.c.updated_at, drafts.c.approved_at)
-                 .select_from(comments.outerjoin(drafts, drafts.c.comment_id == comments.c.id)))
-        if status == "urgent":
-            query = query.where((comments.c.status == "pending") & (comments.c.risk_level == "urgent"))
-        elif status == "spam":
-            query = query.where(comments.c.kind == "spam")
-        elif status == "examples":
-            query = query.where(comments.c.kind == "example")
-        elif status == "pending":
-            query = query.where((comments.c.status == "pending") & comments.c.kind.notin_(NOT_QUEUED_KINDS))
-        else:
-            query = query.where((comments.c.status == status) & (comments.c.kind != "example"))
-        urgent_first = case((comments.c.risk_level == "urgent", 0), else_=1)
-        query = query.order_by(urgent_first, comments.c.posted_at.desc().nulls_last(), comments.c.id.desc())
+        """Every comment of a view (VIEWS), urgent first, then newest; queue.py pages through them instead."""
         with self.engine.connect() as conn:
-            return [_row(r) for r in conn.execute(query)]
+            return [_row(r) for r in conn.execute(with_drafts().where(in_view(status)).order_by(*QUEUE_ORDER))]
 
-    def count(self) -> int:
+    def count(self, view: str | None = None) -> int:
+        """How many comments a view holds (all comments without one)."""
+        query = select(func.count()).select_from(comments)
         with self.engine.connect() as conn:
-            return int(conn.execute(select(func.count()).select_from(comments)).scalar_one())
+            return int(conn.execute(query.where(in_view(view)) if view else query).scalar_one())
 
     def _require(self, conn, comment_id: int) -> None:
         if conn.execute(select(comments.c.id).where(comments.c.id == comment_id)).first() is None:

@@ -214,8 +214,7 @@ def _filed(r: CommentRecord, pipeline) -> tuple[str, str, str, object]:
     if r.status == "spam" and not checked.urgent:
         return "spam", "none", "spam", None
     kind = "question" if r.status == "spam" else checked.kind
-    status = "spam" if kind == "spam" else "answered" if r.answered else "pending"
-    return kind, checked.risk_level, status, checked
+    return kind, checked.risk_level, "spam" if kind == "spam" else "pending", checked
 
 
 @dataclass

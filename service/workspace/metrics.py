@@ -20,7 +20,7 @@ def metrics(store: CommentStore) -> dict:
     hours = [(r["approved_at"] - r["imported_at"]).total_seconds() / 3600 for r in approved]
     return {
         "approved": n,
-        "pending": len(store.queue("pending")),
+        "pending": store.count("pending"),
         "approved_unchanged": unchanged,
         "share_approved_unchanged": round(unchanged / n, 4) if n else None,
         "mean_edit_distance": round(sum(distances) / n, 2) if n else None,

@@ -9,9 +9,8 @@ from sqlalchemy.engine import Engine
 
 from ..db.tables import comments, drafts
 from ..errors import BadInput
-from .comments import NOT_QUEUED_KINDS, _row, now
+from .comments import QUEUE_ORDER, VIEWS, _row, in_view, now, with_drafts
 
-VIEWS = ("pending", "urgent", "approved", "answered", "discarded", "spam", "examples")
 PAGE_SIZE = 50
 MAX_SEARCH = 200
 BULK_ACTIONS = ("approve", "discard", "spam", "restore")
@@ -36,14 +35,6 @@ class QueueFilter:
         return self
 
 
-def _in_view(view: str):
-    pending = (comments.c.status == "pending") & comments.c.kind.notin_(NOT_QUEUED_KINDS)
-    return {"pending": pending, "urgent": pending & (comments.c.risk_level == "urgent"),
-            "spam": (comments.c.status == "spam") | ((comments.c.kind == "spam") & (comments.c.status != "discarded")),
-            "examples": comments.c.kind == "example"}.get(
-        view, (comments.c.status == view) & (comments.c.kind != "example"))
-
-
 class QueueView:
     """Read and move comments in bulk (each call one transaction)."""
 
@@ -52,7 +43,7 @@ class QueueView:
 
     def page(self, f: QueueFilter) -> tuple[list[dict], int]:
         """One page of the view (urgent first, then newest) and how many match in all."""
-        where = _in_view(f.view)
+        where = in_view(f.view)
         if f.article:
             where &= comments.c.article_id == f.article
         if f.kind:
@@ -61,19 +52,14 @@ class QueueView:
             for word in f.search.split()[:8]:
                 like = f"%{word.replace('%', '').replace('_', '')}%"
                 where &= or_(comments.c.text.ilike(like), comments.c.author.ilike(like))
-        urgent_first = case((comments.c.risk_level == "urgent", 0), else_=1)
-        query = (select(comments, drafts.c.text.label("draft_text"), drafts.c.generated_text, drafts.c.version,
-                        drafts.c.updated_at, drafts.c.approved_at)
-                 .select_from(comments.outerjoin(drafts, drafts.c.comment_id == comments.c.id)).where(where)
-                 .order_by(urgent_first, comments.c.posted_at.desc().nulls_last(), comments.c.id.desc())
-                 .limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE))
+        query = with_drafts().where(where).order_by(*QUEUE_ORDER).limit(PAGE_SIZE).offset((f.page - 1) * PAGE_SIZE)
         with self.engine.connect() as conn:
             total = int(conn.execute(select(func.count()).select_from(comments).where(where)).scalar_one())
             return [_row(r) for r in conn.execute(query)], total
 
     def counts(self) -> dict[str, int]:
         """How many comments each view holds, in one query."""
-        columns = [func.sum(case((_in_view(v), 1), else_=0)).label(v) for v in VIEWS]
+        columns = [func.sum(case((in_view(v), 1), else_=0)).label(v) for v in VIEWS]
         with self.engine.connect() as conn:
             row = conn.execute(select(*columns).select_from(comments)).first()
         return {v: int(getattr(row, v) or 0) for v in VIEWS}
@@ -81,7 +67,7 @@ class QueueView:
     def articles(self) -> list[str]:
         """Article ids that have comments waiting, for the filter."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(comments.c.article_id).where(_in_view("pending"))
+            rows = conn.execute(select(comments.c.article_id).where(in_view("pending"))
                                 .group_by(comments.c.article_id).order_by(comments.c.article_id))
             return [r.article_id for r in rows if r.article_id]
 

@@ -6,7 +6,9 @@ declarations and DTDs are refused before any parser sees the file (nothing is ev
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from html import unescape
 from urllib.parse import urlsplit
 
@@ -138,35 +140,34 @@ def _from_tree(root, parser: str) -> WxrExport:
     channel = root if _local(root.tag) == "channel" else next(iter(_children(root, "channel")), None)
     if channel is None:
         raise ImportRejected("not a WordPress export (no <channel>): export it from Tools > Export in WordPress")
-    authors = [_author(a) for a in _children(channel, "author") if _text(a, "author_login") or
+    authors = [_author(partial(_text, a)) for a in _children(channel, "author") if _text(a, "author_login") or
                _text(a, "author_display_name")]
-    items = [_item(i) for i in _children(channel, "item")]
+    items = [_item(partial(_text, i), _text(i, "encoded", "content"),
+                   [_comment(partial(_text, c)) for c in _children(i, "comment")]) for i in _children(channel, "item")]
     return WxrExport(site_key(_text(channel, "link") or _text(channel, "base_blog_url")), _text(channel, "title"),
                      authors, items, parser)
 
 
-def _author(a) -> WxrAuthor:
-    first, last = _text(a, "author_first_name"), _text(a, "author_last_name")
-    names = {_text(a, "author_display_name"), _text(a, "author_login"), f"{first} {last}".strip()} - {""}
-    return WxrAuthor(_text(a, "author_id"), _text(a, "author_login"), _text(a, "author_email").lower(), names)
+# Built from a getter (a child's text by name), so the XML tree and the lenient reader fill them the same way.
+
+def _author(get: Callable[[str], str]) -> WxrAuthor:
+    first, last = get("author_first_name"), get("author_last_name")
+    names = {get("author_display_name"), get("author_login"), f"{first} {last}".strip()} - {""}
+    return WxrAuthor(get("author_id"), get("author_login"), get("author_email").lower(), names)
 
 
-def _item(i) -> WxrItem:
-    item = WxrItem(_text(i, "post_id"), _text(i, "post_type") or "post", unescape(_text(i, "title")),
-                   _text(i, "post_name"), _text(i, "link"), _text(i, "creator"), _text(i, "encoded", "content"),
-                   _text(i, "status"))
-    item.comments = [_comment(c) for c in _children(i, "comment")]
-    return item
+def _item(get: Callable[[str], str], content: str, comments: list[WxrComment]) -> WxrItem:
+    return WxrItem(get("post_id"), get("post_type") or "post", unescape(get("title")), get("post_name"),
+                   get("link"), get("creator"), content, get("status"), comments)
 
 
-def _comment(c) -> WxrComment:
-    parent = _text(c, "comment_parent")
-    return WxrComment(_text(c, "comment_id"), readable_text(_text(c, "comment_author")),
-                      _text(c, "comment_author_email").lower(), _text(c, "comment_user_id"),
-                      readable_text(_text(c, "comment_content")),
-                      _text(c, "comment_date_gmt") or _text(c, "comment_date"),
-                      STATUSES.get(_text(c, "comment_approved").lower(), "pending"),
-                      _text(c, "comment_type").lower() or "comment", parent if parent not in ("", "0") else None)
+def _comment(get: Callable[[str], str]) -> WxrComment:
+    parent = get("comment_parent")
+    return WxrComment(get("comment_id"), readable_text(get("comment_author")), get("comment_author_email").lower(),
+                      get("comment_user_id"), readable_text(get("comment_content")),
+                      get("comment_date_gmt") or get("comment_date"),
+                      STATUSES.get(get("comment_approved").lower(), "pending"),
+                      get("comment_type").lower() or "comment", parent if parent not in ("", "0") else None)
 
 
 def _declare_missing_prefixes(data: bytes) -> bytes | None:
@@ -207,26 +208,11 @@ def _lenient(data: bytes) -> WxrExport | None:
     if not items:  # a cut-off or foreign file: better refused with the parser's reason than "0 imported"
         return None
     head = text.split("<item>", 1)[0]
-    authors = []
-    for a in _blocks(head, "wp:author") or _blocks(head, "author"):
-        first, last = _tag(a, "author_first_name"), _tag(a, "author_last_name")
-        names = {_tag(a, "author_display_name"), _tag(a, "author_login"), f"{first} {last}".strip()} - {""}
-        authors.append(WxrAuthor(_tag(a, "author_id"), _tag(a, "author_login"), _tag(a, "author_email").lower(),
-                                 names))
+    authors = [_author(partial(_tag, a)) for a in _blocks(head, "wp:author") or _blocks(head, "author")]
     out = []
     for block in items:
         comments = _blocks(block, "wp:comment") or _blocks(block, "comment")
         body = re.sub(r"<(?:[\w.-]+:)?comment>.*?</(?:[\w.-]+:)?comment>", "", block, flags=re.S)
-        item = WxrItem(_tag(body, "post_id"), _tag(body, "post_type") or "post", unescape(_tag(body, "title")),
-                       _tag(body, "post_name"), _tag(body, "link"), _tag(body, "creator"),
-                       _tag(body, "content:encoded") or _tag(body, "encoded"), _tag(body, "status"))
-        for c in comments:
-            parent = _tag(c, "comment_parent")
-            item.comments.append(WxrComment(
-                _tag(c, "comment_id"), readable_text(_tag(c, "comment_author")),
-                _tag(c, "comment_author_email").lower(), _tag(c, "comment_user_id"),
-                readable_text(_tag(c, "comment_content")), _tag(c, "comment_date_gmt") or _tag(c, "comment_date"),
-                STATUSES.get(_tag(c, "comment_approved").lower(), "pending"),
-                _tag(c, "comment_type").lower() or "comment", parent if parent not in ("", "0") else None))
-        out.append(item)
+        out.append(_item(partial(_tag, body), _tag(body, "content:encoded") or _tag(body, "encoded"),
+                         [_comment(partial(_tag, c)) for c in comments]))
     return WxrExport(site_key(_tag(head, "link")), _tag(head, "title"), authors, out, "lenient")
