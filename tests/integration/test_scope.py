@@ -70,3 +70,13 @@ def test_a_reader_in_distress_is_never_turned_away_as_off_topic(pipeline, text):
 def test_a_question_far_from_every_article_is_still_declined(pipeline):
     reply = pipeline.answer("What is the capital of Mongolia and how many people live there?").reply
     assert reply.scope == "out" and reply.scope_kind == "unrelated"
+
+
+@pytest.mark.parametrize("text", [
+    "me dan ataques de pánico cada noche desde que me dejó",  # Spanish "they give me"
+    "we hebben samen een hond. hoe doe je no contact dan?",  # Dutch "then"
+    "He sent me this song after 6 weeks of silence: https://open.spotify.com/track/4u7EnebtmKWzUH433cf5Qv what now?",
+    "I read this piece about breadcrumbing https://www.theguardian.com/lifeandstyle/2023/feb/14/breadcrumbing",
+])
+def test_ordinary_words_and_links_are_not_taken_for_injection(pipeline, text):
+    assert pipeline.scope.check(text).kind != "injection"
