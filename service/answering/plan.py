@@ -2,6 +2,7 @@
 answer card for it, and how far the articles cover it. Worked out once per request, used by every generator."""
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,8 +14,18 @@ from .coverage import Coverage, Gap, coverage_of, load_gaps
 from .feelings import FeelingCheck
 from .generators.base import Context
 from .guidance import Card, card_for, checked_cards, coaches_named
-from .question_kind import kind_of
+from .question_kind import kind_of, questions_in
 from .situations import Situation, situation_of
+
+# The asking sentence alone is matched to the cards when it has this many words ("what now?" names no topic) and
+# is at most this share of the message (otherwise it is the message).
+MIN_ASKED_WORDS = 5
+ASKED_SHARE = 0.7
+# ...and it must be clearly the card's question: alone, it may lean on the story ("should I inform him of this
+# decision?" is about announcing no contact, not about replying).
+ASKED_THRESHOLD = 0.48
+# ...and it must not point into the story ("how does no contact work for us?", "should I tell him this?").
+_POINTS_INTO_STORY = re.compile(r"\b(us|our|we|this|that|these|those|such|there|then)\b", re.I)
 
 
 @dataclass(frozen=True)
@@ -30,8 +41,9 @@ class Planner:
     """Built once (the pipeline's startup) from the knowledge folder; plan() is cheap and thread-safe."""
 
     def __init__(self, kb: KnowledgeBase, situations: list[Situation], cards: list[Card], gaps: list[Gap],
-                 feelings: FeelingCheck, cards_folder: Path | None = None):
+                 feelings: FeelingCheck, cards_folder: Path | None = None, embedder: Embedder | None = None):
         self.kb = kb
+        self.embedder = embedder  # embeds the asking sentence of a question wrapped in its story (_card)
         self.situations = situations
         self.cards = cards
         self.gaps = gaps
@@ -43,7 +55,8 @@ class Planner:
              article_texts: dict[str, str]) -> Planner:
         folder = knowledge_dir / "guidance"
         return cls(kb, situations, checked_cards(folder, article_texts, embedder, strict=False),
-                   load_gaps(knowledge_dir / "gaps.yaml"), FeelingCheck.load(knowledge_dir / "feelings.yaml"), folder)
+                   load_gaps(knowledge_dir / "gaps.yaml"), FeelingCheck.load(knowledge_dir / "feelings.yaml"), folder,
+                   embedder)
 
     def reload_cards(self, embedder: Embedder, article_texts: dict[str, str]) -> None:
         """Re-read the cards after the coach edits one (one assignment: a request sees the old list or the new)."""
@@ -51,11 +64,23 @@ class Planner:
         if folder is not None:
             self.cards = checked_cards(folder, article_texts, embedder, strict=False)
 
+    def _card(self, question: str, query_vector: np.ndarray) -> Card | None:
+        """The coach's card for the question. A question told inside its story ("Day 19 and I still stare at my
+        phone… How long until it stops feeling like torture?") and fitting no card as a whole is matched by its
+        asking sentence alone: the story dilutes the whole message's meaning below every card's."""
+        card = card_for(self.cards, query_vector)[0]
+        asked = " ".join(questions_in(question))
+        if card is not None or self.embedder is None or len(asked.split()) < MIN_ASKED_WORDS \
+                or len(asked) > ASKED_SHARE * len(question) or _POINTS_INTO_STORY.search(asked):
+            return card  # a card the whole message fits keeps its story ("we share a flat… do I ignore her?")
+        alone, alone_best = card_for(self.cards, self.embedder.embed([asked])[0])
+        return alone if alone is not None and alone_best >= ASKED_THRESHOLD else None
+
     def plan(self, context: Context, language: str = "en") -> AnswerPlan:
         """`language`: the message's. Closeness to the articles is only judged in English (the model reads
         English), and not for a reader at risk, who gets whatever the articles offer besides the lines."""
         question = context.question  # the newest question: earlier turns only help find what it refers to
-        card = card_for(self.cards, context.query_vector)[0]
+        card = self._card(question, context.query_vector)
         if card is not None and context.differences and len(coaches_named(card.verdict)) >= 2:
             # A question on a known disagreement is answered by the coaches' sides, each quoted
             # (disagreements.yaml), not by a card that gives the sides again in its own words.

@@ -4,7 +4,7 @@ Patterns catch the wordings they were written for and miss about half of new one
 evals/datasets/README.md), and they only read English. This net, trained by `coach train-risk` on every labelled
 risk set (ordinary coaching questions, figures of speech and dark jokes included as `none`), reads any language.
 It may raise a message to `urgent` when P(urgent) passes a strict threshold (set on out-of-fold scores: in English,
-where the patterns help, at most ~0.5% of the training negatives would be raised; in other languages ~2%), or to
+where the patterns help, at most ~1.5% of the training negatives would be raised; in other languages ~2%), or to
 `support` at a looser one. It never lowers what the
 patterns say. A second head names the kind of risk, so the reply carries the right lines.
 """

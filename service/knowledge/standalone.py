@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 ALONE, PREVIOUS, NEVER = "alone", "previous", "never"
-RULES_VERSION = "1"  # part of every passage id (chunking.py): a change to the rules below re-marks on `coach ingest`
+RULES_VERSION = "2"  # part of every passage id (chunking.py): a change to the rules below re-marks on `coach ingest`
 
 # Openers that point back to what came before: a connective, a pronoun standing for something said earlier,
 # an answer to a question asked just before ("Yes,", "Absolutely.").
@@ -24,10 +24,23 @@ _LEANS = re.compile(
     r"for instance|the same|another|the other|the (?:second|third|last|next) (?:one|thing|step)|"
     r"needless to say|he or she|at first|even so|after that|before that|until then|by then|at that point|"
     # "It's a self-respect rule" names something said before; "It's normal to struggle" stands alone
-    r"it(?:[’']s| is| was) (?:a|an|the|also|just|because|why|what|how|not|this|that)|it means|it does)\b|"
+    r"it(?:[’']s| is| was) (?:a|an|the|also|just|because|why|what|how|not|this|that)|it means|it does|"
+    # "It will make sure…", "It might regain your faith": "it" standing for something named before
+    r"it (?:will|would|might|may|can|could|should|helps?|makes?|gives?|lets?|allows?|won[’']t)|"
+    # "You can do this by…": the thing to do was said before
+    r"(?:you|we|i) (?:can|could|should|will|may|might|must|need to|have to) (?:do|achieve|accomplish|try) "
+    r"(?:this|that|it|so))\b|"
     # ...and words that lean only as a sentence adverb ("No, …", "Instead, …"; "No contact is…" stands alone)
     r"(?:yes|no|absolutely|exactly|of course|sadly|well|alright|basically|crazy|soon|now|still|anyway|besides|"
-    r"however|instead|meanwhile|finally|lastly|secondly|thirdly|it is|it[’']s true)\s*[,.…])", re.I)
+    r"however|instead|meanwhile|finally|lastly|secondly|thirdly|it is|it[’']s true|in practice|in theory)\s*[,.…])",
+    re.I)
+# Words early in a sentence that point back ("Apologizing to an ex like that…", "The reason they leave…", "You
+# probably fall somewhere in between"): searched in its first words only.
+_POINTS_BACK = re.compile(
+    r"\b(?:like (?:that|this)|in between|that kind of|this kind of|the reason (?:they|he|she|it)|"
+    r"(?:such|these|those) (?:people|exes|dumpers|dumpees|ones)|the latter|the former|as such)\b", re.I)
+EARLY_WORDS = 9
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[”\"’]?\s+")
 _PAGE_ONLY = re.compile(
     r"\b(?:below|above|picture|image|photo|infographic|table below|video|click|subscribe|newsletter|"
     r"in this (?:article|post|guide)|this (?:article|post) (?:is|will)|today,? we[’']re going|"
@@ -48,7 +61,8 @@ def standing(sentence: str) -> str:
         return NEVER
     if _PAGE_ONLY.search(s) and not _NOT_A_PICTURE.search(s):
         return NEVER
-    if _LEANS.match(s):
+    first = _SENTENCE_BREAK.split(s, maxsplit=1)[0]  # a quoted pair is judged by its first sentence
+    if _LEANS.match(s) or _POINTS_BACK.search(" ".join(first.split()[:EARLY_WORDS])):
         return PREVIOUS
     return ALONE
 

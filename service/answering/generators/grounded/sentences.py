@@ -21,7 +21,10 @@ _SIGN_OFF = re.compile(r"^(hi|hello|hey|kind regards|thank you|thanks|i[’']m h
 _SPECIFIC_PERSON = re.compile(r"\b(she|he|her|him)\b", re.I)
 _ABOUT_THEM = re.compile(r"^(she|he|they)\b", re.I)
 _PAST = re.compile(r"\b(you (did|were|was|had|said|told|made|tried|went|got)|your (boyfriend|girlfriend|husband|wife)|"
-                   r"the guy|the girl|this guy|this girl|either of them|both of them|they (betrayed|cheated|left))\b",
+                   r"the guy|the girl|this guy|this girl|either of them|both of them|they (betrayed|cheated|left)|"
+                   # a verdict on what that reader wrote or did ("Your response was okay, don't worry about it!")
+                   r"your (response|reply|message|text|letter|email|situation|case|story|question|decision) (was|is|"
+                   r"sounds|seems|looks)|don[’']t worry about it)\b",
                    re.I)
 _ABOUT_THE_SITE = re.compile(r"\b(articles?|(this|the) post|comments below|our blog|coaching (page|program|options))\b",
                              re.I)
