@@ -79,6 +79,8 @@ def test_feelings_are_read_in_the_files_order():
     assert feelings.of("his dad died yesterday, should I go to the funeral?") == "grief"
     assert feelings.of("she texted me and my hands are literally shaking") == "fear"
     assert feelings.of("I feel so stupid, I texted him again") == "shame"
+    assert feelings.of("day 19 and it feels like torture, my chest literally aches") == "pain"
+    assert feelings.of("scared and heartbroken, he's moving in with her") == "fear"  # the more specific feeling first
     assert feelings.of("how long should no contact last?") is None
 
 
