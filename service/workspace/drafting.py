@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass, field
 
 from ..answering.conversation import Conversation
+from ..answering.disagreements import matching
 from ..answering.generators.base import Context
 from ..answering.guidance import coaches_named
 from ..errors import GenerationError
@@ -174,9 +175,18 @@ class Drafter:
     def _advice(self, author: str | None, text: str, vector, article_id: str | None) -> tuple[list[str], list[dict]]:
         thread = self.same_thread(text)
         skip = thread if self.leave_one_out else set()
-        context = Context(Conversation.of(text), vector, self._hits(text, vector, skip))
+        conversation = Conversation.of(text)
+        context = Context(conversation, vector, self._hits(text, vector, skip))
         chosen = self.pipeline.grounded.advice(context, skip_passages=skip, prefer_article=article_id, limit=6,
                                                own=frozenset(thread - skip))
+        if chosen and matching(self.pipeline.disagreements, conversation, vector, self.pipeline.grounded.situations):
+            # On a point the coaches disagree on, a reply in the coach's voice takes one side: the author of the
+            # article the comment is on (the publishing coach), else the best sentence's. Stitched together,
+            # Barker's "about 30 days" beside Zan's "indefinite (forever)" contradict each other.
+            voice = self._author_of(article_id) or chosen[0][0].author
+            others = frozenset(p.id for p in self.kb.passages.values() if p.author != voice)
+            chosen = self.pipeline.grounded.advice(context, skip_passages=skip | others, prefer_article=article_id,
+                                                   limit=6, own=frozenset(thread - skip))
         others = self._other_readers(author)
         points, sources = self._opening(context)
         count = sum(len([s for s in _SENTENCE_END.split(p) if s.strip()]) for p in points)
@@ -193,6 +203,11 @@ class Drafter:
                 break
         return points, sources
 
+
+    def _author_of(self, article_id: str | None) -> str | None:
+        if article_id is None:
+            return None
+        return next((p.author for p in self.kb.passages.values() if p.article_id == article_id), None)
 
     def _opening(self, context: Context) -> tuple[list[str], list[dict]]:
         """The answer's first words, as in the widget: the coach's card verdict for the question (in the coach's own

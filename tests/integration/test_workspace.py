@@ -80,7 +80,7 @@ KEY_ADVICE = {
     "Mel Weak": ["limited no contact", "work-related"],  # "Do limited no contact ... only about work-related subjects"
     "Greg": ["continue with no contact"],  # "Continue with no contact is my advise."
     "Joe": ["stay in no contact", "not say anything"],  # "I suggest you stay in no contact and not say anything..."
-    "P.": ["no contact", "want you back"],  # "If he wanted you back, he would indeed have reache out"
+    "P.": ["no contact", "wanted you back"],  # "If he wanted you back, he would indeed have reache out"
     "Anju": ["betrayed you"],  # "You need to see that they betrayed you" (her own thread, about her ex and friend)
 }
 
@@ -161,3 +161,13 @@ def test_a_regenerated_draft_never_overwrites_an_edit_saved_meanwhile(tmp_path):
     assert conflict.value.current == 2
     assert store.get(a)["draft_text"] == "Hi A.\n\nThe coach's own words."
     assert store.set_draft(a, "Hi A.\n\nA regenerated draft.", expected_version=2) == 3
+
+
+@pytest.mark.parametrize("article_id,coach", [("barker-no-contact-questions", "barker"),
+                                              ("zan-what-is-the-no-contact-rule", "zan"), (None, None)])
+def test_a_draft_on_a_point_the_coaches_disagree_on_speaks_with_one_voice(drafter, article_id, coach):
+    # Barker's "about 30 days" beside Zan's "indefinite (forever)" in one reply contradicts itself.
+    draft = drafter.draft("Mel", "how long should no contact last? is 30 days enough or is it forever?", article_id)
+    authors = {s["article_id"].split("-")[0] for s in draft.sources}
+    assert draft.text and len(authors) == 1, draft.sources
+    assert coach is None or authors == {coach}
