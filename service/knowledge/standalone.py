@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 ALONE, PREVIOUS, NEVER = "alone", "previous", "never"
-RULES_VERSION = "2"  # part of every passage id (chunking.py): a change to the rules below re-marks on `coach ingest`
+RULES_VERSION = "3"  # part of every passage id (chunking.py): a change to the rules below re-marks on `coach ingest`
 
 # Openers that point back to what came before: a connective, a pronoun standing for something said earlier,
 # an answer to a question asked just before ("Yes,", "Absolutely.").
@@ -26,7 +26,9 @@ _LEANS = re.compile(
     # "It's a self-respect rule" names something said before; "It's normal to struggle" stands alone
     r"it(?:[’']s| is| was) (?:a|an|the|also|just|because|why|what|how|not|this|that)|it means|it does|"
     # "It will make sure…", "It might regain your faith": "it" standing for something named before
-    r"it (?:will|would|might|may|can|could|should|helps?|makes?|gives?|lets?|allows?|won[’']t)|"
+    r"it (?:will|would|might|may|can|could|should|helps?|makes?|gives?|lets?|allows?|won[’']t|tells|shows|sends)|"
+    # "Keep it short and simple", "Do it properly": the thing was named before
+    r"(?:keep|do|make|try|say|send|take) (?:it|this|that|them)|"
     # "You can do this by…": the thing to do was said before
     r"(?:you|we|i) (?:can|could|should|will|may|might|must|need to|have to) (?:do|achieve|accomplish|try) "
     r"(?:this|that|it|so))\b|"
@@ -38,7 +40,8 @@ _LEANS = re.compile(
 # probably fall somewhere in between"): searched in its first words only.
 _POINTS_BACK = re.compile(
     r"\b(?:like (?:that|this)|in between|that kind of|this kind of|the reason (?:they|he|she|it)|"
-    r"(?:such|these|those) (?:people|exes|dumpers|dumpees|ones)|the latter|the former|as such)\b", re.I)
+    r"(?:such|these|those) (?:people|exes|dumpers|dumpees|ones|things|steps|rules|tips|mistakes|signs|reasons)|"
+    r"the latter|the former|as such|do (?:that|this)|the (?:first|second) rejection)\b", re.I)
 EARLY_WORDS = 9
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[”\"’]?\s+")
 _PAGE_ONLY = re.compile(

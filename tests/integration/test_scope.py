@@ -80,3 +80,12 @@ def test_a_question_far_from_every_article_is_still_declined(pipeline):
 ])
 def test_ordinary_words_and_links_are_not_taken_for_injection(pipeline, text):
     assert pipeline.scope.check(text).kind != "injection"
+
+
+@pytest.mark.parametrize("text,kind", [
+    ("The flights are non-refundable and in my name. Can I make him pay his half?", "in"),  # money owed
+    ("how do i make her pay me back the deposit", "in"),
+    ("i want to make him pay for what he did to me", "harm"),  # revenge
+])
+def test_make_him_pay_is_revenge_only_when_it_is(pipeline, text, kind):
+    assert pipeline.scope.check(text).kind == kind

@@ -66,6 +66,18 @@ def test_named_gaps_are_told_even_when_a_situation_fits():
     assert (coworker.level, coworker.told, coworker.topic) == ("covered", False, "ex-is-a-coworker")
 
 
+@pytest.mark.parametrize("question,gap", [
+    ("his mum messaged me, she's been diagnosed with cancer. should i go see her?", None),  # not the reader's health
+    ("i was diagnosed with depression after the breakup, should i tell him?", "health"),
+    ("my ex posted a tiktok about our breakup and it has 200k views", "public-announcement"),  # views, not money
+    ("he still owes me £2k from the holiday", "money-property"),
+])
+def test_a_named_gap_fires_on_what_the_reader_asks_about(question, gap):
+    found = coverage_of(question, load_gaps(KNOWLEDGE / "gaps.yaml"), card=None, situation=None, disagreement=None,
+                        closest_sentence=0.6)
+    assert (found.gap.id if found.gap else None) == gap
+
+
 def test_questions_nothing_in_the_articles_comes_near_are_not_covered():
     far = coverage_of("what's a good recipe for lasagne", [], card=None, situation=None, disagreement=None,
                       closest_sentence=0.2)
