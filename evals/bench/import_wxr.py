@@ -3,8 +3,9 @@
 Run: python -m evals.bench.import_wxr [--comments 5000] [--page-requests 100]
 Builds a WordPress export from the labelled reader messages (questions, thanks, risky ones, a few spam and
 pingbacks, a third answered by the coach in threads), starts `coach serve` on a fresh data folder, imports it with
-the API (a background job, polled), and prints the ingest rate (comments a minute, drafts included), then p50/p95
-of the queue page (`/coach`, signed in) and of `/api/coach/queue` while nothing else runs."""
+the API (a background job, polled), and prints the ingest rate (comments a minute, drafts included), a reader's
+`/api/ask` latency before and during the import (one question at a time, an urgent one among them: the import must
+not block readers), then p50/p95 of the queue page (`/coach`, signed in) and of `/api/coach/queue` afterwards."""
 from __future__ import annotations
 
 import argparse
@@ -25,6 +26,8 @@ from evals.catalog import load_cases
 from evals.stats import percentiles
 
 TOKEN = "bench-token"
+READER_QUESTIONS = ("my ex texted me happy birthday, should i reply?", "how long should no contact last?",
+                    "i don't want to be alive anymore since she left", "is liking his posts breaking no contact?")
 OPENERS = ("sorry for the long post", "first time commenting", "thanks for reading", "any advice welcome",
            "posting from my phone", "long-time reader")
 
@@ -86,6 +89,14 @@ def _comment(cid: int, author: str, text: str, approved: str, ctype: str = "", p
             f"</wp:comment_parent><wp:comment_user_id>{user}</wp:comment_user_id></wp:comment>")
 
 
+def _ask(client: httpx.Client, question: str) -> float:
+    """One reader's question through /api/ask: its latency in ms (a failure would be a bug: asserted)."""
+    t = time.perf_counter()
+    r = client.post("/api/ask", json={"question": question})
+    assert r.status_code in (200, 201), r.status_code
+    return (time.perf_counter() - t) * 1000
+
+
 def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -117,16 +128,23 @@ def main() -> None:
                     except httpx.HTTPError:
                         pass
                     time.sleep(0.5)
+                quiet = [_ask(client, READER_QUESTIONS[i % len(READER_QUESTIONS)]) for i in range(20)]
                 t0 = time.perf_counter()
                 job = client.post("/api/coach/import?format=wxr", content=data, headers=auth).json()
+                busy, polled = [], time.perf_counter()
                 while job["status"] == "running":
-                    time.sleep(1)
-                    job = client.get(f"/api/coach/imports/{job['job_id']}", headers=auth).json()
+                    busy.append(_ask(client, READER_QUESTIONS[len(busy) % len(READER_QUESTIONS)]))
+                    if time.perf_counter() - polled >= 1:
+                        job = client.get(f"/api/coach/imports/{job['job_id']}", headers=auth).json()
+                        polled = time.perf_counter()
                 took = time.perf_counter() - t0
                 result = job["result"] or {}
                 print(f"import: {job['total']} comments in {took:.1f} s = {job['total'] / took * 60:.0f} comments/min"
                       f" ({result.get('queued')} queued with drafts, {result.get('answered')} answered, "
                       f"{result.get('pings')} pings, {result.get('spam')} spam; status {job['status']})")
+                for name, samples in (("reader /api/ask, quiet", quiet), ("reader /api/ask, importing", busy)):
+                    p50, p95 = percentiles(samples)
+                    print(f"{name:27s} p50 {p50:7.1f} ms  p95 {p95:7.1f} ms  ({len(samples)} requests)")
                 form = client.get("/coach/login")
                 token = re.search(r'name="_csrf_token" value="([^"]+)"', form.text).group(1)
                 client.post("/coach/login", data={"password": TOKEN, "_csrf_token": html.unescape(token)})

@@ -193,6 +193,9 @@ class AnswerPipeline:
             return self._result(text, [], scope.scope, scope.kind, risk, "grounded")
         if scope.scope == "out":
             text = render(self.settings.prompts_dir, "decline.j2", kind=scope.kind)
+            if risk.level == "urgent":  # declined (an attempt to override the instructions), never without care
+                text = "\n\n".join([render(self.settings.prompts_dir, "check_in.j2", lang=prepared.language,
+                                            ongoing=risk.ongoing), text])
             result = self._result(self._with_support(text, risk), [], "out", scope.kind, risk, "grounded")
             if scope.kind in GAP_DECLINES:  # a breakup question the articles leave to a professional: a content gap
                 result.reply.coverage, result.reply.topic = "not_covered", f"declined-{scope.kind}"
