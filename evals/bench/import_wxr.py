@@ -4,8 +4,9 @@ Run: python -m evals.bench.import_wxr [--comments 5000] [--page-requests 100]
 Builds a WordPress export from the labelled reader messages (questions, thanks, risky ones, a few spam and
 pingbacks, a third answered by the coach in threads), starts `coach serve` on a fresh data folder, imports it with
 the API (a background job, polled), and prints the ingest rate (comments a minute, drafts included), a reader's
-`/api/ask` latency before and during the import (one question at a time, an urgent one among them: the import must
-not block readers), then p50/p95 of the queue page (`/coach`, signed in) and of `/api/coach/queue` afterwards."""
+`/api/ask` latency before and during the import (distinct questions, one every half second, an urgent one among
+them: the import must not block readers), then p50/p95 of the queue page (`/coach`, signed in) and of
+`/api/coach/queue` afterwards."""
 from __future__ import annotations
 
 import argparse
@@ -28,6 +29,7 @@ from evals.stats import percentiles
 TOKEN = "bench-token"
 READER_QUESTIONS = ("my ex texted me happy birthday, should i reply?", "how long should no contact last?",
                     "i don't want to be alive anymore since she left", "is liking his posts breaking no contact?")
+READER_PACE = 0.5  # seconds between a reader's questions during the import: steady traffic, not a flood
 OPENERS = ("sorry for the long post", "first time commenting", "thanks for reading", "any advice welcome",
            "posting from my phone", "long-time reader")
 
@@ -128,12 +130,14 @@ def main() -> None:
                     except httpx.HTTPError:
                         pass
                     time.sleep(0.5)
-                quiet = [_ask(client, READER_QUESTIONS[i % len(READER_QUESTIONS)]) for i in range(20)]
+                # every question distinct (a number added), so no cache flatters a reader's latency
+                quiet = [_ask(client, f"{READER_QUESTIONS[i % 4]} ({i})") for i in range(20)]
                 t0 = time.perf_counter()
                 job = client.post("/api/coach/import?format=wxr", content=data, headers=auth).json()
                 busy, polled = [], time.perf_counter()
                 while job["status"] == "running":
-                    busy.append(_ask(client, READER_QUESTIONS[len(busy) % len(READER_QUESTIONS)]))
+                    busy.append(_ask(client, f"{READER_QUESTIONS[len(busy) % 4]} ({len(busy) + 20})"))
+                    time.sleep(READER_PACE)
                     if time.perf_counter() - polled >= 1:
                         job = client.get(f"/api/coach/imports/{job['job_id']}", headers=auth).json()
                         polled = time.perf_counter()
