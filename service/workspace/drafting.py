@@ -184,9 +184,9 @@ class Drafter:
             # article the comment is on (the publishing coach), else the best sentence's. Stitched together,
             # Barker's "about 30 days" beside Zan's "indefinite (forever)" contradict each other.
             voice = self._author_of(article_id) or chosen[0][0].author
-            others = frozenset(p.id for p in self.kb.passages.values() if p.author != voice)
-            chosen = self.pipeline.grounded.advice(context, skip_passages=skip | others, prefer_article=article_id,
-                                                   limit=6, own=frozenset(thread - skip))
+            other_coaches = frozenset(p.id for p in self.kb.passages.values() if p.author != voice)
+            chosen = self.pipeline.grounded.advice(context, skip_passages=skip | other_coaches,
+                                                   prefer_article=article_id, limit=6, own=frozenset(thread - skip))
         others = self._other_readers(author)
         points, sources = self._opening(context)
         count = sum(len([s for s in _SENTENCE_END.split(p) if s.strip()]) for p in points)
@@ -203,8 +203,8 @@ class Drafter:
                 break
         return points, sources
 
-
     def _author_of(self, article_id: str | None) -> str | None:
+        """The author of one of the coach's articles (the comment's), if it is in the index."""
         if article_id is None:
             return None
         return next((p.author for p in self.kb.passages.values() if p.article_id == article_id), None)
