@@ -115,8 +115,10 @@ class Drafter:
             points, sources = self._advice(author, text, vector, article_id)
         note = ""
         if checked.risk_level == "support":
-            note = render(settings.prompts_dir, "support_note.j2",
-                          categories=checked.safety.categories if checked.safety else ["distress"])
+            safety = checked.safety  # a blog reply shows no resource cards: the note names a line itself
+            note = render(settings.prompts_dir, "draft_support_note.j2",
+                          categories=safety.categories if safety else ["distress"],
+                          resources=safety.resources if safety else [])
         if not points:
             points = ["Thank you for sharing this. I'd need a little more detail to give you good advice: "
                       "what is your situation with your ex right now?"]

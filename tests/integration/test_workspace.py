@@ -171,3 +171,12 @@ def test_a_draft_on_a_point_the_coaches_disagree_on_speaks_with_one_voice(drafte
     authors = {s["article_id"].split("-")[0] for s in draft.sources}
     assert draft.text and len(authors) == 1, draft.sources
     assert coach is None or authors == {coach}
+
+
+def test_a_draft_to_a_reader_in_distress_names_a_line_in_its_own_words(drafter):
+    # A blog reply shows no resource cards: "the lines shown with this answer" would point at nothing.
+    draft = drafter.draft("Ana", "I haven't slept or eaten properly in three weeks since he left and I can't focus at "
+                                 "work anymore. How do I keep going with no contact?", "zan-struggling-with-no-contact")
+    assert draft.risk_level == "support"
+    assert "shown with this answer" not in draft.text and "As Zan puts it" not in draft.text
+    assert re.search(r"\(\D*\d[\d\s-]+\d", draft.text), draft.text  # a line with its number
