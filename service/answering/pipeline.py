@@ -194,8 +194,7 @@ class AnswerPipeline:
         if scope.scope == "out":
             text = render(self.settings.prompts_dir, "decline.j2", kind=scope.kind)
             if risk.level == "urgent":  # declined (an attempt to override the instructions), never without care
-                text = "\n\n".join([render(self.settings.prompts_dir, "check_in.j2", lang=prepared.language,
-                                            ongoing=risk.ongoing), text])
+                text = f"{self._check_in(prepared)}\n\n{text}"
             result = self._result(self._with_support(text, risk), [], "out", scope.kind, risk, "grounded")
             if scope.kind in GAP_DECLINES:  # a breakup question the articles leave to a professional: a content gap
                 result.reply.coverage, result.reply.topic = "not_covered", f"declined-{scope.kind}"
@@ -230,9 +229,12 @@ class AnswerPipeline:
         if prepared.language != "en":
             lines.append(render(self.settings.prompts_dir, "language_note.j2", lang=prepared.language))
         if prepared.risk.level == "urgent":
-            lines.append(render(self.settings.prompts_dir, "check_in.j2", lang=prepared.language,
-                                ongoing=prepared.risk.ongoing))
+            lines.append(self._check_in(prepared))
         return tuple(lines)
+
+    def _check_in(self, prepared: _Prepared) -> str:
+        """Care and the lines first while the conversation carries urgent risk, in the reader's language."""
+        return render(self.settings.prompts_dir, "check_in.j2", lang=prepared.language, ongoing=prepared.risk.ongoing)
 
     def _result(self, text: str, citations: list, scope: str, scope_kind: str, risk: RiskAssessment,
                 generator: str, fallback_reason: str | None = None,

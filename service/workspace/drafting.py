@@ -179,16 +179,14 @@ class Drafter:
         skip = thread if self.leave_one_out else set()
         conversation = Conversation.of(text)
         context = Context(conversation, vector, self._hits(text, vector, skip))
-        chosen = self.pipeline.grounded.advice(context, skip_passages=skip, prefer_article=article_id, limit=6,
-                                               own=frozenset(thread - skip))
-        if chosen and matching(self.pipeline.disagreements, conversation, vector, self.pipeline.grounded.situations):
-            # On a point the coaches disagree on, a reply in the coach's voice takes one side: the author of the
-            # article the comment is on (the publishing coach), else the best sentence's. Stitched together,
-            # Barker's "about 30 days" beside Zan's "indefinite (forever)" contradict each other.
-            voice = self._author_of(article_id) or chosen[0][0].author
-            other_coaches = frozenset(p.id for p in self.kb.passages.values() if p.author != voice)
-            chosen = self.pipeline.grounded.advice(context, skip_passages=skip | other_coaches,
-                                                   prefer_article=article_id, limit=6, own=frozenset(thread - skip))
+        # On a point the coaches disagree on, a reply in the coach's voice takes one side: the author of the article
+        # the comment is on (the publishing coach), else the best sentence's. Stitched together, Barker's "about 30
+        # days" beside Zan's "indefinite (forever)" contradict each other.
+        differ = bool(matching(self.pipeline.disagreements, conversation, vector, self.pipeline.grounded.situations))
+        voice = self._author_of(article_id) if differ else None
+        chosen = self._pick(context, skip | self._not_by(voice), article_id, thread - skip)
+        if differ and voice is None and chosen:
+            chosen = self._pick(context, skip | self._not_by(chosen[0][0].author), article_id, thread - skip)
         others = self._other_readers(author)
         points, sources = self._opening(context)
         count = sum(len([s for s in _SENTENCE_END.split(p) if s.strip()]) for p in points)
@@ -204,6 +202,18 @@ class Drafter:
             if count >= MAX_SENTENCES:
                 break
         return points, sources
+
+    def _pick(self, context: Context, skip: set[str] | frozenset[str], article_id: str | None,
+              own: set[str]) -> list[tuple[StoredPassage, str]]:
+        """The composer's best advice sentences for the comment, never from `skip`."""
+        return self.pipeline.grounded.advice(context, skip_passages=skip, prefer_article=article_id, limit=6,
+                                             own=frozenset(own))
+
+    def _not_by(self, author: str | None) -> frozenset[str]:
+        """Ids of the passages another coach wrote (none when no author is given)."""
+        if author is None:
+            return frozenset()
+        return frozenset(p.id for p in self.kb.passages.values() if p.author != author)
 
     def _author_of(self, article_id: str | None) -> str | None:
         """The author of one of the coach's articles (the comment's), if it is in the index."""

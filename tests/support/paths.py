@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from service.settings import PROJECT_ROOT
 
-ARTICLES = PROJECT_ROOT / "knowledge" / "articles"
+KNOWLEDGE = PROJECT_ROOT / "knowledge"  # the coach-editable data the service reads
+ARTICLES = KNOWLEDGE / "articles"
 DATA = PROJECT_ROOT / "tests" / "data"
 SMALL_MODEL_ANSWERS = DATA / "small-model-answers.yaml"  # a copy of the real small model's bad answers
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"  # screenshots the browser tests leave for a person to look at

@@ -9,9 +9,7 @@ from service.answering.coverage import coverage_of, load_gaps
 from service.answering.feelings import FeelingCheck
 from service.answering.question_kind import kind_of
 from service.knowledge.standalone import ALONE, NEVER, PREVIOUS, standing, standings
-from service.settings import PROJECT_ROOT
-
-KNOWLEDGE = PROJECT_ROOT / "knowledge"
+from tests.support.paths import KNOWLEDGE
 
 
 @pytest.mark.parametrize("question,kind", [

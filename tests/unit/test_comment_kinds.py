@@ -5,9 +5,7 @@ from __future__ import annotations
 import pytest
 
 from service.workspace.triage import kind_of
-from tests.support.paths import PROJECT_ROOT
-
-KNOWLEDGE = PROJECT_ROOT / "knowledge"
+from tests.support.paths import KNOWLEDGE
 
 
 @pytest.mark.parametrize("text,kind", [

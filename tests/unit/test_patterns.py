@@ -9,9 +9,7 @@ from service.guardrails.patterns_file import load_pattern_file
 from service.guardrails.risk_patterns import load_risk_patterns
 from service.guardrails.scope import load_scope_check
 from service.patterns import PatternSet
-from service.settings import PROJECT_ROOT
-
-KNOWLEDGE = PROJECT_ROOT / "knowledge"
+from tests.support.paths import KNOWLEDGE
 
 
 def _texts() -> list[str]:
