@@ -33,6 +33,7 @@ class Disagreement:
     positions: tuple[Position, ...]
     examples: tuple[str, ...] = ()  # questions a reader might ask on this topic (coach-editable)
     anchors: tuple[str, ...] = ()  # the articles' words for the advice around it (see situations.yaml)
+    cards: tuple[str, ...] = ()  # answer cards on this same point (guidance/): they never take a question from it
     vectors: np.ndarray | None = field(default=None, compare=False, repr=False)  # the examples', see with_examples()
     centre: np.ndarray | None = field(default=None, compare=False, repr=False)
     centred: np.ndarray | None = field(default=None, compare=False, repr=False)
@@ -58,16 +59,20 @@ def load_disagreements(path: Path, article_texts: dict[str, str] | None = None) 
                     raise ValueError(f"disagreement {t['id']!r}: quote not found in {pos.article_id}: "
                                      f"{pos.quote[:60]!r}")
         topics.append(Disagreement(t["id"], t["summary"], tuple(re.compile(m, re.I) for m in t["match"]), positions,
-                                   tuple(t.get("examples") or ()), tuple(a.lower() for a in t.get("anchors") or ())))
+                                   tuple(t.get("examples") or ()), tuple(a.lower() for a in t.get("anchors") or ()),
+                                   tuple(t.get("cards") or ())))
     return topics
 
 
 def matching(topics: list[Disagreement], conversation: Conversation, query_vector: np.ndarray | None = None,
-             rivals: Sequence = ()) -> list[Disagreement]:
+             rivals: Sequence = (), card=None) -> list[Disagreement]:
     """The topic the question is about, if any (the reader's last turn counts for short follow-ups).
 
     One at most: a second topic crowded out the advice and was usually a false trigger. `rivals` (the
-    composer's situations) veto a topic the question is clearly closer to them than to (RIVAL_MARGIN)."""
+    composer's situations) veto a topic the question is clearly closer to them than to (RIVAL_MARGIN); `card`, the
+    coach's answer card the question fits, vetoes one it is at least as close to ("how long until it stops
+    hurting?" is about getting over an ex, not about how long no contact lasts), unless the card is on the same
+    point: it gives the coaches' sides itself (they are shown quoted, from here) or the topic lists it (`cards`)."""
     fired = [t for t in topics if t.matches(normalise_chat(conversation.question))]
     previous = conversation.last_user_turn
     if not fired and previous and len(conversation.question.split()) < 12:
@@ -77,4 +82,7 @@ def matching(topics: list[Disagreement], conversation: Conversation, query_vecto
     if rival is not None:
         found = [t for t in found if similarity(t, query_vector) is None
                  or similarity(t, query_vector) >= rival - RIVAL_MARGIN]
+    if found and card is not None and not card.gives_sides and card.id not in found[0].cards \
+            and (similarity(card, query_vector) or 0.0) >= (similarity(found[0], query_vector) or 1.0):
+        return []
     return found[:1]

@@ -50,6 +50,11 @@ class Card:
     centred: np.ndarray | None = field(default=None, repr=False)
     cites: tuple[tuple[int, ...], ...] = ()  # per verdict sentence (split_sentences), the support quotes behind it
 
+    @property
+    def gives_sides(self) -> bool:
+        """True for a card on a point the coaches disagree on (its verdict opens "The coaches differ")."""
+        return self.verdict.lstrip().lower().startswith("the coaches differ")
+
     def verdict_sentences(self, question_kind: str) -> list[tuple[str, tuple[int, ...]]]:
         """(sentence, indices of its support quotes) of the verdict as the opening lines."""
         sentences = split_sentences(self.verdict_for(question_kind))

@@ -29,6 +29,7 @@ from .generators.base import Composition, Context, Generator
 from .generators.grounded.composer import GroundedComposer
 from .generators.llm import ModelClient
 from .generators.model import ModelGenerator
+from .guidance import card_for
 from .meaning import with_examples
 from .plan import Planner
 from .reply import Reply, Safety
@@ -145,11 +146,16 @@ class AnswerPipeline:
             far = self.scope.far_from_articles(conversation.question, best_dense)
             if far is not None:
                 return _Prepared(risk, far, None, language)
-        differences = matching(self.disagreements, conversation, query_vector, self.grounded.situations)
+        differences = self.differences_for(conversation, query_vector)
         context = Context(conversation, query_vector, hits, differences, risk.level)
         context.plan = self.planner.plan(context, language)
         context.passages = self._model_passages(context)
         return _Prepared(risk, scope, context, language)
+
+    def differences_for(self, conversation: Conversation, query_vector) -> list:
+        """The disagreement the question is about, unless a situation or the question's answer card is closer."""
+        return matching(self.disagreements, conversation, query_vector, self.grounded.situations,
+                        card=card_for(self.planner.cards, query_vector)[0])
 
     def _search(self, conversation: Conversation, query_vector) -> list:
         return self.retriever.search(query_vector, k=self.settings.retrieval_k, query=conversation.query)

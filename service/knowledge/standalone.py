@@ -1,17 +1,17 @@
 """Whether a sentence of an article makes sense quoted on its own, marked once at ingest.
 
   alone     it does ("Block the ex on every account you're active on.")
-  previous  it leans on the sentence before it ("If it is, …", "Anyway, …", "That significantly…"): quoted only
+  previous  it leans on the sentence before it ("If it is, …", "That significantly…"): quoted only
             together with that sentence
   never     it only makes sense inside its page (pictures and tables, "below", "today we're going to explore",
-            a lead-in ending in a colon, a greeting): never quoted
+            a lead-in ending in a colon, a greeting, "Anyway, …" back from a digression): never quoted
 """
 from __future__ import annotations
 
 import re
 
 ALONE, PREVIOUS, NEVER = "alone", "previous", "never"
-RULES_VERSION = "3"  # part of every passage id (chunking.py): a change to the rules below re-marks on `coach ingest`
+RULES_VERSION = "6"  # part of every passage id (chunking.py): a change to the rules below re-marks on `coach ingest`
 
 # Openers that point back to what came before: a connective, a pronoun standing for something said earlier,
 # an answer to a question asked just before ("Yes,", "Absolutely.").
@@ -33,7 +33,7 @@ _LEANS = re.compile(
     r"(?:you|we|i) (?:can|could|should|will|may|might|must|need to|have to) (?:do|achieve|accomplish|try) "
     r"(?:this|that|it|so))\b|"
     # ...and words that lean only as a sentence adverb ("No, …", "Instead, …"; "No contact is…" stands alone)
-    r"(?:yes|no|absolutely|exactly|of course|sadly|well|alright|basically|crazy|soon|now|still|anyway|besides|"
+    r"(?:yes|no|absolutely|exactly|of course|sadly|well|alright|basically|crazy|soon|now|still|besides|"
     r"however|instead|meanwhile|finally|lastly|secondly|thirdly|it is|it[’']s true|in practice|in theory)\s*[,.…])",
     re.I)
 # Words early in a sentence that point back ("Apologizing to an ex like that…", "The reason they leave…", "You
@@ -48,12 +48,19 @@ _PAGE_ONLY = re.compile(
     r"\b(?:below|above|picture|image|photo|infographic|table below|video|click|subscribe|newsletter|"
     r"in this (?:article|post|guide)|this (?:article|post) (?:is|will)|today,? we[’']re going|"
     r"we[’']re going to (?:explore|talk|look)|let[’']s (?:talk|address|answer|look|dive|start|explore)|"
-    r"read on|keep reading|(?:in|share .{0,40} in) the comments|ask (?:them|questions?) (?:in|below)|"
+    r"read on|keep reading|read an article or two|(?:in|share .{0,40} in) the comments|"
+    r"ask (?:them|questions?) (?:in|below)|"
     r"the following|as (?:mentioned|discussed|i said) (?:above|earlier|before))\b", re.I)
 _NOT_A_PICTURE = re.compile(r"\b(?:to the table|bring to the table|setting the table|negative image|self-image)\b",
                             re.I)
 _GREETING = re.compile(r"^(?:hi|hello|hey|dear|thanks|thank you|kind regards|best|good luck|take care)\b[ ,!.]",
                        re.I)
+# "Anyway, …" closes a digression and goes back to the article's thread: even after the sentence before it, it reads
+# as a non sequitur (a blind reviewer marked "Anyway, before you decide…" out of context).
+_BACK_TO_THREAD = re.compile(r"^(?:anyway|anyhow|at any rate|moving on|back to (?:the|our) (?:point|topic))\b", re.I)
+# "There are many things you can do when…": announces the list that follows it in the article and says nothing alone.
+_LIST_LEAD_IN = re.compile(r"^there (?:are|is) (?:many|several|a few|some|a number of|lots of|\d+|two|three|four|five) "
+                           r"(?:things|ways|steps|reasons|signs|tips|options|ideas)\b[^.!?]*[.:]?$", re.I)
 _NUMBERED = re.compile(r"^\(?\d+[.)]?\s*$|^\(\w+ .*\)$")  # "1", "(Continues below)"
 
 
@@ -62,7 +69,7 @@ def standing(sentence: str) -> str:
     s = sentence.strip()
     if not s or _NUMBERED.match(s) or _GREETING.match(s) or s.rstrip(" ”\"").endswith(":"):
         return NEVER
-    if _PAGE_ONLY.search(s) and not _NOT_A_PICTURE.search(s):
+    if _BACK_TO_THREAD.match(s) or _LIST_LEAD_IN.match(s) or (_PAGE_ONLY.search(s) and not _NOT_A_PICTURE.search(s)):
         return NEVER
     first = _SENTENCE_BREAK.split(s, maxsplit=1)[0]  # a quoted pair is judged by its first sentence
     if _LEANS.match(s) or _POINTS_BACK.search(" ".join(first.split()[:EARLY_WORDS])):

@@ -6,7 +6,6 @@ import re
 from dataclasses import dataclass, field
 
 from ..answering.conversation import Conversation
-from ..answering.disagreements import matching
 from ..answering.generators.base import Context
 from ..answering.guidance import coaches_named
 from ..errors import GenerationError
@@ -182,7 +181,7 @@ class Drafter:
         # On a point the coaches disagree on, a reply in the coach's voice takes one side: the author of the article
         # the comment is on (the publishing coach), else the best sentence's. Stitched together, Barker's "about 30
         # days" beside Zan's "indefinite (forever)" contradict each other.
-        differ = bool(matching(self.pipeline.disagreements, conversation, vector, self.pipeline.grounded.situations))
+        differ = bool(self.pipeline.differences_for(conversation, vector))
         voice = self._author_of(article_id) if differ else None
         chosen = self._pick(context, skip | self._not_by(voice), article_id, thread - skip)
         if differ and voice is None and chosen:

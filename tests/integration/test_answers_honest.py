@@ -114,6 +114,22 @@ def test_every_side_of_a_disagreement_is_quoted_so_it_stands_alone():
             assert standing(side["quote"]) == ALONE, (topic["id"], side["quote"])
 
 
+def test_every_card_named_on_a_disagreement_exists():
+    data = yaml.safe_load((PROJECT_ROOT / "knowledge" / "disagreements.yaml").read_text(encoding="utf-8"))
+    cards = {c.id for c in load_cards(PROJECT_ROOT / "knowledge" / "guidance")}
+    for topic in data["topics"]:
+        assert set(topic.get("cards") or ()) <= cards, topic["id"]
+
+
+@pytest.mark.parametrize("question,card", [
+    ("ok but how long until it stops hurting this much? i need an actual number", "how-long-to-get-over-ex"),
+    ("how long should i wait before dating again? 3 months? 6?", "dating-during-no-contact"),
+])
+def test_a_question_that_only_shares_words_with_a_disagreement_gets_its_own_answer(pipeline, question, card):
+    reply = pipeline.answer(question).reply
+    assert reply.topic == card and "The coaches differ on how long no contact should last" not in reply.answer
+
+
 def test_a_coaches_reply_to_one_reader_is_quoted_as_such(pipeline):
     answer = pipeline.answer("my ex is my coworker, how do I do no contact?").reply.answer
     for line in answer.splitlines():

@@ -32,7 +32,9 @@ def test_the_kind_of_the_last_question_asked(question, kind):
     ("No contact is a self-respect preservation rule.", ALONE),  # "No" as a word, not an answer
     ("It’s normal to struggle with no contact.", ALONE),
     ("If it is, you must stay away from your ex.", PREVIOUS),
-    ("Anyway, before you decide to go no contact, figure out why.", PREVIOUS),
+    ("Anyway, before you decide to go no contact, figure out why.", NEVER),
+    ("There are many things you can do when you’re finding it hard to stay in no contact.", NEVER),
+    ("There is no shame in struggling.", ALONE),
     ("That significantly lowers your chances.", PREVIOUS),
     ("It’s a self-respect preservation rule.", PREVIOUS),
     ("On the other hand, not going no contact is a sign of attachment.", PREVIOUS),

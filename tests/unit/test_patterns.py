@@ -73,3 +73,15 @@ def test_without_hyperscan_the_loop_gives_the_same_answer(monkeypatch):
     slow = PatternSet([r"\bkill(ing)? my ?self\b", r"\bend it all\b"])
     assert slow.first("i want to end it all").group(0) == "end it all"
     assert slow.first("how do i kill the urge") is None
+
+
+def test_word_edges_and_spans_next_to_non_ascii_letters_are_found():
+    """In bytes, "ż" is no word character and "é" is two characters: the prefilter once dropped these matches."""
+    found = PatternSet([r"\bnie chcę (już )?żyć\b", r"\bme corté\b", r"\bsnij\b.{0,12}\bmezelf\b", r"\bcaf[ée] noir\b",
+                        r"\bŻYĆ\b"])
+    assert found.first("nie chcę już żyć. od rozstania").group(0) == "nie chcę już żyć"
+    assert found.first("anoche me corté otra vez").group(0) == "me corté"
+    assert found.first("snij éééééé mezelf").group(0) == "snij éééééé mezelf"
+    assert found.first("un café noir").group(0) == "café noir"
+    assert found.first("Żyć nie chcę").group(0) == "Żyć"
+    assert found.first("me cortéx") is None and found.first("nie chcę już żyćx") is None

@@ -18,7 +18,6 @@ CARD_POINTS = 3  # with the coach's verdict and its quotes, a couple more of the
 CARD_RELEVANCE = 0.45  # ...each really about the question (cosine): a verdict needs no padding
 GAP_POINTS = 2  # what the articles say nearby a question they don't answer: a principle or two, not a list
 GAP_RELEVANCE = 0.35  # ...each at least this close (cosine) to the question itself
-NAMED_GAP_RELEVANCE = 0.45  # a known gap (a pet, a mortgage): only a sentence really about the question, else none
 
 
 class _Citations:
@@ -71,10 +70,13 @@ class GroundedComposer:
         coverage = plan.coverage if plan is not None else None
         told = coverage is not None and coverage.told
         most = CARD_POINTS if verdict else (GAP_POINTS if told else None)
-        chosen = self.picker.select(context, quoted, situation, most=most)
+        # A gap the coach named (a death, a child's questions) gets only the principle the coach chose for it, unless
+        # a card or the coaches' sides answer the rest: a sentence picked by closeness ("NO, you should NOT tell
+        # your ex" for a funeral) answers some other reader.
+        named_only = told and coverage.gap is not None and not verdict and not differences
+        chosen = [] if named_only else self.picker.select(context, quoted, situation, most=most)
         if told or verdict:  # the nearest principle, or more on the verdict: nothing merely sharing a word or two
-            named_only = told and coverage.gap is not None and coverage.level == "not_covered" and not verdict
-            floor = NAMED_GAP_RELEVANCE if named_only else CARD_RELEVANCE if verdict else GAP_RELEVANCE
+            floor = CARD_RELEVANCE if verdict else GAP_RELEVANCE
             chosen = [p for p in chosen if float(p[0].vector @ context.query_vector) >= floor][:most]
         points = self._nearest(coverage.gap, cited) if told and coverage.gap is not None else []
         points += [{"text": text, "author": c.passage.author, "n": cited.cite(c.passage, quote),
