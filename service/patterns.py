@@ -4,7 +4,8 @@ The risk and scope checks hold ~500 case-insensitive patterns; searching them on
 GIL-holding Python per request, a third of a serving worker's time. Hyperscan scans for all of them at once in
 prefilter mode, which may report a pattern that does not match (lookaheads are approximated, every non-ASCII
 letter is one letter to it: _AsciiFold) but never misses one that does, so confirming its candidates with `re`
-gives exactly the answers of the one-by-one loop. Without hyperscan (or if a pattern will not compile) the loop is used.
+gives exactly the answers of the one-by-one loop. Without hyperscan (or if a pattern will not compile) the loop is
+used.
 """
 from __future__ import annotations
 
@@ -74,7 +75,6 @@ def _hyperscan_database(patterns: list[str], caseless: bool):
         log.warning("hyperscan could not compile the patterns (%s): searching them one by one", exc)
         return None
     return db
-
 
 
 class _AsciiFold(dict):
