@@ -28,6 +28,9 @@ def render_case(case: dict, reply) -> str:
     else:
         lines.append("History: (none)")
     lines += ["", f"Question: {case['question']}", "", "Answer shown to the reader:", "", reply.answer, ""]
+    if reply.safety.resources:  # the widget shows them as a card beside the answer, which its text refers to
+        lines += ["Help shown beside the answer (the widget's card):"]
+        lines += [f"  - {r.name}: {r.contact}" for r in reply.safety.resources] + [""]
     if reply.citations:
         lines.append("Citations:")
         lines += [f'  [{c.n}] {c.author}, "{c.title}": "{c.quote}"' for c in reply.citations]

@@ -56,9 +56,13 @@ def labelled_cases(knowledge_dir: Path, sets: tuple[str, ...] = TRAIN_SETS) -> l
             cases.append(Labelled(name, text, c["level"], cats[0] if cats else None, c.get("lang", "en") == "en"))
     for name in ORDINARY_SETS:
         for c in load_cases(name):
-            if c.get("question"):
-                level = classify(c["question"])[0]
-                cases.append(Labelled(name, c["question"], level if level == "support" else "none", None))
+            # Each of the reader's turns, as the service reads them (one by one); one the patterns call urgent (an ex
+            # threatening suicide, asked about as a coaching question) is not taught as ordinary.
+            turns = [h["content"] for h in c.get("history") or [] if isinstance(h, dict) and h.get("role") == "user"]
+            for text in [*turns, c.get("question") or ""]:
+                level = classify(text)[0] if text else "urgent"
+                if level != "urgent":
+                    cases.append(Labelled(name, text, level, None))
     # The coach's own example questions (situations, answer cards, disagreements) are the shortest ordinary messages
     # there are ("my ex is my coworker"): without them the net rated short questions urgent.
     for question in knowledge_examples(knowledge_dir):

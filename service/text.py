@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 _ABBREVIATIONS = ("Dr.", "Mr.", "Mrs.", "Ms.", "Psy.D.", "Ph.D.", "e.g.", "i.e.", "etc.", "vs.", "St.", "No.")
 _PLACEHOLDER = "\u2063"  # invisible separator: protects abbreviation dots while splitting
@@ -68,3 +69,15 @@ _CHAT_WORD = re.compile(r"(?<![\w'])(" + "|".join(re.escape(k) for k in sorted(_
 def normalise_chat(text: str) -> str:
     """Curly quotes straightened and chat spellings expanded ("ur" -> "your", "dont" -> "don't")."""
     return _CHAT_WORD.sub(lambda m: _CHAT_SPELLING[m.group(1).lower()], normalise_quotes(text))
+
+
+def stream_pieces(text: str, size: int = 48) -> Iterator[str]:
+    """Stream-sized pieces that split on word boundaries."""
+    start = 0
+    while start < len(text):
+        end = min(len(text), start + size)
+        if end < len(text):
+            space = text.rfind(" ", start, end)
+            end = space + 1 if space > start else end
+        yield text[start:end]
+        start = end

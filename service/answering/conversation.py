@@ -9,6 +9,15 @@ from .question_kind import questions_in
 # A follow-up that can't be understood alone ("and what if he texts first?", "should I?") is embedded with the
 # reader's turn before it; one that names its own subject is embedded alone, so an earlier topic doesn't steer it.
 SHORT_FOLLOW_UP = 8  # words
+# A follow-up with this many words beyond the function words below asks something of its own.
+OWN_SUBJECT_WORDS = 2
+_WORD = re.compile(r"[a-z']+")
+_FUNCTION_WORDS = frozenset({
+    "a", "an", "the", "and", "but", "so", "or", "ok", "okay", "also", "then", "if", "what", "how", "why", "when",
+    "where", "who", "which", "is", "are", "was", "were", "be", "do", "does", "did", "i", "i'm", "im", "me", "my",
+    "you", "your", "he", "she", "they", "him", "her", "them", "his", "their", "it", "it's", "its", "that", "this",
+    "these", "those", "to", "of", "in", "on", "at", "for", "with", "about", "now", "should", "would", "could",
+    "can", "will", "shall", "just", "really", "right", "yes", "no", "not", "there", "here", "too"})
 _REFERS_BACK = re.compile(r"^(and|but|so|ok(ay)?|also|then|even if|what if|what about|how about|and if|is that|"
                           r"does that|would that|did that|that|this|it|what now|now what)\b", re.I)
 
@@ -35,6 +44,13 @@ class Conversation:
         if not self.user_turns:
             return False
         return len(self.question.split()) < SHORT_FOLLOW_UP or bool(_REFERS_BACK.match(self.question.strip()))
+
+    @property
+    def brings_own_subject(self) -> bool:
+        """True for a follow-up that asks something new ("and if he texts first?"), not only "should I?": it is
+        answered on its own subject, the earlier turn only telling who "he" is."""
+        words = [w for w in _WORD.findall(self.question.lower()) if w not in _FUNCTION_WORDS]
+        return len(words) >= OWN_SUBJECT_WORDS
 
     @property
     def query(self) -> str:

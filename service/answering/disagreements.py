@@ -82,7 +82,10 @@ def matching(topics: list[Disagreement], conversation: Conversation, query_vecto
     if rival is not None:
         found = [t for t in found if similarity(t, query_vector) is None
                  or similarity(t, query_vector) >= rival - RIVAL_MARGIN]
-    if found and card is not None and not card.gives_sides and card.id not in found[0].cards \
-            and (similarity(card, query_vector) or 0.0) >= (similarity(found[0], query_vector) or 1.0):
-        return []
+    if found and card is not None and card.id not in found[0].cards:
+        closer = (similarity(card, query_vector) or 0.0) - (similarity(found[0], query_vector) or 1.0)
+        # A card giving the sides of its own point still vetoes a topic it is clearly closer to ("what if she
+        # says she wants to get back together?" is not about what no contact is for).
+        if closer >= (0.0 if not card.gives_sides else RIVAL_MARGIN):
+            return []
     return found[:1]

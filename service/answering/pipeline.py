@@ -23,23 +23,28 @@ from ..prompts import render
 from ..retrieval.knowledge_base import KnowledgeBase
 from ..retrieval.search import Retriever
 from ..settings import Settings
+from ..text import stream_pieces as pieces
 from .conversation import Conversation
-from .disagreements import Disagreement, load_disagreements, matching
+from .disagreements import Disagreement, load_disagreements
 from .generators.base import Composition, Context, Generator
 from .generators.grounded.composer import GroundedComposer
 from .generators.llm import ModelClient
 from .generators.model import ModelGenerator
-from .guidance import card_for
 from .meaning import with_examples
 from .plan import Planner
 from .reply import Reply, Safety
 from .situations import embedded_situations
+from .topics import Topics
 
 log = logging.getLogger("coach")
 EXTRA_PASSAGES = 6  # sentence-level finds below the top k that a model is shown too
 GAP_DECLINES = {"legal": "legal questions (declined: a lawyer's job)",
                 "medical": "medical questions (declined: a doctor's job)"}
 HARM_CUES = frozenset({"death", "means", "injury", "violence"})  # never declined with these in a message
+# ...nor when the learned risk net sees this much chance of risk, below its own bar: out of scope is where readers
+# at risk were still turned away (into an ex's accounts, a new partner's job, a dose), and a wrong guess here costs
+# only a check-in and the lines beside the answer.
+OUT_OF_SCOPE_RISK = 0.45
 
 
 @dataclass
@@ -77,6 +82,7 @@ class AnswerPipeline:
         self.grounded = GroundedComposer(settings.prompts_dir, kb, self.retriever, situations)
         texts = texts if texts is not None else article_texts(settings.articles_dir)
         self.planner = Planner.load(settings.knowledge_dir, kb, situations, embedder, texts)
+        self.topics = Topics(self.planner, self.disagreements, situations, embedder)
         self.model = model
         screen = screen or model  # the configured endpoint rates risk even when the grounded composer answers
         self.second_opinion = SecondOpinion(screen, safety.directory, settings.llm_risk_budget) \
@@ -141,21 +147,25 @@ class AnswerPipeline:
         if hits is None:
             hits = self._search(conversation, query_vector)
         best_dense = float(max((h.passage.windows @ query_vector).max() for h in hits)) if hits else 0.0
-        # A reader at any risk, or writing in another language, is answered, never turned away as off-topic.
-        if risk.level == "none" and language == "en":
-            far = self.scope.far_from_articles(conversation.question, best_dense)
+        follow_up = self.topics.follow_up(conversation)
+        card = self.topics.card(conversation, query_vector, follow_up)
+        # A reader at any risk, or writing in another language, is answered, never turned away as off-topic; nor is
+        # a question one of the coach's answer cards fits, or a turn in a conversation about a breakup ("what do I
+        # do with my evenings then?").
+        if risk.level == "none" and language == "en" and card is None:
+            far = self.scope.far_from_articles(" ".join([*conversation.user_turns, conversation.question]),
+                                               best_dense)
             if far is not None:
                 return _Prepared(risk, far, None, language)
-        differences = self.differences_for(conversation, query_vector)
+        differences = self.topics.differences(conversation, query_vector, card, follow_up)
         context = Context(conversation, query_vector, hits, differences, risk.level)
-        context.plan = self.planner.plan(context, language)
+        context.plan = self.planner.plan(context, language, card)
         context.passages = self._model_passages(context)
         return _Prepared(risk, scope, context, language)
 
     def differences_for(self, conversation: Conversation, query_vector) -> list:
-        """The disagreement the question is about, unless a situation or the question's answer card is closer."""
-        return matching(self.disagreements, conversation, query_vector, self.grounded.situations,
-                        card=card_for(self.planner.cards, query_vector)[0])
+        """The disagreement a question is about (the coach's drafts use it too)."""
+        return self.topics.differences(conversation, query_vector)
 
     def _search(self, conversation: Conversation, query_vector) -> list:
         return self.retriever.search(query_vector, k=self.settings.retrieval_k, query=conversation.query)
@@ -168,12 +178,13 @@ class AnswerPipeline:
         if scope.scope == "in" or scope.kind == "injection":
             return scope, risk
         cues = self.safety.patterns.cues(question) & HARM_CUES
-        if risk.level == "none" and not cues:
+        if risk.level == "none" and not cues and risk.net_risk < OUT_OF_SCOPE_RISK:
             return scope, risk
         if risk.level == "none":
+            why = f"cues: {', '.join(sorted(cues))}" if cues else f"the risk net's P(risk) {risk.net_risk:.2f}"
             risk = replace(risk, level="support", categories=["possible risk"],
                            resources=self.safety.directory.for_risk("support", ["possible risk"], country),
-                           matched=[*risk.matched, f"kept in scope by cues: {', '.join(sorted(cues))}"])
+                           matched=[*risk.matched, f"kept in scope by {why}"])
         return ScopeResult("in", scope.kind, f"kept in scope: risk {risk.level}"), risk
 
     def _model_passages(self, context: Context) -> list[StoredPassage]:
@@ -283,14 +294,3 @@ def build_safety_check(settings: Settings, embedder: Embedder) -> SafetyCheck:
     return SafetyCheck(directory, load_risk_patterns(settings.knowledge_dir), statements,
                        embedder.embed([s for _, s in statements]), model=risk_model, encoder=encoder)
 
-
-def pieces(text: str, size: int = 48) -> Iterator[str]:
-    """Stream-sized pieces that split on word boundaries."""
-    start = 0
-    while start < len(text):
-        end = min(len(text), start + size)
-        if end < len(text):
-            space = text.rfind(" ", start, end)
-            end = space + 1 if space > start else end
-        yield text[start:end]
-        start = end

@@ -10,10 +10,11 @@ import numpy as np
 
 from ..embeddings import Embedder
 from ..retrieval.knowledge_base import KnowledgeBase
+from .conversation import Conversation
 from .coverage import Coverage, Gap, coverage_of, load_gaps
 from .feelings import FeelingCheck
 from .generators.base import Context
-from .guidance import Card, card_for, checked_cards, coaches_named
+from .guidance import Card, card_for, checked_cards, coaches_named, nearest_card
 from .question_kind import kind_of, questions_in
 from .situations import Situation, situation_of
 
@@ -35,6 +36,7 @@ class AnswerPlan:
     card: Card | None  # the coach's answer card for this question, if one fits
     coverage: Coverage
     situation: Situation | None = None
+    nearest: Card | None = None  # without a card: one the question is near, the answer if nothing else is found
 
 
 class Planner:
@@ -76,11 +78,27 @@ class Planner:
         alone, alone_best = card_for(self.cards, self.embedder.embed([asked])[0])
         return alone if alone is not None and alone_best >= ASKED_THRESHOLD else None
 
-    def plan(self, context: Context, language: str = "en") -> AnswerPlan:
+    def card_of(self, conversation: Conversation, query_vector: np.ndarray,
+                follow_up: tuple[np.ndarray, np.ndarray] | None = None) -> Card | None:
+        """The card for the newest question. `follow_up` (the vectors of the question alone and of the reader's
+        turn before it) is given for a follow-up that asks something of its own: its own card wins, and a card
+        that only the earlier turn brings is not given again ("and if he texts first?" after "how long?")."""
+        card = self._card(conversation.question, query_vector)
+        if follow_up is None:
+            return card
+        own_vector, previous_vector = follow_up
+        own = self._card(conversation.question, own_vector)
+        if own is not None:
+            return own
+        previous = self._card(conversation.last_user_turn or "", previous_vector)
+        return None if card is not None and previous is not None and card.id == previous.id else card
+
+    def plan(self, context: Context, language: str = "en", card: Card | None | bool = False) -> AnswerPlan:
         """`language`: the message's. Closeness to the articles is only judged in English (the model reads
         English), and not for a reader at risk, who gets whatever the articles offer besides the lines."""
         question = context.question  # the newest question: earlier turns only help find what it refers to
-        card = self._card(question, context.query_vector)
+        if card is False:  # not worked out by the caller (card_of)
+            card = self._card(question, context.query_vector)
         if card is not None and context.differences and len(coaches_named(card.verdict)) >= 2:
             # A question on a known disagreement is answered by the coaches' sides, each quoted
             # (disagreements.yaml), not by a card that gives the sides again in its own words.
@@ -95,4 +113,8 @@ class Planner:
                                situation=situation.id if situation else None,
                                disagreement=context.differences[0].id if context.differences else None,
                                closest_sentence=closest)
-        return AnswerPlan(kind_of(question), self.feelings.of(question), card, coverage, situation)
+        nearest = None
+        if card is None and coverage.told and coverage.gap is None and self.embedder is not None:
+            # By the question alone: the retrieval query repeats its asking sentence ("Should I take it? right?").
+            nearest = nearest_card(self.cards, self.embedder.embed([question])[0])
+        return AnswerPlan(kind_of(question), self.feelings.of(question), card, coverage, situation, nearest)

@@ -33,6 +33,7 @@ class RiskAssessment:
     matched: list[str] = field(default_factory=list)  # what triggered it, for logs and evals
     ongoing: bool = False  # the level comes from an earlier turn, not from this message
     emergency: bool = False  # this message itself calls for the crisis reply first and alone (see assess)
+    net_risk: float = 0.0  # the learned net's highest P(support or urgent) over the turns, raised or not
 
 
 def load_statements(path: Path) -> list[tuple[str, str]]:
@@ -95,10 +96,12 @@ class SafetyCheck:
             categories = [match[0]] + [c for c in categories if c != match[0]]
             matched.append(f"close to {match[1]!r} ({match[2]:.2f})")
         by_rules = levels[0] == "urgent"
+        net_risk = 0.0
         if self.model is not None and self.encoder is not None:
             english = [lang == "en" for lang in languages]
             features = self.encoder.features(texts, sparse=self.model.sparse)
             for i, verdict in enumerate(self.model.verdicts(features, english)):
+                net_risk = max(net_risk, verdict.p_risk)
                 if LEVEL_RANK[verdict.level] > LEVEL_RANK[levels[i]]:
                     levels[i] = verdict.level
                     matched.append(f"learned risk net: {verdict.level} (P(urgent) {verdict.p_urgent:.2f}, "
@@ -115,4 +118,5 @@ class SafetyCheck:
         resources = self.directory.for_risk(level, categories, country)
         ongoing = LEVEL_RANK[levels[0]] < LEVEL_RANK[level]
         emergency = level == "urgent" and not ongoing and (by_rules or languages[0] != "en")
-        return RiskAssessment(level, categories, resources, matched, ongoing=ongoing, emergency=emergency)
+        return RiskAssessment(level, categories, resources, matched, ongoing=ongoing, emergency=emergency,
+                              net_risk=net_risk)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 ALONE, PREVIOUS, NEVER = "alone", "previous", "never"
-RULES_VERSION = "6"  # part of every passage id (chunking.py): a change to the rules below re-marks on `coach ingest`
+RULES_VERSION = "7"  # part of every passage id (chunking.py): a change to the rules below re-marks on `coach ingest`
 
 # Openers that point back to what came before: a connective, a pronoun standing for something said earlier,
 # an answer to a question asked just before ("Yes,", "Absolutely.").
@@ -62,12 +62,15 @@ _BACK_TO_THREAD = re.compile(r"^(?:anyway|anyhow|at any rate|moving on|back to (
 _LIST_LEAD_IN = re.compile(r"^there (?:are|is) (?:many|several|a few|some|a number of|lots of|\d+|two|three|four|five) "
                            r"(?:things|ways|steps|reasons|signs|tips|options|ideas)\b[^.!?]*[.:]?$", re.I)
 _NUMBERED = re.compile(r"^\(?\d+[.)]?\s*$|^\(\w+ .*\)$")  # "1", "(Continues below)"
+# "2 – Your ex is reaching out far more often…": one item of a numbered list (signs, steps) means something only
+# under the list's heading; stitched into an answer it reads as a fragment ("2 – … 3 – …", answers_blind7).
+_LIST_ITEM = re.compile(r"^\d+\s*[–—-]\s+")
 
 
 def standing(sentence: str) -> str:
     """ALONE, PREVIOUS or NEVER for one sentence (see the module docstring)."""
     s = sentence.strip()
-    if not s or _NUMBERED.match(s) or _GREETING.match(s) or s.rstrip(" ”\"").endswith(":"):
+    if not s or _NUMBERED.match(s) or _LIST_ITEM.match(s) or _GREETING.match(s) or s.rstrip(" ”\"").endswith(":"):
         return NEVER
     if _BACK_TO_THREAD.match(s) or _LIST_LEAD_IN.match(s) or (_PAGE_ONLY.search(s) and not _NOT_A_PICTURE.search(s)):
         return NEVER

@@ -81,6 +81,36 @@ def test_a_follow_up_answers_the_newest_question(base_url):
     assert "The coaches differ" not in reply["answer"]  # the previous question (whether to tell) is not re-answered
 
 
+def test_a_follow_up_asking_something_new_gets_its_own_answer_not_the_last_one_again(pipeline):
+    history = [{"role": "user", "content": "some say 30 days, some say forever. how long do i do no contact?"},
+               {"role": "assistant", "content": "The coaches differ on how long no contact should last: ..."}]
+    reply = pipeline.answer("and what if he texts me first?", history).reply
+    assert "how long no contact should last" not in reply.answer, reply.answer
+    assert reply.topic == "ex-reaches-out-should-i-reply", (reply.topic, reply.answer)
+
+
+def test_a_turn_of_a_breakup_conversation_is_never_declined_as_unrelated(pipeline):
+    history = [{"role": "user", "content": "is no contact just a game to make him miss me? it feels wrong"},
+               {"role": "assistant", "content": "Carmen Sakurai sees No Contact as space for you to heal..."}]
+    reply = pipeline.answer("ok, say i do it for myself. what do i do with my evenings now, that was our time",
+                            history).reply
+    assert reply.scope == "in" and "outside what I can help with" not in reply.answer, reply.answer
+
+
+def test_a_question_near_a_card_is_answered_by_it_rather_than_told_nothing_was_found(pipeline):
+    reply = pipeline.answer("She says she still wants me around as a friend. Should I agree? Some of her is better "
+                            "than none of her... right?").reply
+    assert "couldn't find anything" not in reply.answer, reply.answer
+    assert reply.topic == "can-we-be-friends" and reply.answer.startswith("No"), (reply.topic, reply.answer)
+
+
+def test_a_reader_denying_any_wish_to_hurt_the_ex_is_not_given_the_crisis_reply(pipeline):
+    reply = pipeline.answer("her sister says she's scared of what i'll do next. i would never ever hurt her, i'm just "
+                            "ashamed of all the calls. should i apologise once before no contact?").reply
+    assert reply.safety.level != "urgent" and "anger" not in reply.answer, reply.answer
+    assert not reply.answer.startswith("That sounds frightening"), reply.answer
+
+
 QUESTIONS = [
     "my ex is my coworker, how do I do no contact?",
     "we still live together until the lease ends",

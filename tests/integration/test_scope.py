@@ -97,3 +97,16 @@ def test_an_injection_attempt_from_a_reader_at_risk_is_declined_with_care(pipeli
     assert reply.scope_kind == "injection" and reply.safety.level == "urgent"
     assert reply.answer.startswith("Before your question") and reply.safety.resources
     assert any(any(ch.isdigit() for ch in r.contact) for r in reply.safety.resources)  # a number to call
+
+
+@pytest.mark.parametrize("net_risk,kept", [(0.6, True), (0.3, False)])
+def test_an_out_of_scope_message_the_risk_net_finds_possibly_risky_is_kept_with_care(pipeline, net_risk, kept):
+    """Risk beats scope below the net's own bar too: a wrong guess costs a check-in, a decline can cost a person."""
+    from service.guardrails.risk import RiskAssessment
+    from service.guardrails.scope import ScopeResult
+
+    declined = ScopeResult("out", "surveillance", "his whatsapp")
+    scope, risk = pipeline._scope("how do i read his whatsapp without him knowing", RiskAssessment(
+        "none", net_risk=net_risk), "GB", declined)
+    assert (scope.scope == "in") is kept
+    assert (risk.level == "support" and bool(risk.resources)) is kept

@@ -42,6 +42,8 @@ def test_the_kind_of_the_last_question_asked(question, kind):
     ("Today, we’re going to explore why it’s normal to struggle with no contact.", NEVER),
     ("Here are a few of the most obvious signs:", NEVER),
     ("Kind regards,", NEVER),
+    ("2 – Your ex is reaching out far more often than they did before No Contact.", NEVER),  # a list's item
+    ("30 days is the rule of thumb.", ALONE),
     ("You can’t get back with an ex by abandoning your self-respect and what you bring to the table.", ALONE),
 ])
 def test_whether_a_sentence_stands_on_its_own(sentence, mark):

@@ -1,6 +1,7 @@
 """The grounded composer: an answer built from the articles' own sentences, no model server needed."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from ....knowledge.store import StoredPassage
@@ -8,6 +9,7 @@ from ....prompts import render
 from ....retrieval.knowledge_base import Hit, KnowledgeBase
 from ....retrieval.search import Retriever
 from ....text import squash
+from ...coverage import Coverage
 from ...reply import Citation
 from ...situations import Situation, situation_of
 from ..base import Composition, Context
@@ -83,6 +85,10 @@ class GroundedComposer:
                     "reply": c.passage.roles[c.index] == "reply"} for c, text, quote in chosen
                    if not any(quote in p["text"] or p["text"] in quote for p in points)]
         framing = self._framing(plan, told)
+        if not points and not differences and not verdict and plan is not None and plan.nearest is not None:
+            # Nothing picked, but a card the question is near: its answer, rather than "I couldn't find anything".
+            nearer = replace(plan, card=plan.nearest, nearest=None, coverage=Coverage("covered", topic=plan.nearest.id))
+            return self.compose(replace(context, plan=nearer), stream=stream)
         if not points and not differences and not verdict:
             kind = framing[:1] if plan is not None and plan.feeling else []  # the kind word, not the gap line
             text = "\n\n".join([*kind, render(self.prompts_dir, "no_answer.j2", gap=coverage.gap if told else None)])
