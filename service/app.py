@@ -7,6 +7,7 @@ from pathlib import Path
 
 import anyio
 from litestar import Litestar, Request, Response
+from litestar.config.compression import CompressionConfig
 from litestar.config.cors import CORSConfig
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, ValidationException
@@ -150,6 +151,10 @@ def create_app(settings: Settings | None = None, pipeline: AnswerPipeline | None
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         request_max_body_size=MAX_BODY_BYTES,
         cors_config=_cors_config(settings),
+        # Brotli (gzip for older clients) for the widget script and the pages; never the answer stream, which must
+        # reach the reader piece by piece.
+        compression_config=CompressionConfig(backend="brotli", brotli_gzip_fallback=True, minimum_size=1024,
+                                             exclude=["/api/ask/stream"]),
         openapi_config=OpenAPIConfig(title="No Contact coach", version="0.1.0", path="/docs",
                                      render_plugins=[SwaggerRenderPlugin()]),
         debug=False,

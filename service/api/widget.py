@@ -2,16 +2,19 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 import re
 from functools import lru_cache
 from pathlib import Path
 
-from litestar import Controller, Request, Response, get
+import yaml
+from litestar import Controller, HttpMethod, Request, Response, get, route
 from litestar.response import Template
 from litestar.status_codes import HTTP_304_NOT_MODIFIED
 
 from ..errors import CorpusError, Unavailable
+from ..guardrails.resources import ResourceDirectory
 from ..knowledge.articles import Article, load_articles, parse_article
 from ..settings import Settings
 from .dependencies import SettingsDep
@@ -22,9 +25,35 @@ DEMO_ARTICLE = "zan-what-is-the-no-contact-rule.md"
 WIDGET_CACHE = "public, max-age=3600"
 
 
+FALLBACK_SLOT = "var FALLBACK = null;"  # widget.js's placeholder for the crisis table it carries
+FALLBACK_COUNTRY_LINES = 4  # emergency, the abuse line, a line to call and one to text: what fits on a phone
+RISK_WORDS = "widget_risk_words.yaml"
+
+
+def _files(settings: Settings) -> tuple[Path, ...]:
+    """What /widget.js is built from: the script, the crisis lines and the risk words (coach-editable)."""
+    return STATIC_DIR / "widget.js", settings.knowledge_dir / "resources.yaml", settings.knowledge_dir / RISK_WORDS
+
+
+def fallback_table(knowledge_dir: Path) -> dict:
+    """The crisis help the widget shows when the coach can't be reached: each country's lines for an urgent
+    message (and the international ones), the language -> country map, and the risk words."""
+    directory = ResourceDirectory.load(knowledge_dir / "resources.yaml")
+
+    def lines(country: str | None) -> list[list]:
+        found = directory.for_risk("urgent", ["abuse"], country)[:FALLBACK_COUNTRY_LINES]
+        return [[r.name, r.contact, r.url] for r in found]
+
+    words = yaml.safe_load((knowledge_dir / RISK_WORDS).read_text(encoding="utf-8"))["words"]
+    return {"countries": {code: lines(code) for code in sorted(directory.countries)}, "international": lines(None),
+            "languages": directory.languages, "words": [str(w).lower() for w in words]}
+
+
 @lru_cache(maxsize=4)
-def _widget(mtime_ns: int, path: Path) -> tuple[bytes, str]:  # mtime_ns: part of the cache key
-    body = path.read_bytes()
+def _widget(stamps: tuple[int, ...], script: Path, knowledge_dir: Path) -> tuple[bytes, str]:  # stamps: cache key
+    text = script.read_text(encoding="utf-8")
+    table = json.dumps(fallback_table(knowledge_dir), ensure_ascii=False, separators=(",", ":"))
+    body = text.replace(FALLBACK_SLOT, f"var FALLBACK = {table};", 1).encode("utf-8")
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
 
@@ -85,12 +114,14 @@ class WidgetController(Controller):
         return Template(template_name="demo.html.j2", context=_page_context(_demo_article(settings)),
                         headers={"Cache-Control": "no-cache"})
 
-    @get("/widget.js", sync_to_thread=False, summary="The embeddable widget script")
-    def widget_js(self, request: Request) -> Response:
-        path = STATIC_DIR / "widget.js"
+    @route("/widget.js", http_method=[HttpMethod.GET, HttpMethod.HEAD], sync_to_thread=False,
+           summary="The embeddable widget script, with the crisis lines it shows when the coach can't be reached")
+    def widget_js(self, request: Request, settings: SettingsDep) -> Response:
+        files = _files(settings)
         try:
-            body, etag = _widget(path.stat().st_mtime_ns, path)
-        except OSError as exc:
+            body, etag = _widget(tuple(f.stat().st_mtime_ns for f in files), files[0], settings.knowledge_dir)
+        except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
+            log.exception("the widget script could not be built")
             raise Unavailable("the widget is not available right now") from exc
         headers = {"Cache-Control": WIDGET_CACHE, "ETag": etag, "X-Content-Type-Options": "nosniff",
                    "Cross-Origin-Resource-Policy": "cross-origin"}

@@ -8,6 +8,7 @@
  *             against the script's own URL
  * data-title  the panel's title (default "No Contact coach")
  * data-locale the reader's locale for crisis resources (default: the browser's language)
+ * data-timeout milliseconds without an answer before the widget stops waiting (default 20000)
  *
  * Everything lives in a shadow root: the page's CSS cannot reach the widget and the widget's CSS cannot reach
  * the page. Answers stream from POST {api}/ask/stream (Server-Sent Events read with fetch, since EventSource
@@ -25,11 +26,18 @@
   var API = new URL(data.api || "/api", scriptUrl).href.replace(/\/+$/, "");
   var TITLE = data.title || "No Contact coach";
   var LOCALE = data.locale || navigator.language || null;
-  var DISCLAIMER = "Not therapy or crisis care. In an emergency call your local emergency number.";
+  var DISCLAIMER = "An automated coach, not a person. Not therapy or crisis care. In an emergency call your local " +
+    "emergency number.";
   var MAX_HISTORY = 12; // turns sent back as context (the server keeps fewer)
   var MAX_TURN_CHARS = 4000;
   var MAX_QUESTION_CHARS = 4000;
   var MAX_COMMENT_CHARS = 2000;
+  // No answer and no progress for this long: the request is stopped, the question kept (data-timeout, in ms).
+  var TIMEOUT_MS = Math.max(1000, parseInt(data.timeout, 10) || 20000);
+  var HEALTH = new URL("/healthz", API + "/").href;
+  // The crisis lines (by country) and risk words this script carries for when the coach can't be reached; filled in
+  // by the server that serves it (service/api/widget.py). Never fetched: it must work when nothing else does.
+  var FALLBACK = null;
 
   var ICONS = {
     chat: '<svg viewBox="0 0 24 24" width="22" height="22" aria-hidden="true" focusable="false"><path fill="currentColor" d="M4 4h16a2 2 0 0 1 2 2v10a2 2 0 0 1-2 2H9l-5 4v-4a2 2 0 0 1-2-2V6a2 2 0 0 1 2-2zm3 6a1.25 1.25 0 1 0 0 2.5A1.25 1.25 0 0 0 7 10zm5 0a1.25 1.25 0 1 0 0 2.5A1.25 1.25 0 0 0 12 10zm5 0a1.25 1.25 0 1 0 0 2.5A1.25 1.25 0 0 0 17 10z"/></svg>',
@@ -133,6 +141,10 @@
     ".fb-status.err { color: #9a3412; }",
     ".notice { margin: 0 0 14px; padding: 10px 12px; border: 1px solid #d9a300; border-radius: 10px; background: #fff8db; color: #4a3600; font-size: 14px; }",
     ".notice.err { border-color: #e3a08f; background: #fff3f0; color: #7a1f10; }",
+    ".notice .btn { margin-top: 8px; }",
+    ".fallback { margin: 0 0 14px; }",
+    ".cancel { margin-top: 8px; }",
+    ".cancel[hidden] { display: none; }",
     ".composer { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px 6px; border-top: 1px solid #e4e8eb; background: #ffffff; }",
     ".composer textarea { flex: 1; min-width: 0; min-height: 44px; max-height: 132px; padding: 10px 12px; border: 1px solid #8a949d; border-radius: 12px; background: #ffffff; color: #1f2328; font-size: 15px; line-height: 1.4; resize: none; }",
     ".composer textarea::placeholder { color: #6b7780; }",
@@ -195,20 +207,32 @@
   // ---- the shell -----------------------------------------------------------------------------------------
 
   var host = document.createElement("no-contact-coach");
-  host.setAttribute("style", "all: initial !important; position: static !important;");
+  // Styles through the CSSOM only (a property set, a constructed sheet): a blog's strict Content-Security-Policy
+  // (style-src 'self') blocks style attributes and <style> elements, never these.
+  host.style.setProperty("all", "initial", "important");
+  host.style.setProperty("position", "static", "important");
   host.setAttribute("data-widget", "no-contact-coach");
   var shadow = host.attachShadow({ mode: "open" });
-  var style = document.createElement("style");
-  style.textContent = CSS;
-  shadow.appendChild(style);
+  if ("adoptedStyleSheets" in shadow && window.CSSStyleSheet && "replaceSync" in CSSStyleSheet.prototype) {
+    var sheet = new CSSStyleSheet();
+    sheet.replaceSync(CSS);
+    shadow.adoptedStyleSheets = [sheet];
+  } else { // older browsers: the same rules in a <style> element
+    var style = document.createElement("style");
+    style.textContent = CSS;
+    shadow.appendChild(style);
+  }
 
-  var root = el("div", { className: "root" });
+  // The widget speaks English whatever the host page's language and direction ("ar", rtl): said here, so screen
+  // readers use an English voice and the layout is not mirrored.
+  var root = el("div", { className: "root", lang: "en", dir: "ltr" });
   var panelId = "nc-panel";
   var titleId = "nc-title";
   var panel = el("section", { className: "panel", id: panelId, role: "dialog", "aria-labelledby": titleId,
                               "aria-describedby": "nc-disclaimer", hidden: true });
   var closeBtn = el("button", { className: "close", type: "button", "aria-label": "Close chat" }, icon("close"));
-  var head = el("header", { className: "head" },
+  // A div, not <header>: inside the page a second "banner" landmark would compete with the blog's own.
+  var head = el("div", { className: "head" },
     el("div", null,
       el("h2", { id: titleId, text: TITLE }),
       el("p", { text: "Answers cite the coach's articles" })),
@@ -417,10 +441,21 @@
     scrollToBottom();
     var text = "";
     var pinned = true; // follow the stream unless the reader scrolled up
+    var cancel = el("button", { type: "button", className: "btn ghost cancel", text: "Stop waiting" });
+    cancel.hidden = true;
+    bubble.appendChild(cancel);
+    var showCancel = window.setTimeout(function () { cancel.hidden = false; }, 3000);
+
+    function settled() {
+      window.clearTimeout(showCancel);
+      cancel.remove();
+    }
 
     return {
       node: node,
+      onCancel: function (handler) { cancel.addEventListener("click", handler); },
       setIntro: function () {
+        settled();
         node.setAttribute("data-state", "intro");
         renderAnswer(answer, "Hi. Tell me what's going on with your ex — for example “My ex is my coworker” " +
           "or “I broke no contact last night”. I answer from the coach's articles and show where each point comes from.", null, node);
@@ -432,7 +467,10 @@
         if (pinned) scrollToBottom();
       },
       finish: function (reply) {
+        settled();
         text = reply.answer || text;
+        var shown = (reply.safety && reply.safety.level === "urgent" && reply.safety.resources) || [];
+        if (shown.length) text = withoutListedResources(text, shown); // the card above shows them, with buttons
         node.setAttribute("data-state", "done");
         node.setAttribute("data-reply-id", reply.id || "");
         node.setAttribute("data-safety", (reply.safety && reply.safety.level) || "none");
@@ -444,16 +482,27 @@
         }
         if (reply.citations && reply.citations.length) bubble.appendChild(renderSources(reply.citations, node));
         if (safety.level === "support" && resources.length) bubble.appendChild(renderResources(resources, "support"));
-        if (reply.id) node.appendChild(renderFeedback(reply.id));
+        if (reply.id && safety.level !== "urgent") node.appendChild(renderFeedback(reply.id)); // no rating of a crisis reply
         scrollToMessage(node);
       },
       fail: function (message) {
+        settled();
         node.setAttribute("data-state", "error");
         answer.textContent = "";
         answer.appendChild(el("p", { text: message }));
       },
-      remove: function () { node.remove(); }
+      remove: function () { settled(); node.remove(); }
     };
+  }
+
+  // The reply's own list of the lines ("Help you can reach now:" and "- Name: contact"), for API clients without
+  // the card: dropped from the text when the card shows the same lines.
+  function withoutListedResources(text, resources) {
+    var names = resources.map(function (r) { return "- " + r.name; });
+    var lines = text.split("\n").filter(function (line) {
+      return !names.some(function (n) { return line.indexOf(n) === 0; });
+    });
+    return lines.join("\n").replace(/\n[^\n]*:\s*(?=\n\n|$)/g, "").replace(/\n{3,}/g, "\n\n").trim();
   }
 
   // Answer text: paragraphs, "- " list points, [n] citation marks and bare links.
@@ -628,7 +677,8 @@
         saysMore(r.contact || "", found) ? el("span", { className: "res-contact", text: r.contact }) : null,
         actions.childNodes.length ? actions : null));
     });
-    return el("div", { className: "resources " + level, role: "region", "aria-labelledby": headingId },
+    // A group, not a landmark: a conversation can hold several cards, and landmarks must have unique names.
+    return el("div", { className: "resources " + level, role: "group", "aria-labelledby": headingId },
       el("h3", { id: headingId, text: headingText }), list);
   }
 
@@ -787,19 +837,112 @@
     return text.replace(/\s*\[\d{1,2}\]/g, "").replace(/^\s*-\s+/gm, "");
   }
 
+  // ---- when the coach can't be reached -------------------------------------------------------------------
+
+  function folded(text) {
+    return text.toLowerCase().normalize("NFD").replace(/[\u0300-\u036f]/g, "").replace(/[’‘]/g, "'");
+  }
+
+  // Could this message be about risk? Decided here, with the words the server put in FALLBACK, because the
+  // server's own check is what could not be reached.
+  function mightBeRisk(text) {
+    if (!FALLBACK || !FALLBACK.words) return false;
+    var plainText = folded(text);
+    return FALLBACK.words.some(function (w) { return w && plainText.indexOf(folded(w)) >= 0; });
+  }
+
+  function fallbackResources() {
+    if (!FALLBACK) return [];
+    var parts = String(LOCALE || "").split(/[-_]/);
+    var region = parts.length > 1 && parts[parts.length - 1].length === 2 ? parts[parts.length - 1].toUpperCase() : null;
+    if (region === "UK") region = "GB";
+    var country = region || (FALLBACK.languages || {})[(parts[0] || "").toLowerCase()] || null;
+    var rows = (country && FALLBACK.countries[country]) || FALLBACK.international || [];
+    return rows.map(function (r) { return { name: r[0], contact: r[1], url: r[2] }; });
+  }
+
+  function showFallback() {
+    var resources = fallbackResources();
+    if (!resources.length) return null;
+    var card = renderResources(resources, "urgent");
+    card.classList.add("fallback");
+    log.appendChild(card);
+    return card;
+  }
+
+  var FAILURES = {
+    offline: "You seem to be offline. Your message is still in the box: send it again when you're connected.",
+    timeout: "The coach is taking too long to answer. Your message is still in the box: try again in a moment.",
+    cancelled: "Stopped. Your message is still in the box.",
+    server: "Sorry, something went wrong on our side. Your message is still in the box: try again in a moment.",
+    unreachable: "The coach can't be reached right now. Your message is still in the box: try again in a moment."
+  };
+
+  // A fetch that failed outright: offline, the server down, or this page's origin not allowed by the API (CORS),
+  // which the browser reports exactly like a network error. A no-cors probe tells the last two apart.
+  function diagnose() {
+    if (navigator.onLine === false) return Promise.resolve("offline");
+    return fetch(HEALTH, { mode: "no-cors", cache: "no-store" }).then(function () {
+      if (window.console && console.warn) {
+        console.warn("No Contact coach widget: " + API + " is up but refused this page (" + window.location.origin +
+          "). Add this origin to COACH_CORS_ORIGINS on the coach server.");
+      }
+      return "unreachable";
+    }, function () { return "unreachable"; });
+  }
+
+  function failed(kind, question, userNode, bot, detail) {
+    bot.remove();
+    userNode.remove();
+    if (!input.value) { input.value = question; autosize(); updateSend(); }
+    var risky = mightBeRisk(question);
+    var card = risky ? showFallback() : null;
+    var text = detail ? "Sorry, I couldn't take that message: " + detail + "." : FAILURES[kind] || FAILURES.server;
+    var notice = el("p", { className: "notice err", role: "status", text: text });
+    if (!detail && kind !== "offline") {
+      var retry = el("button", { type: "button", className: "btn ghost", text: "Try again" });
+      retry.addEventListener("click", function () { notice.remove(); submit(); });
+      notice.appendChild(el("br"));
+      notice.appendChild(retry);
+    }
+    clearNotices();
+    log.appendChild(notice);
+    scrollToMessage(card || notice);
+    if (card) announce("Help you can reach right now is shown. " + text, true);
+    else announce(text);
+  }
+
   function ask(question) {
     clearNotices();
+    Array.prototype.forEach.call(log.querySelectorAll(".fallback"), function (n) { n.remove(); });
     setBusy(true);
     var userNode = addUser(question);
     var bot = addBot();
     var reply = null;
     var priorHistory = historyPayload();
+    var controller = window.AbortController ? new AbortController() : null;
+    var stopped = null; // "timeout" | "cancelled" once the widget stops waiting
+    var timer = null;
+
+    function stop(kind) {
+      if (stopped || !controller) return;
+      stopped = kind;
+      controller.abort();
+    }
+    function wait() { // restarted whenever the answer makes progress
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () { stop("timeout"); }, TIMEOUT_MS);
+    }
+    bot.onCancel(function () { stop("cancelled"); });
+    wait();
 
     fetch(API + "/ask/stream", {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
-      body: JSON.stringify({ question: question, history: priorHistory, locale: LOCALE })
+      body: JSON.stringify({ question: question, history: priorHistory, locale: LOCALE }),
+      signal: controller ? controller.signal : undefined
     }).then(function (response) {
+      wait();
       if (response.status === 429) {
         return readJson(response).then(function (body) {
           var seconds = retryAfterSeconds(response, body);
@@ -813,13 +956,11 @@
       if (!response.ok || !response.body) {
         return readJson(response).then(function (body) {
           var detail = response.status >= 400 && response.status < 500 && body && body.detail ? String(body.detail) : null;
-          var message = detail ? "Sorry, I couldn't take that message: " + detail + "."
-                               : "Sorry, something went wrong on our side. Please try again in a moment.";
-          bot.fail(message);
-          announce(message);
+          failed("server", question, userNode, bot, detail);
         });
       }
       return readEvents(response, function (type, payload) {
+        wait();
         var parsed;
         try { parsed = JSON.parse(payload); } catch (e) { return; }
         if (type === "delta" && parsed && typeof parsed.text === "string") bot.append(parsed.text);
@@ -837,11 +978,14 @@
         if (level === "urgent") announce("Help you can reach right now is shown first. " + spoken, true);
         else announce("The coach answered: " + spoken);
       });
-    }).catch(function () {
-      var message = "Sorry, the answer could not be loaded. Check your connection and try again.";
-      bot.fail(message);
-      announce(message);
+    }).catch(function (error) {
+      if (stopped) return failed(stopped, question, userNode, bot);
+      if (error && error.name === "TypeError" && !reply) {
+        return diagnose().then(function (kind) { failed(kind, question, userNode, bot); });
+      }
+      failed("server", question, userNode, bot);
     }).then(function () {
+      window.clearTimeout(timer);
       setBusy(false);
     });
   }

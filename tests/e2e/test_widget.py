@@ -83,7 +83,8 @@ def test_asks_streams_cites_follows_up_and_takes_feedback(site, page):
     open_widget(page, base)
     assert page.evaluate(ACTIVE) == "nc-input", "focus moves into the panel on open"
     assert page.locator(f"{W} .disclaimer").inner_text() == (
-        "Not therapy or crisis care. In an emergency call your local emergency number.")
+        "An automated coach, not a person. Not therapy or crisis care. In an emergency call your local "
+        "emergency number.")
 
     # The answer streams in as SSE deltas, then a done event; the widget renders it with its sources.
     with page.expect_response(lambda r: r.url.endswith("/api/ask/stream")) as streamed:

@@ -1,0 +1,214 @@
+"""Issue 15: when the coach can't be reached, the widget still helps. Real Chromium, the real widget script served
+by the real app; the failures are real too: a port nobody listens on, a server that accepts and never answers, and
+a blog on another origin that the API's CORS settings don't allow."""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import httpx
+import pytest
+
+from tests.support.server import serve
+
+pytestmark = pytest.mark.browser
+
+W = "no-contact-coach"
+INPUT = f"{W} textarea#nc-input"
+CARD = f"{W} .resources.fallback"
+NOTICE = f"{W} .notice.err"
+URGENT = "I don't want to be alive anymore"
+ORDINARY = "My ex is my coworker, what do I do?"
+
+
+@pytest.fixture(scope="module")
+def site(pipeline, tmp_path_factory):
+    with serve(pipeline, tmp_path_factory.mktemp("widget-failures"), rate_limit="off") as (url, settings):
+        yield url
+
+
+def closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]  # closed again when the block ends: connections are refused
+
+
+class Hanging:
+    """Accepts connections and never answers: an API that hangs."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.port = self.sock.getsockname()[1]
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+
+    def close(self):
+        self.sock.close()
+        for c in self.held:
+            c.close()
+
+
+class Blog:
+    """A blog on its own origin (another port of this machine), served for real, embedding the widget."""
+
+    def __init__(self):
+        self.html = b""
+        self.headers: dict[str, str] = {}
+        blog = self
+
+        class Page(BaseHTTPRequestHandler):
+            def do_GET(self):
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                for name, value in blog.headers.items():
+                    self.send_header(name, value)
+                self.end_headers()
+                self.wfile.write(blog.html)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Page)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/a-post"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+
+@pytest.fixture(scope="module")
+def blog():
+    b = Blog()
+    yield b
+    b.server.shutdown()
+
+
+def blog_page(browser, blog: Blog, site: str, api: str, locale: str = "en-US", timeout_ms: int | None = None,
+              html_attrs: str = 'lang="en"', headers: dict[str, str] | None = None):
+    """The blog's page with the widget from the coach's server and its API at `api`."""
+    extra = f' data-timeout="{timeout_ms}"' if timeout_ms else ""
+    blog.headers = headers or {}
+    blog.html = (f'<!doctype html><html {html_attrs}><head><title>A blog</title></head><body><h1>A blog</h1>'
+                 f'<script src="{site}/widget.js" data-api="{api}" data-locale="{locale}"{extra}></script>'
+                 f'</body></html>').encode()
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale=locale)
+    page = context.new_page()
+    page.set_default_timeout(20_000)
+    messages: list[str] = []
+    page.on("console", lambda m: messages.append(m.text))
+    page.goto(blog.url)
+    page.locator(f"{W} .launcher").click()
+    page.locator(f"{W} .panel").wait_for(state="visible")
+    return context, page, messages
+
+
+def send(page, text: str) -> float:
+    page.locator(INPUT).fill(text)
+    page.locator(INPUT).press("Enter")
+    return time.monotonic()
+
+
+def test_api_down_an_urgent_message_still_gets_the_crisis_lines_and_keeps_the_question(site, blog, browser):
+    context, page, _ = blog_page(browser, blog, site, f"http://127.0.0.1:{closed_port()}/api", locale="en-GB")
+    try:
+        sent = send(page, URGENT)
+        page.locator(CARD).wait_for()
+        print(f"crisis card shown {1000 * (time.monotonic() - sent):.0f} ms after sending (API down)")
+        card = page.locator(CARD).inner_text()
+        assert "Samaritans" in card and "999" in card  # the reader's country (en-GB), carried by the script
+        assert page.locator(f"{CARD} a.act.call").count() >= 1  # tap to call
+        assert "can't be reached" in page.locator(NOTICE).inner_text()
+        assert page.locator(INPUT).input_value() == URGENT  # nothing lost
+        assert page.locator(f"{W} .msg.user").count() == 0 and page.locator(f"{W} .typing").count() == 0
+    finally:
+        context.close()
+
+
+def test_api_down_an_ordinary_message_gets_a_calm_try_again_without_crisis_lines(site, blog, browser):
+    context, page, _ = blog_page(browser, blog, site, f"http://127.0.0.1:{closed_port()}/api")
+    try:
+        send(page, ORDINARY)
+        page.locator(NOTICE).wait_for()
+        assert page.locator(CARD).count() == 0
+        assert page.locator(f"{NOTICE} button:has-text('Try again')").count() == 1
+        assert page.locator(INPUT).input_value() == ORDINARY
+    finally:
+        context.close()
+
+
+def test_a_hung_api_times_out_or_is_cancelled_and_the_question_is_kept(site, blog, browser):
+    hanging = Hanging()
+    try:
+        context, page, _ = blog_page(browser, blog, site, f"http://127.0.0.1:{hanging.port}/api", timeout_ms=4000)
+        try:
+            send(page, ORDINARY)  # cancelled by the reader
+            page.locator(f"{W} .cancel").click()
+            page.locator(NOTICE).wait_for()
+            assert page.locator(NOTICE).inner_text().startswith("Stopped.")
+            assert page.locator(INPUT).input_value() == ORDINARY
+            page.locator(INPUT).fill("")
+            send(page, "i have the pills ready tonight")  # no answer at all: the widget stops waiting
+            page.locator(CARD).wait_for(timeout=15_000)
+            assert "taking too long" in page.locator(NOTICE).inner_text()
+            assert page.locator(INPUT).input_value() == "i have the pills ready tonight"
+        finally:
+            context.close()
+    finally:
+        hanging.close()
+
+
+def test_a_blog_the_api_does_not_allow_tells_its_owner_in_the_console(site, blog, browser):
+    context, page, messages = blog_page(browser, blog, site, f"{site}/api")
+    try:
+        send(page, ORDINARY)
+        page.locator(NOTICE).wait_for()
+        page.wait_for_timeout(300)  # the owner's console line follows the probe
+        assert any("COACH_CORS_ORIGINS" in m and blog.url.rsplit("/", 1)[0] in m for m in messages), messages
+    finally:
+        context.close()
+
+
+def test_the_script_carries_the_crisis_table_is_compressed_and_answers_head(site):
+    with httpx.Client(base_url=site, timeout=30) as client:
+        script = client.get("/widget.js")
+        assert script.status_code == 200 and "var FALLBACK = {" in script.text and "988" in script.text
+        assert "var FALLBACK = null;" not in script.text
+        head = client.head("/widget.js")
+        assert head.status_code == 200 and head.headers["etag"] == script.headers["etag"]
+        br = client.get("/widget.js", headers={"Accept-Encoding": "br"})
+        assert br.headers.get("content-encoding") == "br" and br.text == script.text
+        gz = client.get("/widget.js", headers={"Accept-Encoding": "gzip"})
+        assert gz.headers.get("content-encoding") == "gzip"
+        raw = len(script.content)
+        print(f"widget.js: {raw} bytes raw, {int(br.headers.get('content-length', 0) or 0)} brotli")
+
+
+def test_the_widget_is_styled_under_a_strict_content_security_policy(site, blog, browser):
+    csp = f"default-src 'none'; script-src {site}; connect-src {site}; style-src 'self'"
+    context, page, messages = blog_page(browser, blog, site, f"{site}/api", headers={"Content-Security-Policy": csp})
+    try:
+        head = page.locator(f"{W} .head")
+        assert head.evaluate("h => getComputedStyle(h).backgroundColor") == "rgb(13, 91, 97)"
+        assert page.locator(f"{W} .panel").evaluate("p => getComputedStyle(p).position") == "fixed"
+        assert not [m for m in messages if "Content Security Policy" in m], messages
+    finally:
+        context.close()
+
+
+def test_a_right_to_left_arabic_page_leaves_the_widget_english_and_left_to_right(site, blog, browser):
+    context, page, _ = blog_page(browser, blog, site, f"{site}/api", html_attrs='lang="ar" dir="rtl"')
+    try:
+        root = page.locator(f"{W} .root")
+        assert root.get_attribute("lang") == "en" and root.get_attribute("dir") == "ltr"
+        assert page.locator(f"{W} .panel").evaluate("p => getComputedStyle(p).direction") == "ltr"
+    finally:
+        context.close()
