@@ -73,6 +73,13 @@
     ".head p { margin-top: 2px; font-size: 13px; color: #dcefef; }",
     ".close { flex: none; margin-left: auto; display: inline-flex; align-items: center; justify-content: center; width: 40px; height: 40px; border: 0; border-radius: 10px; background: transparent; color: #ffffff; cursor: pointer; }",
     ".close:hover { background: rgba(255, 255, 255, .14); }",
+    ".restart { flex: none; margin-left: auto; min-height: 32px; padding: 0 10px; border: 1px solid rgba(255, 255, 255, .5); border-radius: 8px; background: transparent; color: #ffffff; font-size: 13px; font-weight: 600; cursor: pointer; }",
+    ".restart + .close { margin-left: 4px; }",
+    ".restart:hover { background: rgba(255, 255, 255, .14); }",
+    ".restart:focus-visible { outline-color: #ffffff; }",
+    ".copy { display: inline-flex; align-items: center; min-height: 32px; padding: 0 10px; border: 1px solid #c9d1d8; border-radius: 8px; background: #ffffff; color: #3d4650; font-size: 13px; cursor: pointer; }",
+    ".copy:hover { background: #eef2f4; }",
+    ".copy-row { margin-top: 10px; }",
     ".close:focus-visible { outline-color: #ffffff; outline-offset: -3px; }",
     ".log { position: relative; flex: 1 1 auto; overflow-y: auto; overscroll-behavior: contain; padding: 16px 14px 8px; background: #f4f6f7; }",
     ".msg { margin: 0 0 14px; }",
@@ -84,7 +91,7 @@
     ".answer ul { padding-left: 20px; }",
     ".answer li + li { margin-top: 6px; }",
     ".answer a { color: #0b4f8a; }",
-    ".cite { display: inline-block; min-width: 18px; margin: 0 1px; padding: 0 5px; border: 0; border-radius: 6px; background: #dcefef; color: #084146; font-size: 11px; font-weight: 700; line-height: 17px; text-align: center; vertical-align: 2px; cursor: pointer; }",
+    ".cite { display: inline-block; min-width: 24px; margin: 0 1px; padding: 0 5px; border: 0; border-radius: 6px; background: #dcefef; color: #084146; font-size: 11px; font-weight: 700; line-height: 24px; text-align: center; vertical-align: 1px; cursor: pointer; }",
     "span.cite { cursor: default; }",
     ".nowrap { white-space: nowrap; }",
     ".cite:hover { background: #c4e4e4; }",
@@ -92,7 +99,8 @@
     ".typing i { width: 7px; height: 7px; border-radius: 50%; background: #6b7780; animation: nc-blink 1.2s infinite ease-in-out; }",
     ".typing i:nth-child(2) { animation-delay: .2s; } .typing i:nth-child(3) { animation-delay: .4s; }",
     "@keyframes nc-blink { 0%, 80%, 100% { opacity: .25; } 40% { opacity: 1; } }",
-    "@media (prefers-reduced-motion: reduce) { .typing i { animation: none; opacity: .6; } }",
+    "@media (prefers-reduced-motion: reduce) { .typing i { animation: none; opacity: .6; } .src.flash { animation: none; outline: 2px solid #d9a300; } .src-toggle svg { transition: none; } }",
+    "@media (forced-colors: active) { :focus-visible { outline: 3px solid CanvasText; } .launcher, .send, .btn, .act, .thumb, .cite, .restart, .copy, .close { border: 1px solid ButtonText; } .resources.urgent { border: 3px solid CanvasText; } }",
     ".sources { margin-top: 12px; padding-top: 10px; border-top: 1px solid #e4e8eb; }",
     ".sources h3 { margin-bottom: 6px; color: #4d5760; font-size: 12px; font-weight: 700; letter-spacing: .05em; text-transform: uppercase; }",
     ".sources ol { list-style: none; }",
@@ -231,12 +239,13 @@
   var panel = el("section", { className: "panel", id: panelId, role: "dialog", "aria-labelledby": titleId,
                               "aria-describedby": "nc-disclaimer", hidden: true });
   var closeBtn = el("button", { className: "close", type: "button", "aria-label": "Close chat" }, icon("close"));
+  var restartBtn = el("button", { className: "restart", type: "button", text: "Start over" });
   // A div, not <header>: inside the page a second "banner" landmark would compete with the blog's own.
   var head = el("div", { className: "head" },
     el("div", null,
       el("h2", { id: titleId, text: TITLE }),
       el("p", { text: "Answers cite the coach's articles" })),
-    closeBtn);
+    restartBtn, closeBtn);
   var log = el("div", { className: "log", id: "nc-log" });
   var input = el("textarea", { id: "nc-input", rows: "1", maxlength: String(MAX_QUESTION_CHARS),
                                placeholder: "Describe your situation…", autocomplete: "off",
@@ -272,6 +281,40 @@
   var cooldownUntil = 0;
   var cooldownTimer = null;
   var greeted = false;
+  // The conversation survives a reload of the page (this tab only, never a cookie): {question, reply} pairs.
+  var STORE_KEY = "no-contact-coach:" + API;
+  var MAX_STORED = 20;
+  var stored = [];
+
+  function save() {
+    try { window.sessionStorage.setItem(STORE_KEY, JSON.stringify(stored.slice(-MAX_STORED))); } catch (e) { /* full or blocked */ }
+  }
+
+  function restore() {
+    var saved = null;
+    try { saved = JSON.parse(window.sessionStorage.getItem(STORE_KEY) || "null"); } catch (e) { saved = null; }
+    if (!Array.isArray(saved) || !saved.length) return false;
+    saved.forEach(function (turn) {
+      if (!turn || typeof turn.question !== "string" || !turn.reply) return;
+      addUser(turn.question);
+      addBot().finish(turn.reply, true);
+      history.push({ role: "user", content: turn.question });
+      history.push({ role: "assistant", content: turn.reply.answer || "" });
+      stored.push(turn);
+    });
+    return stored.length > 0;
+  }
+
+  function startOver() {
+    stored = [];
+    history = [];
+    try { window.sessionStorage.removeItem(STORE_KEY); } catch (e) { /* blocked */ }
+    log.textContent = "";
+    addBot().setIntro();
+    announce("Started over. The conversation was cleared.");
+    input.focus();
+  }
+  restartBtn.addEventListener("click", function () { if (!busy) startOver(); });
 
   function announce(text, urgent) {
     var region = urgent ? alertLive : live;
@@ -291,7 +334,8 @@
     launcherLabel.textContent = "Close chat";
     if (!greeted) {
       greeted = true;
-      addBot().setIntro();
+      if (!restore()) addBot().setIntro();
+      scrollToBottom();
     }
     window.requestAnimationFrame(function () { input.focus(); });
   }
@@ -307,11 +351,32 @@
 
   launcher.addEventListener("click", function () { if (isOpen()) close(); else open(); });
   closeBtn.addEventListener("click", close);
+  var FULL_SCREEN = window.matchMedia ? window.matchMedia("(max-width: 520px)") : null;
+  function fullScreen() { return !!(FULL_SCREEN && FULL_SCREEN.matches); }
+  function markModal() { // a full-screen panel is a modal dialog: the page behind it can't be reached
+    if (fullScreen()) panel.setAttribute("aria-modal", "true");
+    else panel.removeAttribute("aria-modal");
+  }
+  if (FULL_SCREEN && FULL_SCREEN.addEventListener) FULL_SCREEN.addEventListener("change", markModal);
+  markModal();
+
   root.addEventListener("keydown", function (event) {
     if (event.key === "Escape" && isOpen()) {
       event.preventDefault();
       event.stopPropagation();
       close();
+      return;
+    }
+    if (event.key === "Tab" && isOpen() && fullScreen()) { // keep Tab inside the full-screen panel
+      var focusable = Array.prototype.filter.call(panel.querySelectorAll(
+        "button, a[href], textarea, input, [tabindex]:not([tabindex='-1'])"), function (n) {
+        return !n.disabled && !n.hidden && n.offsetParent !== null;
+      });
+      if (!focusable.length) return;
+      var first = focusable[0], last = focusable[focusable.length - 1];
+      var active = shadow.activeElement;
+      if (event.shiftKey && (active === first || !panel.contains(active))) { event.preventDefault(); last.focus(); }
+      else if (!event.shiftKey && (active === last || !panel.contains(active))) { event.preventDefault(); first.focus(); }
     }
   });
 
@@ -466,7 +531,7 @@
         renderAnswer(answer, text, null, node);
         if (pinned) scrollToBottom();
       },
-      finish: function (reply) {
+      finish: function (reply, restored) {
         settled();
         text = reply.answer || text;
         var shown = (reply.safety && reply.safety.level === "urgent" && reply.safety.resources) || [];
@@ -483,7 +548,8 @@
         if (reply.citations && reply.citations.length) bubble.appendChild(renderSources(reply.citations, node));
         if (safety.level === "support" && resources.length) bubble.appendChild(renderResources(resources, "support"));
         if (reply.id && safety.level !== "urgent") node.appendChild(renderFeedback(reply.id)); // no rating of a crisis reply
-        scrollToMessage(node);
+        bubble.appendChild(renderCopy(text));
+        if (!restored) scrollToMessage(node);
       },
       fail: function (message) {
         settled();
@@ -680,6 +746,15 @@
     // A group, not a landmark: a conversation can hold several cards, and landmarks must have unique names.
     return el("div", { className: "resources " + level, role: "group", "aria-labelledby": headingId },
       el("h3", { id: headingId, text: headingText }), list);
+  }
+
+  function renderCopy(text) {
+    var button = el("button", { type: "button", className: "copy", text: "Copy answer" });
+    button.addEventListener("click", function () {
+      var done = function () { button.textContent = "Copied"; announce("Answer copied."); };
+      if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(plain(text)).then(done, function () {});
+    });
+    return el("div", { className: "copy-row" }, button);
   }
 
   // ---- feedback ------------------------------------------------------------------------------------------
@@ -970,6 +1045,8 @@
         bot.finish(reply);
         history.push({ role: "user", content: question });
         history.push({ role: "assistant", content: reply.answer || "" });
+        stored.push({ question: question, reply: reply });
+        save();
         var level = reply.safety && reply.safety.level;
         var spoken = plain(reply.answer || "");
         if (reply.citations && reply.citations.length) {

@@ -1,0 +1,99 @@
+"""Issue 15: the conversation survives a reload (sessionStorage, never a cookie), starts over on request, copies an
+answer, and on a phone the full-screen panel is a modal dialog that keeps Tab inside. Real Chromium, real app."""
+from __future__ import annotations
+
+import pytest
+
+from tests.support.server import serve
+
+pytestmark = pytest.mark.browser
+
+W = "no-contact-coach"
+INPUT = f"{W} textarea#nc-input"
+DONE = f"{W} .msg.bot[data-state='done']"
+QUESTION = "My ex is my coworker, what do I do?"
+
+ACTIVE_IN_PANEL = """() => {
+  const host = document.querySelector('no-contact-coach');
+  const a = host.shadowRoot.activeElement;
+  return document.activeElement === host && !!a && host.shadowRoot.querySelector('.panel').contains(a);
+}"""
+
+
+@pytest.fixture(scope="module")
+def site(pipeline, tmp_path_factory):
+    with serve(pipeline, tmp_path_factory.mktemp("widget-conversation"), rate_limit="off") as (url, _):
+        yield url
+
+
+def open_and_ask(page, site: str, question: str):
+    page.goto(site + "/")
+    page.locator(f"{W} .launcher").click()
+    page.locator(INPUT).fill(question)
+    page.locator(INPUT).press("Enter")
+    page.locator(DONE).first.wait_for()
+
+
+def test_a_reload_restores_the_conversation_and_start_over_clears_it(site, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        open_and_ask(page, site, QUESTION)
+        answer = page.locator(f"{DONE} .answer").first.inner_text()
+        assert not context.cookies()  # sessionStorage only
+        page.reload()
+        page.locator(f"{W} .launcher").click()
+        page.locator(DONE).first.wait_for()
+        assert page.locator(f"{W} .msg.user").first.inner_text().endswith(QUESTION)
+        assert page.locator(f"{DONE} .answer").first.inner_text() == answer
+        assert page.locator(f"{DONE} .sources").count() == 1  # citations come back too
+        page.locator(f"{W} .restart").click()
+        assert page.locator(f"{W} .msg.user").count() == 0 and page.locator(DONE).count() == 0
+        page.reload()
+        page.locator(f"{W} .launcher").click()
+        page.locator(f"{W} .msg.bot[data-state='intro']").wait_for()
+        assert page.locator(f"{W} .msg.user").count() == 0
+    finally:
+        context.close()
+
+
+def test_copy_answer_puts_the_answer_on_the_clipboard(site, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US",
+                                  permissions=["clipboard-read", "clipboard-write"])
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        open_and_ask(page, site, QUESTION)
+        page.locator(f"{DONE} .copy").first.click()
+        page.locator(f"{DONE} .copy:has-text('Copied')").wait_for()
+        copied = page.evaluate("() => navigator.clipboard.readText()")
+        shown = page.locator(f"{DONE} .answer").first.inner_text()
+        assert copied and "[1]" not in copied and copied.split()[0] in shown
+    finally:
+        context.close()
+
+
+def test_on_a_phone_the_panel_is_a_modal_that_keeps_tab_inside(site, browser):
+    context = browser.new_context(viewport={"width": 390, "height": 844}, locale="en-US", has_touch=True)
+    try:
+        page = context.new_page()
+        page.goto(site + "/")
+        page.locator(f"{W} .launcher").click()
+        assert page.locator(f"{W} .panel").get_attribute("aria-modal") == "true"
+        for _ in range(12):  # past every control, and round again
+            page.keyboard.press("Tab")
+            assert page.evaluate(ACTIVE_IN_PANEL)
+        for _ in range(6):
+            page.keyboard.press("Shift+Tab")
+            assert page.evaluate(ACTIVE_IN_PANEL)
+    finally:
+        context.close()
+    desktop = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
+    try:
+        page = desktop.new_page()
+        page.goto(site + "/")
+        page.locator(f"{W} .launcher").click()
+        assert page.locator(f"{W} .panel").get_attribute("aria-modal") is None  # beside the page, not over it
+    finally:
+        desktop.close()
