@@ -9,6 +9,8 @@
  * data-title  the panel's title (default "No Contact coach")
  * data-locale the reader's locale for crisis resources (default: the browser's language)
  * data-timeout milliseconds without an answer before the widget stops waiting (default 20000)
+ * data-theme  "light" or "dark" (default: the reader's system setting)
+ * data-color  the brand colour, "#rrggbb" (default #0d5b61); text on it turns dark when the colour is light
  *
  * Everything lives in a shadow root: the page's CSS cannot reach the widget and the widget's CSS cannot reach
  * the page. Answers stream from POST {api}/ask/stream (Server-Sent Events read with fetch, since EventSource
@@ -52,6 +54,46 @@
 
   var CSS = [
     ":host { all: initial; }",
+    ".root { --nc-brand: #0d5b61; --nc-on-brand: #ffffff; }",
+    // Dark: from the reader's system setting, unless the blog says data-theme="light" or "dark".
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .panel { background: #15191d; border-color: #2d343b; } }",
+    ".root.dark .panel { background: #15191d; border-color: #2d343b; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .log { background: #0e1114; } }",
+    ".root.dark .log { background: #0e1114; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .msg.bot .bubble { background: #1b2025; border-color: #323a42; color: #e7eaed; } }",
+    ".root.dark .msg.bot .bubble { background: #1b2025; border-color: #323a42; color: #e7eaed; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .answer a, .root:not(.light) .src a, .root:not(.light) .src-toggle, .root:not(.light) .res-web { color: #8cc4ff; } }",
+    ".root.dark .answer a, .root.dark .src a, .root.dark .src-toggle, .root.dark .res-web { color: #8cc4ff; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .cite, .root:not(.light) .src .num { background: #1f4b4f; color: #d7f0f0; } }",
+    ".root.dark .cite, .root.dark .src .num { background: #1f4b4f; color: #d7f0f0; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .sources, .root:not(.light) .composer { border-color: #2d343b; } }",
+    ".root.dark .sources, .root.dark .composer { border-color: #2d343b; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .sources h3, .root:not(.light) .src .by, .root:not(.light) .res-contact, .root:not(.light) .feedback, .root:not(.light) .fb-form label { color: #b3bcc4; } }",
+    ".root.dark .sources h3, .root.dark .src .by, .root.dark .res-contact, .root.dark .feedback, .root.dark .fb-form label { color: #b3bcc4; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .src blockquote { background: #12161a; color: #d5dadf; } }",
+    ".root.dark .src blockquote { background: #12161a; color: #d5dadf; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .resources.urgent { background: #2a1513; border-color: #ff8a7a; } }",
+    ".root.dark .resources.urgent { background: #2a1513; border-color: #ff8a7a; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .resources.urgent h3 { color: #ffb4a8; } }",
+    ".root.dark .resources.urgent h3 { color: #ffb4a8; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .resources.support { background: #152030; border-color: #3b4f66; } }",
+    ".root.dark .resources.support { background: #152030; border-color: #3b4f66; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .resources.support h3, .root:not(.light) .res-name { color: #e7eaed; } }",
+    ".root.dark .resources.support h3, .root.dark .res-name { color: #e7eaed; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .thumb, .root:not(.light) .copy, .root:not(.light) .btn.ghost { background: #1b2025; border-color: #4a545d; color: #e7eaed; } }",
+    ".root.dark .thumb, .root.dark .copy, .root.dark .btn.ghost { background: #1b2025; border-color: #4a545d; color: #e7eaed; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .notice { background: #2b2406; border-color: #8a6d00; color: #f5e7b0; } }",
+    ".root.dark .notice { background: #2b2406; border-color: #8a6d00; color: #f5e7b0; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .notice.err { background: #2a1513; border-color: #b4594a; color: #ffd2c9; } }",
+    ".root.dark .notice.err { background: #2a1513; border-color: #b4594a; color: #ffd2c9; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .composer, .root:not(.light) .disclaimer { background: #15191d; } }",
+    ".root.dark .composer, .root.dark .disclaimer { background: #15191d; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .disclaimer { color: #aab3bb; } }",
+    ".root.dark .disclaimer { color: #aab3bb; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .composer textarea, .root:not(.light) .fb-form textarea { background: #0e1114; border-color: #6b7780; color: #e7eaed; } }",
+    ".root.dark .composer textarea, .root.dark .fb-form textarea { background: #0e1114; border-color: #6b7780; color: #e7eaed; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .composer textarea::placeholder { color: #8d979f; } }",
+    ".root.dark .composer textarea::placeholder { color: #8d979f; }",
     ".root { all: initial; display: block; font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Liberation Sans', sans-serif; font-size: 15px; line-height: 1.5; color: #1f2328; -webkit-font-smoothing: antialiased; -webkit-tap-highlight-color: transparent; }",
     "*, *::before, *::after { box-sizing: border-box; }",
     "button, textarea, input, a { font: inherit; }",
@@ -60,15 +102,15 @@
     ".sr { position: absolute !important; width: 1px; height: 1px; margin: -1px; padding: 0; overflow: hidden; clip: rect(0 0 0 0); clip-path: inset(50%); white-space: nowrap; border: 0; }",
     ":focus { outline: none; }",
     ":focus-visible { outline: 3px solid #1a56db; outline-offset: 2px; }",
-    ".launcher { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; display: inline-flex; align-items: center; gap: 8px; min-height: 52px; padding: 0 20px 0 16px; border: 0; border-radius: 999px; background: #0d5b61; color: #ffffff; font-size: 15px; font-weight: 600; letter-spacing: .01em; cursor: pointer; box-shadow: 0 8px 24px rgba(15, 23, 42, .24), 0 2px 6px rgba(15, 23, 42, .16); }",
-    ".launcher:hover { background: #0a4a4f; }",
+    ".launcher { position: fixed; right: 20px; bottom: 20px; z-index: 2147483000; display: inline-flex; align-items: center; gap: 8px; min-height: 52px; padding: 0 20px 0 16px; border: 0; border-radius: 999px; background: var(--nc-brand); color: var(--nc-on-brand); font-size: 15px; font-weight: 600; letter-spacing: .01em; cursor: pointer; box-shadow: 0 8px 24px rgba(15, 23, 42, .24), 0 2px 6px rgba(15, 23, 42, .16); }",
+    ".launcher:hover { filter: brightness(.88); }",
     ".launcher:focus-visible { outline-color: #1a56db; outline-offset: 3px; }",
     ".launcher .ico-close { display: none; }",
     ".root.open .launcher .ico-chat { display: none; }",
     ".root.open .launcher .ico-close { display: inline-flex; }",
     ".panel { position: fixed; right: 20px; bottom: 86px; z-index: 2147483000; width: 390px; max-width: calc(100vw - 40px); height: min(640px, calc(100vh - 110px)); display: flex; flex-direction: column; background: #ffffff; border: 1px solid #d5dbe0; border-radius: 16px; overflow: hidden; box-shadow: 0 18px 48px rgba(15, 23, 42, .28); }",
     ".panel[hidden] { display: none; }",
-    ".head { display: flex; align-items: flex-start; gap: 12px; padding: 14px 12px 14px 18px; background: #0d5b61; color: #ffffff; }",
+    ".head { display: flex; align-items: flex-start; gap: 12px; padding: 14px 12px 14px 18px; background: var(--nc-brand); color: var(--nc-on-brand); }",
     ".head h2 { font-size: 16px; font-weight: 700; line-height: 1.3; }",
     ".head p { margin-top: 2px; font-size: 13px; color: #dcefef; }",
     ".close { flex: none; margin-left: auto; display: inline-flex; align-items: center; justify-content: center; width: 40px; height: 40px; border: 0; border-radius: 10px; background: transparent; color: #ffffff; cursor: pointer; }",
@@ -85,7 +127,7 @@
     ".msg { margin: 0 0 14px; }",
     ".msg.user { display: flex; justify-content: flex-end; }",
     ".bubble { overflow-wrap: anywhere; }",
-    ".msg.user .bubble { max-width: 85%; padding: 9px 13px; border-radius: 16px 16px 4px 16px; background: #0d5b61; color: #ffffff; white-space: pre-wrap; }",
+    ".msg.user .bubble { max-width: 85%; padding: 9px 13px; border-radius: 16px 16px 4px 16px; background: var(--nc-brand); color: var(--nc-on-brand); white-space: pre-wrap; }",
     ".msg.bot .bubble { padding: 12px 14px; border: 1px solid #dde3e7; border-radius: 16px 16px 16px 4px; background: #ffffff; color: #1f2328; }",
     ".answer p + p, .answer p + ul, .answer ul + p, .answer ul + ul { margin-top: 10px; }",
     ".answer ul { padding-left: 20px; }",
@@ -113,7 +155,7 @@
     ".src-toggle svg { vertical-align: -2px; margin-left: 2px; transition: transform .15s; }",
     ".src-toggle[aria-expanded='true'] svg { transform: rotate(180deg); }",
     ".src .by { color: #4d5760; }",
-    ".src blockquote { margin-top: 6px; padding: 8px 10px; border-left: 3px solid #0d5b61; border-radius: 0 8px 8px 0; background: #f4f6f7; color: #2f363d; font-style: italic; }",
+    ".src blockquote { margin-top: 6px; padding: 8px 10px; border-left: 3px solid var(--nc-brand); border-radius: 0 8px 8px 0; background: #f4f6f7; color: #2f363d; font-style: italic; }",
     ".src blockquote[hidden] { display: none; }",
     ".src.flash { animation: nc-flash 1.2s ease-out; border-radius: 6px; }",
     "@keyframes nc-flash { from { background: #fff3bf; } to { background: transparent; } }",
@@ -132,17 +174,17 @@
     ".res-actions { display: flex; flex-wrap: wrap; gap: 6px; margin-top: 6px; }",
     ".act { display: inline-flex; align-items: center; gap: 6px; min-height: 40px; padding: 0 14px; border-radius: 999px; font-size: 14px; font-weight: 700; text-decoration: none; }",
     ".urgent .act.call, .urgent .act.sms { background: #b42318; color: #ffffff; }",
-    ".support .act.call, .support .act.sms { background: #0d5b61; color: #ffffff; }",
+    ".support .act.call, .support .act.sms { background: var(--nc-brand); color: var(--nc-on-brand); }",
     ".act:hover { filter: brightness(.92); }",
     ".feedback { display: flex; flex-wrap: wrap; align-items: center; gap: 6px; margin-top: 8px; padding-left: 4px; color: #4d5760; font-size: 13px; }",
     ".thumb { display: inline-flex; align-items: center; justify-content: center; width: 36px; height: 32px; border: 1px solid #c9d1d8; border-radius: 8px; background: #ffffff; color: #3d4650; cursor: pointer; }",
     ".thumb:hover { background: #eef2f4; }",
-    ".thumb[aria-pressed='true'] { border-color: #0d5b61; background: #0d5b61; color: #ffffff; }",
+    ".thumb[aria-pressed='true'] { border-color: var(--nc-brand); background: var(--nc-brand); color: var(--nc-on-brand); }",
     ".fb-form { flex-basis: 100%; display: flex; flex-direction: column; gap: 6px; margin-top: 4px; }",
     ".fb-form label { color: #3d4650; font-size: 13px; }",
     ".fb-form textarea { width: 100%; min-height: 60px; padding: 8px 10px; border: 1px solid #8a949d; border-radius: 8px; background: #ffffff; color: #1f2328; font-size: 14px; resize: vertical; }",
     ".fb-row { display: flex; gap: 8px; }",
-    ".btn { display: inline-flex; align-items: center; min-height: 34px; padding: 0 14px; border: 0; border-radius: 8px; background: #0d5b61; color: #ffffff; font-size: 13.5px; font-weight: 600; cursor: pointer; }",
+    ".btn { display: inline-flex; align-items: center; min-height: 34px; padding: 0 14px; border: 0; border-radius: 8px; background: var(--nc-brand); color: var(--nc-on-brand); font-size: 13.5px; font-weight: 600; cursor: pointer; }",
     ".btn.ghost { border: 1px solid #c9d1d8; background: #ffffff; color: #3d4650; }",
     ".btn[disabled] { opacity: .6; cursor: default; }",
     ".fb-status { flex-basis: 100%; color: #1e6b3a; font-size: 13px; }",
@@ -157,8 +199,8 @@
     ".composer textarea { flex: 1; min-width: 0; min-height: 44px; max-height: 132px; padding: 10px 12px; border: 1px solid #8a949d; border-radius: 12px; background: #ffffff; color: #1f2328; font-size: 15px; line-height: 1.4; resize: none; }",
     ".composer textarea::placeholder { color: #6b7780; }",
     ".composer textarea:focus-visible { outline: 2px solid #1a56db; outline-offset: 0; border-color: #1a56db; }",
-    ".send { flex: none; display: inline-flex; align-items: center; justify-content: center; width: 44px; height: 44px; border: 0; border-radius: 50%; background: #0d5b61; color: #ffffff; cursor: pointer; }",
-    ".send:hover { background: #0a4a4f; }",
+    ".send { flex: none; display: inline-flex; align-items: center; justify-content: center; width: 44px; height: 44px; border: 0; border-radius: 50%; background: var(--nc-brand); color: var(--nc-on-brand); cursor: pointer; }",
+    ".send:hover { filter: brightness(.88); }",
     ".send[aria-disabled='true'] { background: #8a949d; cursor: default; }",
     ".disclaimer { padding: 2px 14px 10px; background: #ffffff; color: #56606a; font-size: 12px; line-height: 1.4; text-align: center; }",
     "@media (max-width: 520px) {",
@@ -234,6 +276,16 @@
   // The widget speaks English whatever the host page's language and direction ("ar", rtl): said here, so screen
   // readers use an English voice and the layout is not mirrored.
   var root = el("div", { className: "root", lang: "en", dir: "ltr" });
+  if (data.theme === "light" || data.theme === "dark") root.classList.add(data.theme);
+  if (data.color && /^#[0-9a-f]{6}$/i.test(data.color)) { // the blog's brand colour, text on it kept readable
+    var rgb = [1, 3, 5].map(function (i) {
+      var c = parseInt(data.color.substr(i, 2), 16) / 255;
+      return c <= 0.03928 ? c / 12.92 : Math.pow((c + 0.055) / 1.055, 2.4);
+    });
+    var luminance = 0.2126 * rgb[0] + 0.7152 * rgb[1] + 0.0722 * rgb[2];
+    root.style.setProperty("--nc-brand", data.color);
+    root.style.setProperty("--nc-on-brand", luminance > 0.18 ? "#111111" : "#ffffff");
+  }
   var panelId = "nc-panel";
   var titleId = "nc-title";
   var panel = el("section", { className: "panel", id: panelId, role: "dialog", "aria-labelledby": titleId,

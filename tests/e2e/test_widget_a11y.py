@@ -33,10 +33,12 @@ def violations(page) -> list:
     return page.evaluate(RUN_AXE)  # the whole page: the demo blog is ours too, and the widget lives inside it
 
 
-@pytest.mark.parametrize("viewport", [{"width": 1280, "height": 860}, {"width": 390, "height": 844}],
-                         ids=["desktop", "phone"])
-def test_no_accessibility_violation_in_any_state(site, browser, viewport):
-    context = browser.new_context(viewport=viewport, locale="en-US")
+@pytest.mark.parametrize("viewport,scheme", [({"width": 1280, "height": 860}, "light"),
+                                             ({"width": 390, "height": 844}, "light"),
+                                             ({"width": 1280, "height": 860}, "dark")],
+                         ids=["desktop", "phone", "desktop-dark"])
+def test_no_accessibility_violation_in_any_state(site, browser, viewport, scheme):
+    context = browser.new_context(viewport=viewport, locale="en-US", color_scheme=scheme)
     try:
         page = context.new_page()
         page.set_default_timeout(60_000)

@@ -93,14 +93,15 @@ def blog():
 
 
 def blog_page(browser, blog: Blog, site: str, api: str, locale: str = "en-US", timeout_ms: int | None = None,
-              html_attrs: str = 'lang="en"', headers: dict[str, str] | None = None):
+              html_attrs: str = 'lang="en"', headers: dict[str, str] | None = None, attrs: str = "",
+              scheme: str = "light"):
     """The blog's page with the widget from the coach's server and its API at `api`."""
-    extra = f' data-timeout="{timeout_ms}"' if timeout_ms else ""
+    extra = (f' data-timeout="{timeout_ms}"' if timeout_ms else "") + attrs
     blog.headers = headers or {}
     blog.html = (f'<!doctype html><html {html_attrs}><head><title>A blog</title></head><body><h1>A blog</h1>'
                  f'<script src="{site}/widget.js" data-api="{api}" data-locale="{locale}"{extra}></script>'
                  f'</body></html>').encode()
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale=locale)
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale=locale, color_scheme=scheme)
     page = context.new_page()
     page.set_default_timeout(20_000)
     messages: list[str] = []
@@ -210,5 +211,20 @@ def test_a_right_to_left_arabic_page_leaves_the_widget_english_and_left_to_right
         root = page.locator(f"{W} .root")
         assert root.get_attribute("lang") == "en" and root.get_attribute("dir") == "ltr"
         assert page.locator(f"{W} .panel").evaluate("p => getComputedStyle(p).direction") == "ltr"
+    finally:
+        context.close()
+
+
+@pytest.mark.parametrize("scheme,attrs,panel,head", [
+    ("dark", "", "rgb(21, 25, 29)", "rgb(13, 91, 97)"),  # the reader's system setting
+    ("dark", ' data-theme="light"', "rgb(255, 255, 255)", "rgb(13, 91, 97)"),  # the blog says light
+    ("light", ' data-theme="dark" data-color="#7b2cbf"', "rgb(21, 25, 29)", "rgb(123, 44, 191)"),  # and its colour
+])
+def test_dark_mode_theme_and_brand_colour(site, blog, browser, scheme, attrs, panel, head):
+    context, page, _ = blog_page(browser, blog, site, f"{site}/api", attrs=attrs, scheme=scheme,
+                                 html_attrs='lang="en" style="background:#000"')
+    try:
+        assert page.locator(f"{W} .panel").evaluate("p => getComputedStyle(p).backgroundColor") == panel
+        assert page.locator(f"{W} .head").evaluate("h => getComputedStyle(h).backgroundColor") == head
     finally:
         context.close()
