@@ -203,6 +203,19 @@
     ".send:hover { filter: brightness(.88); }",
     ".send[aria-disabled='true'] { background: #8a949d; cursor: default; }",
     ".disclaimer { padding: 2px 14px 10px; background: #ffffff; color: #56606a; font-size: 12px; line-height: 1.4; text-align: center; }",
+    // Zoomed in (200%, 400%) or a short window: a compact head and composer leave room for the answer and the
+    // crisis card's call button.
+    "@media (max-height: 520px) {",
+    "  .head { align-items: center; padding: 6px 8px 6px 14px; }",
+    "  .head p { display: none; }",
+    "  .head h2 { font-size: 14px; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }",
+    "  .head > div { min-width: 0; }",
+    "  .panel { bottom: 78px; height: calc(100vh - 88px); }",
+    "  .log { padding: 8px 10px 4px; }",
+    "  .composer { padding: 6px 8px 4px; }",
+    "  .disclaimer { padding: 0 10px 4px; font-size: 11px; }",
+    "}",
+    "@media (max-height: 300px) { .disclaimer { display: none; } .close { width: 32px; height: 32px; } .restart { min-height: 28px; } }",
     "@media (max-width: 520px) {",
     "  .panel { top: 0; right: 0; bottom: 0; left: 0; width: auto; max-width: none; height: auto; border: 0; border-radius: 0; }",
     "  .root.open .launcher { display: none; }",
@@ -601,7 +614,14 @@
         if (safety.level === "support" && resources.length) bubble.appendChild(renderResources(resources, "support"));
         if (reply.id && safety.level !== "urgent") node.appendChild(renderFeedback(reply.id)); // no rating of a crisis reply
         bubble.appendChild(renderCopy(text));
-        if (!restored) scrollToMessage(node);
+        if (!restored) {
+          scrollToMessage(node);
+          var call = bubble.querySelector(".resources.urgent .act");
+          if (call) { // the crisis card's first button in view, however little room there is (400% zoom)
+            var bottom = call.offsetTop + call.offsetHeight + 6;
+            if (bottom > log.scrollTop + log.clientHeight) log.scrollTop = bottom - log.clientHeight;
+          }
+        }
       },
       fail: function (message) {
         settled();

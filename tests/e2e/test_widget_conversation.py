@@ -97,3 +97,20 @@ def test_on_a_phone_the_panel_is_a_modal_that_keeps_tab_inside(site, browser):
         assert page.locator(f"{W} .panel").get_attribute("aria-modal") is None  # beside the page, not over it
     finally:
         desktop.close()
+
+
+@pytest.mark.parametrize("viewport", [{"width": 640, "height": 430}, {"width": 320, "height": 215}],
+                         ids=["200%", "400%"])
+def test_zoomed_in_an_urgent_reply_shows_its_call_button(site, browser, viewport):
+    """A 1280x860 window at 200% and 400% zoom: the crisis action is in view without scrolling."""
+    context = browser.new_context(viewport=viewport, locale="en-GB")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        open_and_ask(page, site, "I don't want to be alive anymore")
+        call = page.locator(f"{DONE} a.act.call").first.bounding_box()
+        log = page.locator(f"{W} .log").bounding_box()
+        assert log["y"] <= call["y"] and call["y"] + call["height"] <= log["y"] + log["height"] + 1, (call, log)
+        assert call["x"] >= 0 and call["x"] + call["width"] <= viewport["width"]
+    finally:
+        context.close()
