@@ -716,19 +716,24 @@
 
   function renderSources(citations, messageNode) {
     var list = el("ol");
+    var seen = {};
+    citations.forEach(function (c) { seen[c.title] = (seen[c.title] || 0) + 1; });
     citations.forEach(function (c) {
+      // Two passages of one article: each label says which, by the quote's first words.
+      var title = seen[c.title] > 1 && c.quote
+        ? c.title + " (“" + c.quote.split(/\s+/).slice(0, 6).join(" ") + "…”)" : c.title;
       var body = el("div", { className: "body" });
       var url = c.url ? safeUrl(c.url) : null;
       if (url) {
         body.appendChild(el("a", { className: "src-link", href: url, target: "_blank", rel: "noopener noreferrer",
-                                   text: c.title }));
+                                   text: title }));
         body.appendChild(el("span", { className: "by", text: " — " + c.author }));
       } else {
         var quoteId = nextId("quote");
         var toggle = el("button", { className: "src-toggle", type: "button", "aria-expanded": "false",
                                     "aria-controls": quoteId },
-          c.title, icon("chevron"));
-        toggle.setAttribute("aria-label", c.title + " by " + c.author + ": show the quoted passage");
+          title, icon("chevron"));
+        toggle.setAttribute("aria-label", title + " by " + c.author + ": show the quoted passage");
         var quote = el("blockquote", { id: quoteId, hidden: true, text: c.quote });
         toggle.addEventListener("click", function () {
           var expanded = toggle.getAttribute("aria-expanded") === "true";

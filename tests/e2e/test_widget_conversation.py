@@ -114,3 +114,15 @@ def test_zoomed_in_an_urgent_reply_shows_its_call_button(site, browser, viewport
         assert call["x"] >= 0 and call["x"] + call["width"] <= viewport["width"]
     finally:
         context.close()
+
+
+def test_no_two_sources_carry_the_same_label(site, browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        open_and_ask(page, site, "should i tell my ex im going no contact or just disappear?")
+        labels = page.locator(f"{DONE} .src .body > :first-child").all_inner_texts()
+        assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
+    finally:
+        context.close()
