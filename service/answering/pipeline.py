@@ -148,7 +148,7 @@ class AnswerPipeline:
             hits = self._search(conversation, query_vector)
         best_dense = float(max((h.passage.windows @ query_vector).max() for h in hits)) if hits else 0.0
         follow_up = self.topics.follow_up(conversation)
-        card = self.topics.card(conversation, query_vector, follow_up)
+        card = self.planner.card_of(conversation, query_vector, follow_up)
         # A reader at any risk, or writing in another language, is answered, never turned away as off-topic; nor is
         # a question one of the coach's answer cards fits, or a turn in a conversation about a breakup ("what do I
         # do with my evenings then?").

@@ -83,13 +83,13 @@ class Planner:
         """The card for the newest question. `follow_up` (the vectors of the question alone and of the reader's
         turn before it) is given for a follow-up that asks something of its own: its own card wins, and a card
         that only the earlier turn brings is not given again ("and if he texts first?" after "how long?")."""
-        card = self._card(conversation.question, query_vector)
         if follow_up is None:
-            return card
+            return self._card(conversation.question, query_vector)
         own_vector, previous_vector = follow_up
         own = self._card(conversation.question, own_vector)
         if own is not None:
             return own
+        card = self._card(conversation.question, query_vector)
         previous = self._card(conversation.last_user_turn or "", previous_vector)
         return None if card is not None and previous is not None and card.id == previous.id else card
 

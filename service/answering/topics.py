@@ -32,9 +32,6 @@ class Topics:
         own, previous = self.embedder.embed([conversation.question, conversation.last_user_turn])
         return own, previous
 
-    def card(self, conversation: Conversation, query_vector: np.ndarray, follow_up: FollowUp | None) -> Card | None:
-        return self.planner.card_of(conversation, query_vector, follow_up)
-
     def differences(self, conversation: Conversation, query_vector: np.ndarray, card: Card | None | bool = False,
                     follow_up: FollowUp | None = None) -> list[Disagreement]:
         """The disagreement the question is about, unless a situation or the question's answer card is closer. A

@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
@@ -92,24 +93,28 @@ def blog():
     b.server.shutdown()
 
 
+@contextmanager
 def blog_page(browser, blog: Blog, site: str, api: str, locale: str = "en-US", timeout_ms: int | None = None,
               html_attrs: str = 'lang="en"', headers: dict[str, str] | None = None, attrs: str = "",
               scheme: str = "light"):
-    """The blog's page with the widget from the coach's server and its API at `api`."""
+    """The blog's page with the widget from the coach's server and its API at `api` (and the console's lines)."""
     extra = (f' data-timeout="{timeout_ms}"' if timeout_ms else "") + attrs
     blog.headers = headers or {}
     blog.html = (f'<!doctype html><html {html_attrs}><head><title>A blog</title></head><body><h1>A blog</h1>'
                  f'<script src="{site}/widget.js" data-api="{api}" data-locale="{locale}"{extra}></script>'
                  f'</body></html>').encode()
     context = browser.new_context(viewport={"width": 1280, "height": 860}, locale=locale, color_scheme=scheme)
-    page = context.new_page()
-    page.set_default_timeout(20_000)
-    messages: list[str] = []
-    page.on("console", lambda m: messages.append(m.text))
-    page.goto(blog.url)
-    page.locator(f"{W} .launcher").click()
-    page.locator(f"{W} .panel").wait_for(state="visible")
-    return context, page, messages
+    try:
+        page = context.new_page()
+        page.set_default_timeout(20_000)
+        messages: list[str] = []
+        page.on("console", lambda m: messages.append(m.text))
+        page.goto(blog.url)
+        page.locator(f"{W} .launcher").click()
+        page.locator(f"{W} .panel").wait_for(state="visible")
+        yield page, messages
+    finally:
+        context.close()
 
 
 def send(page, text: str) -> float:
@@ -119,8 +124,7 @@ def send(page, text: str) -> float:
 
 
 def test_api_down_an_urgent_message_still_gets_the_crisis_lines_and_keeps_the_question(site, blog, browser):
-    context, page, _ = blog_page(browser, blog, site, f"http://127.0.0.1:{closed_port()}/api", locale="en-GB")
-    try:
+    with blog_page(browser, blog, site, f"http://127.0.0.1:{closed_port()}/api", locale="en-GB") as (page, _):
         sent = send(page, URGENT)
         page.locator(CARD).wait_for()
         print(f"crisis card shown {1000 * (time.monotonic() - sent):.0f} ms after sending (API down)")
@@ -130,27 +134,21 @@ def test_api_down_an_urgent_message_still_gets_the_crisis_lines_and_keeps_the_qu
         assert "can't be reached" in page.locator(NOTICE).inner_text()
         assert page.locator(INPUT).input_value() == URGENT  # nothing lost
         assert page.locator(f"{W} .msg.user").count() == 0 and page.locator(f"{W} .typing").count() == 0
-    finally:
-        context.close()
 
 
 def test_api_down_an_ordinary_message_gets_a_calm_try_again_without_crisis_lines(site, blog, browser):
-    context, page, _ = blog_page(browser, blog, site, f"http://127.0.0.1:{closed_port()}/api")
-    try:
+    with blog_page(browser, blog, site, f"http://127.0.0.1:{closed_port()}/api") as (page, _):
         send(page, ORDINARY)
         page.locator(NOTICE).wait_for()
         assert page.locator(CARD).count() == 0
         assert page.locator(f"{NOTICE} button:has-text('Try again')").count() == 1
         assert page.locator(INPUT).input_value() == ORDINARY
-    finally:
-        context.close()
 
 
 def test_a_hung_api_times_out_or_is_cancelled_and_the_question_is_kept(site, blog, browser):
     hanging = Hanging()
     try:
-        context, page, _ = blog_page(browser, blog, site, f"http://127.0.0.1:{hanging.port}/api", timeout_ms=4000)
-        try:
+        with blog_page(browser, blog, site, f"http://127.0.0.1:{hanging.port}/api", timeout_ms=4000) as (page, _):
             send(page, ORDINARY)  # cancelled by the reader
             page.locator(f"{W} .cancel").click()
             page.locator(NOTICE).wait_for()
@@ -161,21 +159,16 @@ def test_a_hung_api_times_out_or_is_cancelled_and_the_question_is_kept(site, blo
             page.locator(CARD).wait_for(timeout=15_000)
             assert "taking too long" in page.locator(NOTICE).inner_text()
             assert page.locator(INPUT).input_value() == "i have the pills ready tonight"
-        finally:
-            context.close()
     finally:
         hanging.close()
 
 
 def test_a_blog_the_api_does_not_allow_tells_its_owner_in_the_console(site, blog, browser):
-    context, page, messages = blog_page(browser, blog, site, f"{site}/api")
-    try:
+    with blog_page(browser, blog, site, f"{site}/api") as (page, messages):
         send(page, ORDINARY)
         page.locator(NOTICE).wait_for()
         page.wait_for_timeout(300)  # the owner's console line follows the probe
         assert any("COACH_CORS_ORIGINS" in m and blog.url.rsplit("/", 1)[0] in m for m in messages), messages
-    finally:
-        context.close()
 
 
 def test_the_script_carries_the_crisis_table_is_compressed_and_answers_head(site):
@@ -195,24 +188,18 @@ def test_the_script_carries_the_crisis_table_is_compressed_and_answers_head(site
 
 def test_the_widget_is_styled_under_a_strict_content_security_policy(site, blog, browser):
     csp = f"default-src 'none'; script-src {site}; connect-src {site}; style-src 'self'"
-    context, page, messages = blog_page(browser, blog, site, f"{site}/api", headers={"Content-Security-Policy": csp})
-    try:
+    with blog_page(browser, blog, site, f"{site}/api", headers={"Content-Security-Policy": csp}) as (page, messages):
         head = page.locator(f"{W} .head")
         assert head.evaluate("h => getComputedStyle(h).backgroundColor") == "rgb(13, 91, 97)"
         assert page.locator(f"{W} .panel").evaluate("p => getComputedStyle(p).position") == "fixed"
         assert not [m for m in messages if "Content Security Policy" in m], messages
-    finally:
-        context.close()
 
 
 def test_a_right_to_left_arabic_page_leaves_the_widget_english_and_left_to_right(site, blog, browser):
-    context, page, _ = blog_page(browser, blog, site, f"{site}/api", html_attrs='lang="ar" dir="rtl"')
-    try:
+    with blog_page(browser, blog, site, f"{site}/api", html_attrs='lang="ar" dir="rtl"') as (page, _):
         root = page.locator(f"{W} .root")
         assert root.get_attribute("lang") == "en" and root.get_attribute("dir") == "ltr"
         assert page.locator(f"{W} .panel").evaluate("p => getComputedStyle(p).direction") == "ltr"
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("scheme,attrs,panel,head", [
@@ -221,10 +208,7 @@ def test_a_right_to_left_arabic_page_leaves_the_widget_english_and_left_to_right
     ("light", ' data-theme="dark" data-color="#7b2cbf"', "rgb(21, 25, 29)", "rgb(123, 44, 191)"),  # and its colour
 ])
 def test_dark_mode_theme_and_brand_colour(site, blog, browser, scheme, attrs, panel, head):
-    context, page, _ = blog_page(browser, blog, site, f"{site}/api", attrs=attrs, scheme=scheme,
-                                 html_attrs='lang="en" style="background:#000"')
-    try:
+    with blog_page(browser, blog, site, f"{site}/api", attrs=attrs, scheme=scheme,
+                                 html_attrs='lang="en" style="background:#000"') as (page, _):
         assert page.locator(f"{W} .panel").evaluate("p => getComputedStyle(p).backgroundColor") == panel
         assert page.locator(f"{W} .head").evaluate("h => getComputedStyle(h).backgroundColor") == head
-    finally:
-        context.close()
