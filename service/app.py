@@ -123,6 +123,10 @@ def create_app(settings: Settings | None = None, pipeline: AnswerPipeline | None
         # Answers are CPU-bound: as many run at once as there are cores, the rest wait in arrival order.
         # (Sixteen threads sharing two cores made every answer slow and the slowest very slow.)
         app.state.compute_limiter = anyio.CapacityLimiter(settings.compute_slots)
+        # The risk check has threads of its own, so a reader in crisis never queues behind answers being
+        # composed; the model endpoint is awaited on others (network waits, bounded by COACH_LLM_TIMEOUT).
+        app.state.safety_limiter = anyio.CapacityLimiter(settings.compute_slots)
+        app.state.endpoint_limiter = anyio.CapacityLimiter(64)
         try:
             if app.state.get("pipeline") is None:
                 app.state.pipeline = await anyio.to_thread.run_sync(_build_pipeline, settings)
@@ -144,7 +148,8 @@ def create_app(settings: Settings | None = None, pipeline: AnswerPipeline | None
         # Files, not memory: every worker of `coach serve --workers N` sees the same sign-ins.
         stores={SESSION_STORE: FileStore(settings.data_dir / "sessions")},
         state=State({"pipeline": pipeline, "settings": settings, "feedback_store": None, "comment_store": None,
-                     "import_jobs": None, "drafter": None, "compute_limiter": None}),
+                     "import_jobs": None, "drafter": None, "compute_limiter": None,
+                     "safety_limiter": None, "endpoint_limiter": None}),
         exception_handlers={ValidationException: _validation_error, HTTPException: _http_error,
                             CoachError: _coach_error, Exception: _unexpected_error},
         middleware=[rate_limit.middleware] if rate_limit else [],

@@ -69,8 +69,8 @@ def ingest_command(source: str | None, rebuild: bool) -> None:
     """Chunk, embed and store the articles (idempotent)."""
     from pathlib import Path
 
+    from .answering.assembly import article_texts
     from .answering.guidance import checked_cards
-    from .answering.pipeline import article_texts
     from .embeddings import get_embedder
     from .knowledge.ingest import ingest
 

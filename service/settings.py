@@ -37,7 +37,10 @@ class Settings:
     llm_base_url: str | None = None
     llm_model: str | None = None
     llm_api_key: str | None = None
-    llm_timeout: float = 20.0
+    llm_timeout: float = 20.0  # seconds for a whole model answer, streamed or not (then: the grounded answer)
+    llm_failures_to_pause: int = 3  # model endpoint failures in a row before it is left alone for a while...
+    llm_pause: float = 30.0  # ...this many seconds (answers are grounded meanwhile; /healthz shows it)
+    chroma_timeout: float = 5.0  # seconds for one query to a Chroma server (ingest allows CHROMA_INGEST_TIMEOUT)
     # The model's second opinion on risk (when a model is configured): it runs beside retrieval and is waited for
     # at most this long from the start of the request; "0" turns it off.
     llm_risk_budget: float = 2.5
@@ -107,6 +110,9 @@ class Settings:
             llm_model=_env("COACH_LLM_MODEL"),
             llm_api_key=_env("COACH_LLM_API_KEY"),
             llm_timeout=float(_env("COACH_LLM_TIMEOUT", "20")),
+            llm_failures_to_pause=max(1, int(_env("COACH_LLM_FAILURES_TO_PAUSE", "3"))),
+            llm_pause=max(0.0, float(_env("COACH_LLM_PAUSE", "30"))),
+            chroma_timeout=max(0.1, float(_env("COACH_CHROMA_TIMEOUT", "5"))),
             llm_risk_budget=max(0.0, float(_env("COACH_LLM_RISK_BUDGET", "2.5"))),
             retrieval_k=int(_env("COACH_RETRIEVAL_K", "5")),
             max_question_chars=int(_env("COACH_MAX_QUESTION_CHARS", "4000")),

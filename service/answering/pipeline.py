@@ -4,26 +4,22 @@ from __future__ import annotations
 import logging
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
-from pathlib import Path
+from dataclasses import replace
 
 from ..embeddings import Embedder, serving_embedder
-from ..errors import GenerationError
+from ..errors import GenerationError, IndexUnavailable
 from ..guardrails.language import detect as detect_language
-from ..guardrails.resources import ResourceDirectory
-from ..guardrails.risk import RiskAssessment, SafetyCheck, load_statements
-from ..guardrails.risk_encoder import risk_encoder
-from ..guardrails.risk_net import RiskModel
-from ..guardrails.risk_patterns import load_risk_patterns
+from ..guardrails.risk import RiskAssessment, SafetyCheck
 from ..guardrails.scope import ScopeCheck, ScopeResult, load_scope_check
 from ..guardrails.second_opinion import RiskScreen, SecondOpinion
-from ..knowledge.articles import load_articles
 from ..knowledge.store import StoredPassage
 from ..prompts import render
 from ..retrieval.knowledge_base import KnowledgeBase
 from ..retrieval.search import Retriever
 from ..settings import Settings
 from ..text import stream_pieces as pieces
+from . import framing
+from .assembly import article_texts, build_safety_check
 from .conversation import Conversation
 from .disagreements import Disagreement, load_disagreements
 from .generators.base import Composition, Context, Generator
@@ -34,6 +30,7 @@ from .meaning import with_examples
 from .plan import Planner
 from .reply import Reply, Safety
 from .situations import embedded_situations
+from .stages import AnswerResult, Prepared, Screened, Written
 from .topics import Topics
 
 log = logging.getLogger("coach")
@@ -45,24 +42,6 @@ HARM_CUES = frozenset({"death", "means", "injury", "violence"})  # never decline
 # at risk were still turned away (into an ex's accounts, a new partner's job, a dose), and a wrong guess here costs
 # only a check-in and the lines beside the answer.
 OUT_OF_SCOPE_RISK = 0.45
-
-
-@dataclass
-class AnswerResult:
-    """The reply and what it was built from (for the evals and the output check; never sent to a reader)."""
-
-    reply: Reply
-    passages: list[StoredPassage] = field(default_factory=list)  # cited passages, in citation order
-    framing: tuple[str, ...] = ()  # template lines (intro, support note): no claims to check
-    risk: RiskAssessment | None = None
-
-
-@dataclass
-class _Prepared:
-    risk: RiskAssessment
-    scope: ScopeResult
-    context: Context | None
-    language: str = "en"
 
 
 class AnswerPipeline:
@@ -109,41 +88,89 @@ class AnswerPipeline:
         return labels | {g.id: g.label for g in self.planner.gaps}
 
     def answer(self, question: str, history: list[dict] | None = None, locale: str | None = None,
-               accept_language: str | None = None) -> AnswerResult:
-        prepared = self._prepare(Conversation.of(question, history or [], self.settings.max_history_turns),
-                                 locale, accept_language)
-        return self._early_reply(prepared) or self._compose(prepared, stream=False)
+               accept_language: str | None = None, *, stream: bool = False) -> AnswerResult:
+        """Every stage in this thread (the CLI, the evals); the API runs them apart (api/ask.py)."""
+        screened = self.screen(question, history, locale, accept_language)
+        early = self.screened_reply(screened)
+        if early is not None:
+            return early
+        prepared = self.prepare(screened)
+        return self.prepared_reply(prepared) or self.finish(prepared, self.write(prepared, stream=stream))
 
     def answer_stream(self, question: str, history: list[dict] | None = None, locale: str | None = None,
                       accept_language: str | None = None) -> Iterator[tuple[str, object]]:
         """("delta", text) events, then ("done", AnswerResult). Nothing unchecked is ever sent."""
-        prepared = self._prepare(Conversation.of(question, history or [], self.settings.max_history_turns),
-                                 locale, accept_language)
-        result = self._early_reply(prepared) or self._compose(prepared, stream=True)
+        yield from self.events(self.answer(question, history, locale, accept_language, stream=True))
+
+    @staticmethod
+    def events(result: AnswerResult) -> Iterator[tuple[str, object]]:
         for piece in pieces(result.reply.answer):
             yield "delta", piece
         yield "done", result
 
-    # -- stages ---------------------------------------------------------------------------------------------
+    # -- stages: screen (safety; nothing waited on) -> prepare (retrieval) -> write (the model) -> finish -------
 
-    def _prepare(self, conversation: Conversation, locale: str | None, accept_language: str | None) -> _Prepared:
+    def screen(self, question: str, history: list[dict] | None = None, locale: str | None = None,
+               accept_language: str | None = None) -> Screened:
+        """Risk and scope, before any slot or dependency; the model's second opinion is only started here."""
+        conversation = Conversation.of(question, history or [], self.settings.max_history_turns)
         # One query embedding per request: retrieval, the safety net and the composer all use it.
         query_vector = self.embedder.embed([conversation.query])[0]
         language = detect_language(conversation.question)
         country = self.safety.directory.country_for(locale, accept_language, language)
         risk = self.safety.assess(conversation.question, conversation.risk_turns, message_vector=query_vector,
                                   country=country, language=language)
-        first_scope = self.scope.check(conversation.question)
-        hits = None
+        scope = self.scope.check(conversation.question)
+        screened = Screened(conversation, query_vector, language, country, risk, scope)
         if self.second_opinion is not None and self.second_opinion.wanted(risk):
             # The model's rating runs while the articles are searched; it can only raise the level.
-            pending = self.second_opinion.start(conversation.question, conversation.risk_turns)
-            if first_scope.scope == "in":
+            screened.pending = self.second_opinion.start(conversation.question, conversation.risk_turns)
+        else:
+            screened.scope, screened.risk = self._scope(question, risk, country, scope)
+            screened.settled = True
+        return screened
+
+    def screened_reply(self, screened: Screened) -> AnswerResult | None:
+        """An emergency (or a settled decline) answered straight from the safety stage."""
+        if screened.risk.emergency or (screened.settled and screened.scope.scope == "out"):
+            return self.prepared_reply(Prepared(screened.risk, screened.scope, None, screened.language))
+        return None
+
+    def prepare(self, screened: Screened) -> Prepared:
+        """Retrieval and the plan (a compute slot). Chroma failing raises IndexUnavailable (a 503 with
+        Retry-After), except for a reader at risk, who gets care and the lines with a note instead."""
+        try:
+            return self._prepare(screened)
+        except IndexUnavailable:
+            if screened.risk.level == "none":
+                raise
+            return Prepared(screened.risk, screened.scope, None, screened.language, index_down=True)
+
+    def write(self, prepared: Prepared, *, stream: bool = False) -> Written:
+        """The model's text (network only, no compute slot); nothing to do for the grounded composer."""
+        if not isinstance(self.generator, ModelGenerator) or prepared.context is None:
+            return Written()
+        try:
+            return Written(self.generator.write(prepared.context, stream=stream))
+        except GenerationError as exc:
+            return Written(failure=str(exc))
+
+    def finish(self, prepared: Prepared, written: Written) -> AnswerResult:
+        """The checked answer (a compute slot): the model's text if it passes, else the grounded one."""
+        return self._compose(prepared, written)
+
+    # -- stages ---------------------------------------------------------------------------------------------
+
+    def _prepare(self, screened: Screened) -> Prepared:
+        conversation, query_vector, language = screened.conversation, screened.query_vector, screened.language
+        risk, scope, hits = screened.risk, screened.scope, None
+        if screened.pending is not None:
+            if scope.scope == "in":
                 hits = self._search(conversation, query_vector)
-            risk = self.second_opinion.apply(risk, pending, country, english=language == "en")
-        scope, risk = self._scope(conversation.question, risk, country, first_scope)
+            risk = self.second_opinion.apply(risk, screened.pending, screened.country, english=language == "en")
+            scope, risk = self._scope(conversation.question, risk, screened.country, scope)
         if risk.emergency or scope.scope == "out":
-            return _Prepared(risk, scope, None, language)
+            return Prepared(risk, scope, None, language)
         if hits is None:
             hits = self._search(conversation, query_vector)
         best_dense = float(max((h.passage.windows @ query_vector).max() for h in hits)) if hits else 0.0
@@ -156,12 +183,12 @@ class AnswerPipeline:
             far = self.scope.far_from_articles(" ".join([*conversation.user_turns, conversation.question]),
                                                best_dense)
             if far is not None:
-                return _Prepared(risk, far, None, language)
+                return Prepared(risk, far, None, language)
         differences = self.topics.differences(conversation, query_vector, card, follow_up)
         context = Context(conversation, query_vector, hits, differences, risk.level)
         context.plan = self.planner.plan(context, language, card)
         context.passages = self._model_passages(context)
-        return _Prepared(risk, scope, context, language)
+        return Prepared(risk, scope, context, language)
 
     def differences_for(self, conversation: Conversation, query_vector) -> list:
         """The disagreement a question is about (the coach's drafts use it too)."""
@@ -201,34 +228,45 @@ class AnswerPipeline:
                 passages.append(p)
         return passages
 
-    def _early_reply(self, prepared: _Prepared) -> AnswerResult | None:
+    def prepared_reply(self, prepared: Prepared) -> AnswerResult | None:
         """Urgent risk in this very message and out-of-scope requests are answered without retrieval or a model."""
-        risk, scope = prepared.risk, prepared.scope
+        risk, scope, prompts = prepared.risk, prepared.scope, self.settings.prompts_dir
+        if prepared.index_down:  # only a reader at risk gets here: care and the lines, and the honest reason
+            lines = [framing.check_in(prompts, prepared)] if risk.level == "urgent" else []
+            text = "\n\n".join([*lines, render(prompts, "index_down.j2")])
+            text = framing.with_support(prompts, text, risk)
+            return self._result(text, [], scope.scope, scope.kind, risk, "grounded")
         if risk.emergency:
-            text = render(self.settings.prompts_dir, "urgent.j2", categories=risk.categories,
+            text = render(prompts, "urgent.j2", categories=risk.categories,
                           resources=risk.resources, lang=prepared.language)
             return self._result(text, [], scope.scope, scope.kind, risk, "grounded")
         if scope.scope == "out":
-            text = render(self.settings.prompts_dir, "decline.j2", kind=scope.kind)
+            text = render(prompts, "decline.j2", kind=scope.kind)
             if risk.level == "urgent":  # declined (an attempt to override the instructions), never without care
-                text = f"{self._check_in(prepared)}\n\n{text}"
-            result = self._result(self._with_support(text, risk), [], "out", scope.kind, risk, "grounded")
+                text = f"{framing.check_in(prompts, prepared)}\n\n{text}"
+            text = framing.with_support(prompts, text, risk)
+            result = self._result(text, [], "out", scope.kind, risk, "grounded")
             if scope.kind in GAP_DECLINES:  # a breakup question the articles leave to a professional: a content gap
                 result.reply.coverage, result.reply.topic = "not_covered", f"declined-{scope.kind}"
             return result
         return None
 
-    def _compose(self, prepared: _Prepared, *, stream: bool) -> AnswerResult:
+    def _compose(self, prepared: Prepared, written: Written) -> AnswerResult:
         context = prepared.context
-        fallback_reason = None
-        try:
-            composition = self.generator.compose(context, stream=stream)
-        except GenerationError as exc:
-            fallback_reason = str(exc)
-            log.warning("llm answer replaced by the grounded one: %s", fallback_reason)
+        fallback_reason = written.failure
+        composition = None
+        if written.text is not None:
+            try:
+                composition = self.generator.checked(written.text, context)
+            except GenerationError as exc:
+                fallback_reason = str(exc)
+        if composition is None:
+            if fallback_reason:
+                log.warning("llm answer replaced by the grounded one: %s", fallback_reason)
             composition = self.grounded.compose(context)
-        opening = self._opening(prepared)
-        text = "\n\n".join([*opening, self._with_support(composition.text, prepared.risk)])
+        opening = framing.opening(self.settings.prompts_dir, prepared)
+        answer = framing.with_support(self.settings.prompts_dir, composition.text, prepared.risk)
+        text = "\n\n".join([*opening, answer])
         composition.framing = (*opening, *composition.framing)
         if composition.generator != self.grounded.name:  # a model's answer is as covered as the plan says
             plan = context.plan
@@ -236,22 +274,6 @@ class AnswerPipeline:
                 plan.coverage.topic
         return self._result(text, composition.citations, "in", prepared.scope.kind, prepared.risk,
                             composition.generator, fallback_reason, composition)
-
-    def _opening(self, prepared: _Prepared) -> tuple[str, ...]:
-        """Lines before the answer: who can help with a part the coach can't (a message kept in scope because of
-        risk), a note that the answer is in English, and a check-in while the conversation carries urgent risk."""
-        lines = []
-        if prepared.scope.kind != "in":  # kept in scope because of risk: still say who can help with that part
-            lines.append(render(self.settings.prompts_dir, "decline.j2", kind=prepared.scope.kind))
-        if prepared.language != "en":
-            lines.append(render(self.settings.prompts_dir, "language_note.j2", lang=prepared.language))
-        if prepared.risk.level == "urgent":
-            lines.append(self._check_in(prepared))
-        return tuple(lines)
-
-    def _check_in(self, prepared: _Prepared) -> str:
-        """Care and the lines first while the conversation carries urgent risk, in the reader's language."""
-        return render(self.settings.prompts_dir, "check_in.j2", lang=prepared.language, ongoing=prepared.risk.ongoing)
 
     def _result(self, text: str, citations: list, scope: str, scope_kind: str, risk: RiskAssessment,
                 generator: str, fallback_reason: str | None = None,
@@ -261,36 +283,5 @@ class AnswerPipeline:
                       composition.topic if composition else None)
         if composition is None:
             return AnswerResult(reply, risk=risk)
-        return AnswerResult(reply, composition.passages, composition.framing + self._support_framing(risk), risk)
-
-    def _support_framing(self, risk: RiskAssessment) -> tuple[str, ...]:
-        if risk.level != "support":
-            return ()
-        return (render(self.settings.prompts_dir, "support_note.j2", categories=risk.categories),)
-
-    def _with_support(self, text: str, risk: RiskAssessment) -> str:
-        if risk.level != "support":
-            return text
-        return f"{text}\n\n{self._support_framing(risk)[0]}"
-
-
-def article_texts(folder: Path) -> dict[str, str]:
-    """Each article's text by id (an articles folder): what disagreements' and answer cards' quotes are checked
-    against."""
-    return {a.id: a.path.read_text(encoding="utf-8") for a in load_articles(folder) if a.path}
-
-
-def build_safety_check(settings: Settings, embedder: Embedder) -> SafetyCheck:
-    """The risk check from the knowledge folder: patterns, crisis statements (embedded once), the learned net."""
-    directory = ResourceDirectory.load(settings.knowledge_dir / "resources.yaml")
-    statements = load_statements(settings.knowledge_dir / "risk_statements.yaml")
-    risk_model = RiskModel.load(settings.knowledge_dir / "risk_classifier.json")
-    encoder = risk_encoder() if risk_model is not None else None
-    if risk_model is None:
-        log.warning("no learned risk net (knowledge/risk_classifier.json): run `coach train-risk`")
-    elif risk_model.encoder != encoder.name:
-        log.warning("risk_classifier.json was trained on %s, not %s: not used", risk_model.encoder, encoder.name)
-        risk_model = encoder = None
-    return SafetyCheck(directory, load_risk_patterns(settings.knowledge_dir), statements,
-                       embedder.embed([s for _, s in statements]), model=risk_model, encoder=encoder)
-
+        support = framing.support_lines(self.settings.prompts_dir, risk)
+        return AnswerResult(reply, composition.passages, composition.framing + support, risk)

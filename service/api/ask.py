@@ -14,7 +14,7 @@ from litestar.response import ServerSentEvent
 from litestar.response.sse import ServerSentEventMessage
 from litestar.status_codes import HTTP_200_OK
 
-from ..answering.pipeline import AnswerPipeline, AnswerResult
+from ..answering.pipeline import AnswerPipeline
 from ..answering.reply import Reply
 from ..errors import BadInput, Unprocessable, UnsupportedMediaType
 from ..feedback.store import FeedbackStore
@@ -75,19 +75,22 @@ class AskController(Controller):
 
 async def _events(data: AskRequest, request: Request, pipeline: AnswerPipeline, store: FeedbackStore | None,
                   limiter: anyio.CapacityLimiter, *, stream: bool) -> list[tuple[str, object]]:
-    """Validate, then answer in a worker thread once a compute slot is free; the last event is ("done", result)."""
+    """Validate, then answer in stages; the last event is ("done", result).
+
+    Safety first and never kept waiting: the risk and scope check runs on its own threads (no compute slot, no
+    dependency), and an urgent reply leaves from there. Retrieval and the checks take a compute slot; the model
+    endpoint is waited for outside any slot, within its own deadline."""
     question, history = _validated(data, request, pipeline)
-    return await anyio.to_thread.run_sync(
-        partial(_answer_events, pipeline, store, question, history, data.locale,
-                request.headers.get("accept-language"), stream), limiter=limiter)
-
-
-def _answer_events(pipeline: AnswerPipeline, store: FeedbackStore | None, question: str, history: list[dict],
-                   locale: str | None, accept_language: str | None, stream: bool) -> list[tuple[str, object]]:
-    if stream:
-        events = list(pipeline.answer_stream(question, history, locale, accept_language))
-    else:
-        result: AnswerResult = pipeline.answer(question, history, locale, accept_language)
-        events = [("done", result)]
-    _record(store, question, events[-1][1].reply)
-    return events
+    screened = await anyio.to_thread.run_sync(
+        partial(pipeline.screen, question, history, data.locale, request.headers.get("accept-language")),
+        limiter=request.app.state.safety_limiter)
+    result = pipeline.screened_reply(screened)
+    if result is None:
+        prepared = await anyio.to_thread.run_sync(pipeline.prepare, screened, limiter=limiter)
+        result = pipeline.prepared_reply(prepared)
+        if result is None:
+            written = await anyio.to_thread.run_sync(partial(pipeline.write, prepared, stream=stream),
+                                                     limiter=request.app.state.endpoint_limiter)
+            result = await anyio.to_thread.run_sync(pipeline.finish, prepared, written, limiter=limiter)
+    _record(store, question, result.reply)
+    return list(pipeline.events(result)) if stream else [("done", result)]

@@ -1,25 +1,74 @@
-"""GET /healthz: readiness of the index, the model and the generator."""
+"""GET /healthz (readiness: each dependency) and GET /livez (liveness: the process answers)."""
 from __future__ import annotations
 
-from litestar import Controller, get
+import time
 
-from ..errors import Unavailable
-from .dependencies import MaybePipelineDep
+import anyio
+from litestar import Controller, Response, get
+from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
+from sqlalchemy import text
+
+from ..answering.pipeline import AnswerPipeline
+from .dependencies import FeedbackStoreDep, MaybePipelineDep
+
+PROBE_TIMEOUT = 2.0  # seconds a readiness probe waits on one dependency
+RETRY_AFTER = "10"
+
+
+def _probe(check) -> dict:
+    """{"ok": bool, "ms": float, "error": str?} for one dependency check."""
+    started = time.perf_counter()
+    try:
+        check()
+    except Exception as exc:  # any failure is the finding, reported, never raised
+        return {"ok": False, "ms": round((time.perf_counter() - started) * 1000, 1),
+                "error": f"{type(exc).__name__}: {exc}"[:200]}
+    return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+
+
+def _index(pipeline: AnswerPipeline) -> dict:
+    found = _probe(pipeline.kb.handle.client.heartbeat)  # a server's session has COACH_CHROMA_TIMEOUT
+    return {**found, "mode": "server" if pipeline.settings.chroma_url else "embedded",
+            "passages": len(pipeline.kb.passages), "articles": len(pipeline.kb.article_ids)}
 
 
 class HealthController(Controller):
-    path = "/healthz"
     tags = ["ops"]
 
-    @get("/", sync_to_thread=False, summary="Readiness: index loaded, model warm, generator configured")
-    def health(self, pipeline: MaybePipelineDep) -> dict:
+    @get("/livez", sync_to_thread=False, summary="Liveness: the process is up and serving (no dependency checked)")
+    def live(self) -> dict:
+        return {"status": "alive"}
+
+    @get("/healthz", summary="Readiness: the index (Chroma), the database and the model endpoint, each reported; "
+                             "503 while the coach can't answer ordinary questions")
+    async def health(self, pipeline: MaybePipelineDep,
+                     feedback_store: FeedbackStoreDep) -> Response[dict]:
         if pipeline is None:
-            raise Unavailable("the coach is still loading")
-        return {
-            "status": "ok",
-            "index": {"passages": len(pipeline.kb.passages), "articles": len(pipeline.kb.article_ids),
-                      "mode": "server" if pipeline.settings.chroma_url else "embedded"},
-            "model": {"name": pipeline.embedder.name, "warm": True},
-            "generator": pipeline.generator.name,
-            "llm_model": pipeline.settings.llm_model if pipeline.model is not None else None,
-        }
+            return Response({"status": "loading", "detail": "the coach is still loading"},
+                            status_code=HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": RETRY_AFTER})
+        checks: dict[str, dict] = {}
+        with anyio.move_on_after(PROBE_TIMEOUT * 2):
+            checks["index"] = await anyio.to_thread.run_sync(_index, pipeline, abandon_on_cancel=True)
+        checks.setdefault("index", {"ok": False, "error": f"no answer within {PROBE_TIMEOUT * 2:g} s"})
+        if feedback_store is not None:
+            with anyio.move_on_after(PROBE_TIMEOUT):
+                checks["database"] = await anyio.to_thread.run_sync(
+                    _probe, lambda: _select_one(feedback_store.engine), abandon_on_cancel=True)
+            checks.setdefault("database", {"ok": False, "error": f"no answer within {PROBE_TIMEOUT:g} s"})
+        model = pipeline.model
+        if model is not None:  # never called from here: its breaker says how recent calls went
+            checks["model_endpoint"] = {"ok": model.breaker.state != "open", **model.breaker.status(),
+                                        "model": pipeline.settings.llm_model}
+        ready = checks["index"]["ok"] and checks.get("database", {"ok": True})["ok"]
+        status = "ok" if ready and all(c["ok"] for c in checks.values()) else "degraded" if ready else "unavailable"
+        body = {"status": status, "generator": pipeline.generator.name,
+                "answering_with": "grounded" if model is None or model.breaker.state == "open" else "llm",
+                "embedder": pipeline.embedder.name, "checks": checks}
+        if ready:
+            return Response(body, status_code=HTTP_200_OK)
+        return Response(body, status_code=HTTP_503_SERVICE_UNAVAILABLE, headers={"Retry-After": RETRY_AFTER})
+
+
+def _select_one(engine) -> None:
+    with engine.connect() as conn:
+        conn.execute(text("SELECT 1"))

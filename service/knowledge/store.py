@@ -6,9 +6,13 @@ what is gone. Embedded (PersistentClient) or a Chroma server (HttpClient, COACH_
 """
 from __future__ import annotations
 
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
+import httpx
 import numpy as np
 
 from ..errors import IndexMissing, IndexUnavailable
@@ -21,6 +25,9 @@ from .standalone import standings
 HNSW = {"space": "cosine", "ef_construction": 200, "ef_search": 200, "max_neighbors": 32}
 BATCH = 500
 PAGE = 2000
+INGEST_TIMEOUT = 120.0  # seconds per read while ingesting (a batch upsert), not the serving deadline
+RETRY_AFTER = "10"  # seconds a client is told to wait when the index can't be reached
+log = logging.getLogger("coach")
 
 
 @dataclass
@@ -64,18 +71,39 @@ def passage_of(record_id: str) -> str:
     return record_id.split("#", 1)[0]
 
 
-def make_client(settings: Settings):
-    """A Chroma client that never reaches the network beyond the configured server."""
+def make_client(settings: Settings, timeout: float | None = None):
+    """A Chroma client that never reaches the network beyond the configured server; a server's every read has a
+    deadline (`timeout`, else COACH_CHROMA_TIMEOUT)."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False, allow_reset=False)
     if settings.chroma_url:
         url = urlparse(settings.chroma_url)
-        return chromadb.HttpClient(host=url.hostname or "127.0.0.1", port=url.port or 8000,
-                                   ssl=url.scheme == "https", settings=chroma_settings)
+        return _timed_http_client(lambda: chromadb.HttpClient(
+            host=url.hostname or "127.0.0.1", port=url.port or 8000, ssl=url.scheme == "https",
+            settings=chroma_settings), timeout or settings.chroma_timeout, settings.chroma_url)
     settings.chroma_path.mkdir(parents=True, exist_ok=True)
     return chromadb.PersistentClient(path=str(settings.chroma_path), settings=chroma_settings)
+
+
+def _timed_http_client(make, timeout: float, where: str):
+    """chromadb's HttpClient reads through an httpx session without a timeout, and its constructor already calls
+    the server: it is built in a thread waited for `timeout` seconds, then its session gets the deadline."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chroma-connect")
+    try:
+        client = pool.submit(make).result(timeout=timeout)
+    except FutureTimeout:
+        raise IndexUnavailable(f"the Chroma server at {where} did not answer within {timeout:g} s",
+                               headers={"Retry-After": RETRY_AFTER}) from None
+    finally:
+        pool.shutdown(wait=False)
+    session = getattr(getattr(client, "_server", None), "_session", None)
+    if isinstance(session, httpx.Client):
+        session.timeout = httpx.Timeout(timeout, connect=min(3.0, timeout))
+    else:  # a chromadb release that moved it: say so rather than hang silently on a frozen server
+        log.warning("could not set a timeout on the Chroma client's session: a frozen server may hang requests")
+    return client
 
 
 def collection_names(settings: Settings) -> tuple[str, str]:
@@ -85,9 +113,11 @@ def collection_names(settings: Settings) -> tuple[str, str]:
 def open_index(settings: Settings, *, create: bool, model_name: str, chunker: str) -> IndexHandle:
     """Open (or create) both collections; a missing or foreign index raises IndexUnavailable with a fix."""
     try:
-        client = make_client(settings)
+        client = make_client(settings, INGEST_TIMEOUT if create else None)
         names = collection_names(settings)
         existing = {c if isinstance(c, str) else c.name for c in client.list_collections()}
+    except IndexUnavailable:
+        raise
     except Exception as exc:  # chromadb raises many types for a corrupt store or a dead server
         where = settings.chroma_url or settings.chroma_path
         raise IndexUnavailable(f"the knowledge index at {where} cannot be opened ({type(exc).__name__}: {exc}). "

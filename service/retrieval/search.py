@@ -1,9 +1,12 @@
 """Question (+ recent turns) -> ranked passages: Chroma ANN first, then a sentence-level rerank."""
 from __future__ import annotations
 
+import logging
+
 import numpy as np
 
-from ..knowledge.store import StoredPassage, passage_of
+from ..errors import IndexUnavailable
+from ..knowledge.store import RETRY_AFTER, StoredPassage, passage_of
 from .knowledge_base import Hit, KnowledgeBase
 
 CANDIDATES = 24  # embedding windows fetched from Chroma (and lexical top passages) before reranking
@@ -11,6 +14,7 @@ CANDIDATES = 24  # embedding windows fetched from Chroma (and lexical top passag
 # Chosen on evals/datasets/retrieval.yaml and checked on each half separately (see evals/README.md).
 PASSAGE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.2
+log = logging.getLogger("coach")
 PER_SECTION = 2  # at most this many of the top k from one section of one article: keeps results diverse
 
 
@@ -26,8 +30,13 @@ class Retriever:
 
     def search(self, query_vector: np.ndarray, k: int = 5, query: str = "") -> list[Hit]:
         n = min(CANDIDATES, max(k * 4, 8))
-        result = self.kb.handle.passages.query(query_embeddings=[query_vector.tolist()], n_results=n,
-                                               include=[])
+        try:
+            result = self.kb.handle.passages.query(query_embeddings=[query_vector.tolist()], n_results=n,
+                                                   include=[])
+        except Exception as exc:  # a dead or frozen Chroma server (its session has a deadline), a broken store
+            log.warning("chroma query failed: %s: %s", type(exc).__name__, exc)
+            raise IndexUnavailable("the coach's articles can't be searched right now; please try again shortly",
+                                   headers={"Retry-After": RETRY_AFTER}) from exc
         candidates = {passage_of(i) for i in result["ids"][0]}
         lexical = self.kb.lexical.scores(query) if query and self.lexical_weight else None
         best_lexical = float(lexical.max()) if lexical is not None and len(lexical) else 0.0

@@ -9,8 +9,8 @@ import threading
 
 import yaml
 
+from ..answering.assembly import article_texts
 from ..answering.guidance import Card, Support, card_problems, load_cards
-from ..answering.pipeline import article_texts
 from ..answering.question_kind import KINDS
 from ..errors import BadInput, NotFound, Unprocessable
 

@@ -55,7 +55,10 @@ def test_stream_sends_deltas_then_done(client):
 
 def test_health_and_docs(client):
     health = client.get("/healthz").json()
-    assert health["status"] == "ok" and health["generator"] == "grounded" and health["index"]["passages"] > 100
+    assert health["status"] == "ok" and health["generator"] == "grounded"
+    assert health["checks"]["index"]["ok"] and health["checks"]["index"]["passages"] > 100
+    assert health["checks"]["database"]["ok"] and "model_endpoint" not in health["checks"]
+    assert client.get("/livez").json() == {"status": "alive"}
     assert client.get("/docs").status_code == 200
     spec = client.get("/docs/openapi.json").json()
     assert "/api/ask" in spec["paths"] and "/api/ask/stream" in spec["paths"]

@@ -5,7 +5,6 @@ import json
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from service.knowledge.store import passage_of
 from service.retrieval.knowledge_base import KnowledgeBase
 from service.retrieval.search import Retriever
 from service.settings import Settings
-from tests.support.ports import free_port
+from tests.support.chroma_server import ChromaServer
 
 COWORKER = "my ex is my coworker, how do I do no contact"
 
@@ -64,28 +63,9 @@ def test_search_embedded_finds_the_coworker_advice(knowledge, embedder):
 
 @pytest.fixture()
 def chroma_server(tmp_path):
-    port = free_port()
-    exe = Path(sys.executable).with_name("chroma")
-    proc = subprocess.Popen([str(exe), "run", "--path", str(tmp_path / "server"), "--host", "127.0.0.1",
-                             "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
-                            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
-    import chromadb
-    from chromadb.config import Settings as ChromaSettings
-
-    deadline = time.time() + 60
-    while True:
-        try:
-            chromadb.HttpClient(host="127.0.0.1", port=port,
-                                settings=ChromaSettings(anonymized_telemetry=False)).heartbeat()
-            break
-        except Exception:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                pytest.fail("chroma server did not start")
-            time.sleep(0.3)
-    yield f"http://127.0.0.1:{port}"
-    proc.terminate()
-    proc.wait(timeout=20)
+    server = ChromaServer(tmp_path / "server").start()
+    yield server.url
+    server.stop()
 
 
 @pytest.mark.server

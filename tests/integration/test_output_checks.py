@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import pytest
 
-from service.answering.conversation import Conversation
 from service.guardrails import output as checks
 from tests.support.paths import DATA, load_yaml
 from tests.support.paths import SMALL_MODEL_ANSWERS as FIXTURES
@@ -14,7 +13,7 @@ GOOD = load_yaml(DATA / "good_llm_answers.yaml")["answers"]
 
 def _passages(pipeline, question) -> tuple[list, str]:
     """The passages a model would be shown for the question, and its risk level."""
-    prepared = pipeline._prepare(Conversation.of(question), None, None)
+    prepared = pipeline.prepare(pipeline.screen(question))
     return (prepared.context.passages if prepared.context else []), prepared.risk.level
 
 

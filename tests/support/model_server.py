@@ -26,6 +26,8 @@ class Behaviour:
     status: int = 200
     delay: float = 0.0
     malformed: bool = False
+    drip: float = 0.0  # seconds between pieces: a stream word by word, a plain answer a few bytes at a time
+    stall_after: int | None = None  # stream this many words, then go silent for `delay` seconds
 
 
 RATED_NONE = '{"level": "none", "category": null}'
@@ -56,41 +58,52 @@ class FakeOpenAI:
                 else:
                     server.requests.append(body)
                     b = server.script.popleft() if server.script else Behaviour("")
-                if b.delay:
+                if b.delay and b.stall_after is None:
                     time.sleep(b.delay)
                 if b.status != 200:
                     self._send(b.status, {"error": {"message": "boom", "type": "server_error"}})
                 elif b.malformed:
                     self._raw(200, b'{"choices": [{"message": ', "application/json")
                 elif body.get("stream"):
-                    self._stream(b.text, body.get("model", "fake"))
+                    self._stream(b, body.get("model", "fake"))
                 else:
                     self._send(200, {"id": "chatcmpl-1", "object": "chat.completion", "created": 0,
                                      "model": body.get("model", "fake"),
                                      "choices": [{"index": 0, "finish_reason": "stop",
                                                   "message": {"role": "assistant", "content": b.text}}],
-                                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}})
+                                     "usage": {"prompt_tokens": 1, "completion_tokens": 1, "total_tokens": 2}},
+                               b.drip)
 
-            def _send(self, status, payload):
-                self._raw(status, json.dumps(payload).encode(), "application/json")
+            def _send(self, status, payload, drip=0.0):
+                self._raw(status, json.dumps(payload).encode(), "application/json", drip)
 
-            def _raw(self, status, data, ctype):
+            def _raw(self, status, data, ctype, drip=0.0):
                 self.send_response(status)
                 self.send_header("content-type", ctype)
                 self.send_header("content-length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                step = 8 if drip else len(data) or 1
+                for start in range(0, len(data), step):  # a slow server: a few bytes, a pause, a few more
+                    self.wfile.write(data[start:start + step])
+                    self.wfile.flush()
+                    if drip:
+                        time.sleep(drip)
 
-            def _stream(self, text, model):
+            def _stream(self, b, model):
                 self.send_response(200)
                 self.send_header("content-type", "text/event-stream")
                 self.end_headers()
-                words = text.split(" ")
+                words = b.text.split(" ")
                 for i, word in enumerate(words):
+                    if b.stall_after is not None and i == b.stall_after:
+                        time.sleep(b.delay)
                     piece = word if i == 0 else " " + word
                     chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": model,
                              "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
                     self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.flush()
+                    if b.drip:
+                        time.sleep(b.drip)
                 self.wfile.write(b"data: [DONE]\n\n")
                 self.wfile.flush()
 

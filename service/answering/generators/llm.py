@@ -1,20 +1,32 @@
 """Any OpenAI-compatible endpoint (OpenAI, vLLM, Ollama, llama.cpp server): the only module importing openai."""
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from pathlib import Path
+
+import httpx
 
 from ...errors import GenerationError
 from ...knowledge.store import StoredPassage
 from ...prompts import render
 from ...settings import Settings
 from .base import Context
+from .breaker import EndpointBreaker
+
+CONNECT_TIMEOUT = 3.0  # a server that doesn't accept the connection by then is down, whatever the total
 
 
 class ModelClient:
-    """Asks the endpoint for an answer (or a draft) from the numbered passages; model.py checks what it writes."""
+    """Asks the endpoint for an answer (or a draft) from the numbered passages; model.py checks what it writes.
+
+    Every call has one deadline for the whole answer (`COACH_LLM_TIMEOUT`): the caller stops waiting then, however
+    the endpoint behaves (silent, dripping a byte at a time, stalled mid-stream), and the call's thread stops at
+    its next read. Failures in a row pause the endpoint (breaker.py)."""
 
     def __init__(self, settings: Settings):
         import openai
@@ -26,6 +38,9 @@ class ModelClient:
         # No retries: on failure the reader gets the grounded answer at once instead of waiting.
         self.client = openai.OpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key or "not-needed",
                                     timeout=settings.llm_timeout, max_retries=0)
+        self.breaker = EndpointBreaker(settings.llm_failures_to_pause, settings.llm_pause)
+        # The calls wait on the network, not the CPU: their own threads, never a compute slot.
+        self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="model-endpoint")
 
     def system_prompt(self) -> str:
         return render(self.prompts_dir, "answer.system.j2")
@@ -44,19 +59,19 @@ class ModelClient:
         return [{"role": "system", "content": self.system_prompt()}, {"role": "user", "content": user}]
 
     @contextmanager
-    def _endpoint_errors(self):
+    def _endpoint_errors(self, timeout: float):
         """Every way the endpoint can fail, as one GenerationError with a reason a log can show."""
         try:
             yield
         except GenerationError:
             raise
-        except self._openai.APITimeoutError as exc:
-            raise GenerationError(f"timeout after {self.timeout:g} s") from exc
+        except (self._openai.APITimeoutError, httpx.TimeoutException) as exc:
+            raise GenerationError(f"timeout after {timeout:g} s") from exc
         except self._openai.APIStatusError as exc:
             raise GenerationError(f"HTTP {exc.status_code} from the model endpoint") from exc
-        except self._openai.APIError as exc:
+        except (self._openai.APIError, httpx.HTTPError) as exc:
             raise GenerationError(f"model endpoint error: {type(exc).__name__}") from exc
-        except (AttributeError, IndexError, TypeError, ValueError) as exc:
+        except (AttributeError, IndexError, KeyError, TypeError, ValueError) as exc:
             raise GenerationError("malformed response from the model endpoint") from exc
 
     def draft_system_prompt(self) -> str:
@@ -67,42 +82,85 @@ class ModelClient:
         `examples` are the coach's own published replies (comment, reply), shown as the voice to follow."""
         numbered = [{"n": i, "author": p.author, "title": p.title, "text": p.text} for i, p in enumerate(passages, 1)]
         user = render(self.prompts_dir, "draft.user.j2", comment=comment, passages=numbered, examples=examples)
-        return self._complete([{"role": "system", "content": self.draft_system_prompt()},
-                               {"role": "user", "content": user}])
+        return self._answer([{"role": "system", "content": self.draft_system_prompt()},
+                             {"role": "user", "content": user}], stream=False)
 
     def screen_risk(self, message: str, earlier_turns: Sequence[str], timeout: float) -> str:
-        """The model's one-line JSON rating of a reader's message (guardrails/second_opinion.py reads it)."""
+        """The model's one-line JSON rating of a reader's message (guardrails/second_opinion.py reads it).
+        Skipped while the endpoint is paused; its own short budget running out doesn't count as a failure."""
+        self.breaker.refuse_if_open()
         messages = [{"role": "system", "content": render(self.prompts_dir, "risk_screen.system.j2")},
                     {"role": "user", "content": render(self.prompts_dir, "risk_screen.user.j2", message=message,
                                                        earlier=list(earlier_turns))}]
-        with self._endpoint_errors():
-            response = self.client.with_options(timeout=timeout).chat.completions.create(
-                model=self.model, messages=messages, temperature=0, max_tokens=40)
-            text = response.choices[0].message.content
-        if not isinstance(text, str) or not text.strip():
-            raise GenerationError("empty response from the model endpoint")
-        return text.strip()
+        return self._bounded(lambda deadline: self._read(messages, deadline, timeout, stream=False,
+                                                         temperature=0, max_tokens=40), timeout)
 
     def complete(self, context: Context) -> str:
-        return self._complete(self.messages(context))
+        return self._answer(self.messages(context), stream=False)
 
-    def _complete(self, messages: list[dict]) -> str:
-        with self._endpoint_errors():
-            response = self.client.chat.completions.create(model=self.model, messages=messages,
-                                                           temperature=0.2, max_tokens=700)
-            text = response.choices[0].message.content
+    def stream(self, context: Context) -> str:
+        """The whole answer, asked for as a stream (the reader still sees it only once it is checked)."""
+        return self._answer(self.messages(context), stream=True)
+
+    def _answer(self, messages: list[dict], *, stream: bool) -> str:
+        timeout = self.timeout
+        return self.breaker.call(lambda: self._bounded(
+            lambda deadline: self._read(messages, deadline, timeout, stream=stream, temperature=0.2,
+                                        max_tokens=700), timeout))
+
+    def _bounded(self, read: Callable[[float], str], timeout: float) -> str:
+        """read(deadline) in a pool thread; the caller waits `timeout` seconds at most, whatever happens there."""
+        deadline = time.monotonic() + timeout
+        future = self._pool.submit(read, deadline)
+        try:
+            return future.result(timeout=timeout)
+        except FutureTimeout:
+            future.cancel()
+            raise GenerationError(f"timeout after {timeout:g} s (the whole answer)") from None
+
+    def _read(self, messages: list[dict], deadline: float, timeout: float, *, stream: bool, temperature: float,
+              max_tokens: int) -> str:
+        """One request, read piece by piece so that it stops at the deadline even when bytes keep trickling in."""
+        remaining = max(0.05, deadline - time.monotonic())
+        client = self.client.with_options(timeout=httpx.Timeout(remaining, connect=min(CONNECT_TIMEOUT, remaining)))
+        with self._endpoint_errors(timeout):
+            if stream:
+                text = self._read_stream(client, messages, deadline, timeout, temperature, max_tokens)
+            else:
+                text = self._read_whole(client, messages, deadline, timeout, temperature, max_tokens)
         if not isinstance(text, str) or not text.strip():
             raise GenerationError("empty response from the model endpoint")
         return text.strip()
 
-    def stream(self, context: Context) -> Iterator[str]:
-        """Pieces of text as the endpoint streams them; the whole call is bounded by the timeout."""
-        deadline = time.monotonic() + self.timeout
-        with self._endpoint_errors():
-            chunks = self.client.chat.completions.create(model=self.model, messages=self.messages(context),
-                                                         temperature=0.2, max_tokens=700, stream=True)
+    def _read_whole(self, client, messages, deadline, timeout, temperature, max_tokens) -> str:
+        with client.chat.completions.with_streaming_response.create(
+                model=self.model, messages=messages, temperature=temperature, max_tokens=max_tokens) as response:
+            body = bytearray()
+            for part in response.iter_bytes():
+                _check(deadline, timeout)
+                body += part
+        return json.loads(bytes(body))["choices"][0]["message"]["content"]
+
+    def _read_stream(self, client, messages, deadline, timeout, temperature, max_tokens) -> str:
+        chunks = client.chat.completions.create(model=self.model, messages=messages, temperature=temperature,
+                                                max_tokens=max_tokens, stream=True)
+        pieces, events = [], 0
+        try:
             for chunk in chunks:
-                if time.monotonic() > deadline:
-                    raise GenerationError(f"timeout after {self.timeout:g} s")
+                _check(deadline, timeout)
+                events += 1
                 if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
-                    yield chunk.choices[0].delta.content
+                    pieces.append(chunk.choices[0].delta.content)
+        finally:
+            chunks.close()
+        if not events:
+            raise GenerationError("malformed response from the model endpoint (no stream events)")
+        return "".join(pieces)
+
+    def close(self) -> None:
+        self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _check(deadline: float, timeout: float) -> None:
+    if time.monotonic() > deadline:
+        raise GenerationError(f"timeout after {timeout:g} s (the whole answer)")

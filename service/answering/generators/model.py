@@ -23,8 +23,15 @@ class ModelGenerator:
         self.embedder = embedder
 
     def compose(self, context: Context, *, stream: bool = False) -> Composition:
+        return self.checked(self.write(context, stream=stream), context)
+
+    def write(self, context: Context, *, stream: bool = False) -> str:
+        """The endpoint's text (network only: no compute slot is needed while it is awaited)."""
+        return self.client.stream(context) if stream else self.client.complete(context)
+
+    def checked(self, text: str, context: Context) -> Composition:
+        """The written answer once it passes the output check, renumbered and cited; GenerationError if not."""
         passages = context.passages
-        text = "".join(self.client.stream(context)) if stream else self.client.complete(context)
         result = output.verify(text, passages, self.embedder, level=context.level,
                                system_prompt=self.client.system_prompt())
         if not result.ok:

@@ -1,0 +1,39 @@
+"""The lines around an answer: a check-in while risk is urgent, who can help with what the coach can't, the
+English-answer note and the support note under it."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..guardrails.risk import RiskAssessment
+from ..prompts import render
+from .stages import Prepared
+
+
+def opening(prompts_dir: Path, prepared: Prepared) -> tuple[str, ...]:
+    """Lines before the answer: who can help with a part the coach can't (a message kept in scope because of
+    risk), a note that the answer is in English, and a check-in while the conversation carries urgent risk."""
+    lines = []
+    if prepared.scope.kind != "in":  # kept in scope because of risk: still say who can help with that part
+        lines.append(render(prompts_dir, "decline.j2", kind=prepared.scope.kind))
+    if prepared.language != "en":
+        lines.append(render(prompts_dir, "language_note.j2", lang=prepared.language))
+    if prepared.risk.level == "urgent":
+        lines.append(check_in(prompts_dir, prepared))
+    return tuple(lines)
+
+
+def check_in(prompts_dir: Path, prepared: Prepared) -> str:
+    """Care and the lines first while the conversation carries urgent risk, in the reader's language."""
+    return render(prompts_dir, "check_in.j2", lang=prepared.language, ongoing=prepared.risk.ongoing)
+
+
+def support_lines(prompts_dir: Path, risk: RiskAssessment) -> tuple[str, ...]:
+    if risk.level != "support":
+        return ()
+    return (render(prompts_dir, "support_note.j2", categories=risk.categories),)
+
+
+def with_support(prompts_dir: Path, text: str, risk: RiskAssessment) -> str:
+    """The text, with the support note under it when the reader may need more than the articles."""
+    lines = support_lines(prompts_dir, risk)
+    return f"{text}\n\n{lines[0]}" if lines else text
