@@ -146,6 +146,71 @@ def claim_support(answer: str, passages: list[StoredPassage], embedder: Embedder
     return list(zip(sentences, [float(b) for b in sims.max(axis=1)]))
 
 
+_ONLY_MARKS = re.compile(r"^(?:\s*\[\d+\])+[.!?]?$")
+READER_NAME = re.compile(r"^([A-Z][\w'-]+(?: [A-Z][\w'-]+)?) asked:", re.M)
+
+
+def cited_claims(answer: str) -> list[tuple[str, set[int]]]:
+    """(claim, the passage numbers it cites) per claim sentence. A sentence without a mark takes the marks of the
+    next sentence in its paragraph (one mark often covers the sentences before it); marks standing alone after a
+    full stop belong to the sentence before them."""
+    out: list[tuple[str, set[int]]] = []
+    for line in answer.splitlines():
+        line = re.sub(r"^\s*([-*•]|\d+[.)])\s*", "", line).strip()
+        if not line or line.endswith(":"):
+            continue
+        sentences: list[list] = []
+        for sentence in split_sentences(line):
+            marks = {int(n) for n in CITATION.findall(sentence)}
+            if _ONLY_MARKS.match(sentence.strip()) and sentences:
+                sentences[-1][1] |= marks
+            else:
+                sentences.append([sentence, marks])
+        following: set[int] = set()
+        for item in reversed(sentences):
+            item[1] = item[1] or set(following)
+            following = item[1]
+        for sentence, marks in sentences:
+            text = CITATION.sub("", sentence).strip()
+            if len(text.split()) >= MIN_CLAIM_WORDS:
+                out.append((text, marks))
+    return out
+
+
+def citation_problems(answer: str, passages: list[StoredPassage], embedder: Embedder,
+                      threshold: float = SUPPORT_THRESHOLD) -> list[str]:
+    """Each sentence against the passages it cites, not all of them: a claim backed only by another passage, or
+    put in the mouth of a coach who didn't write the passage cited, is shown under the wrong name."""
+    pairs = [(c, {n for n in marks if 1 <= n <= len(passages)}) for c, marks in cited_claims(answer)]
+    pairs = [(c, marks) for c, marks in pairs if marks and any(len(passages[n - 1].vectors) for n in marks)]
+    problems = []
+    if pairs:
+        vectors = embedder.embed([strip_attribution(c) for c, _ in pairs])
+        weak = [c for (c, marks), v in zip(pairs, vectors)
+                if max(float((passages[n - 1].vectors @ v).max()) for n in marks if len(passages[n - 1].vectors))
+                < threshold]
+        if weak:
+            problems.append(f"{len(weak)} sentences not supported by the passage they cite (e.g. {weak[0][:80]!r})")
+    authors = {a: _name_words(a) for a in {p.author for p in passages if p.author}}
+    for claim, marks in pairs:
+        named = {a for a, words in authors.items() if any(re.search(rf"\b{re.escape(w)}\b", claim) for w in words)}
+        cited_authors = {passages[n - 1].author for n in marks}
+        if named and not named & cited_authors:
+            problems.append(f"names {', '.join(sorted(named))} for a passage by {', '.join(sorted(cited_authors))}")
+            break
+    readers = {m.group(1) for p in passages if p.kind == "reader_qa" for m in READER_NAME.finditer(p.text)}
+    shown = sorted(r for r in readers if re.search(rf"\b{re.escape(r)}\b", answer))
+    if shown:
+        problems.append(f"names another reader ({', '.join(shown)})")
+    return problems
+
+
+def _name_words(author: str) -> list[str]:
+    """The words a sentence may name an author by: 'Dave Barker' -> ['Dave Barker', 'Barker', 'Dave']."""
+    words = [w for w in author.split() if len(w) > 2 and w[0].isupper()]
+    return [author, *words]
+
+
 def verify(answer: str, passages: list[StoredPassage], embedder: Embedder, *, level: str = "none",
            system_prompt: str = "", threshold: float = SUPPORT_THRESHOLD, framing: tuple[str, ...] = ()) -> CheckResult:
     """All checks; passages are numbered [1..n] in the order given. `framing`: sentences of our own
@@ -174,4 +239,6 @@ def verify(answer: str, passages: list[StoredPassage], embedder: Embedder, *, le
         if weak:
             reasons.append(f"{len(weak)} of {len(support)} sentences not supported by the passages "
                            f"(e.g. {weak[0][:80]!r})")
+        else:
+            reasons += citation_problems(answer, passages, embedder, threshold)
     return CheckResult(not reasons, reasons, support if passages else [], sorted(set(cited)))

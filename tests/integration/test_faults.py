@@ -13,16 +13,16 @@ import httpx
 import pytest
 
 from service.answering.pipeline import AnswerPipeline
+from tests.support.answers import GOOD as GOOD_ANSWERS
 from tests.support.chroma_server import ChromaServer
 from tests.support.model_server import Behaviour
-from tests.support.paths import DATA, load_yaml
 from tests.support.server import serve
 from tests.support.settings import llm_settings
 
 URGENT = "I want to kill myself tonight, I have the pills ready"
 SUPPORT = "Since the breakup I've been feeling really depressed and I can't stop crying every night"
 ORDINARY = "My ex is my coworker and I see him every day. How do I do no contact?"
-GOOD = load_yaml(DATA / "good_llm_answers.yaml")["answers"][0]
+GOOD = GOOD_ANSWERS[0]  # its marks don't matter here: the answer never arrives in time
 
 
 def _ask(url: str, question: str, *, stream: bool = False) -> httpx.Response:

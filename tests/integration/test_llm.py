@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 
 from service.answering.pipeline import AnswerPipeline
+from tests.support.answers import GOOD, cited_as_shown, shown_passages
 from tests.support.model_server import Behaviour
-from tests.support.paths import DATA, load_yaml
 from tests.support.paths import SMALL_MODEL_ANSWERS as FIXTURES
+from tests.support.paths import load_yaml
 from tests.support.settings import llm_settings
 
-GOOD = load_yaml(DATA / "good_llm_answers.yaml")["answers"]
 FIXTURE_ANSWERS = load_yaml(FIXTURES)["answers"]
 
 
@@ -22,7 +22,7 @@ def llm_pipeline(fake, built_settings, embedder):
 @pytest.mark.parametrize("stream", [False, True])
 def test_a_grounded_model_answer_is_used_and_cited(fake, llm_pipeline, stream):
     good = GOOD[0]
-    fake.enqueue(Behaviour(good["answer"]))
+    fake.enqueue(Behaviour(cited_as_shown(good, shown_passages(llm_pipeline, good["question"]))))
     if stream:
         events = list(llm_pipeline.answer_stream(good["question"]))
         reply = events[-1][1].reply

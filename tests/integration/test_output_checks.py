@@ -4,11 +4,11 @@ from __future__ import annotations
 import pytest
 
 from service.guardrails import output as checks
-from tests.support.paths import DATA, load_yaml
+from tests.support.answers import GOOD, cited_as_shown
 from tests.support.paths import SMALL_MODEL_ANSWERS as FIXTURES
+from tests.support.paths import load_yaml
 
 FIXTURE_ANSWERS = load_yaml(FIXTURES)["answers"]
-GOOD = load_yaml(DATA / "good_llm_answers.yaml")["answers"]
 
 
 def _passages(pipeline, question) -> tuple[list, str]:
@@ -33,8 +33,38 @@ def test_every_real_small_model_answer_is_rejected(pipeline, fixture):
 @pytest.mark.parametrize("good", GOOD, ids=[g["question"][:30] for g in GOOD])
 def test_faithful_answers_pass(pipeline, good):
     passages, _ = _passages(pipeline, good["question"])
-    result = checks.verify(good["answer"], passages, pipeline.embedder)
+    result = checks.verify(cited_as_shown(good, passages), passages, pipeline.embedder)
     assert result.ok, result.reasons
+
+
+def test_a_claim_citing_the_wrong_passage_fails(pipeline):
+    """The same faithful answer with its two sources' marks swapped: every sentence is still true of some
+    passage, but Zan's advice would be shown under Dave Barker's name and the other way round."""
+    good = GOOD[0]
+    passages, _ = _passages(pipeline, good["question"])
+    swapped = cited_as_shown({**good, "sources": {1: good["sources"][2], 2: good["sources"][1]}}, passages)
+    result = checks.verify(swapped, passages, pipeline.embedder)
+    assert not result.ok
+    assert any("not supported by the passage they cite" in r for r in result.reasons), result.reasons
+    n = _at(passages, "Ask your ex for a professional")
+    named = checks.citation_problems("Dave Barker says to ask your ex for a professional work relationship until "
+                                     f"you figure out what to do about work and finances [{n}].",
+                                     passages, pipeline.embedder)
+    assert any(r.startswith("names Dave Barker for a passage by Zan") for r in named), named
+
+
+def test_an_answer_naming_another_reader_fails(pipeline):
+    good = GOOD[0]
+    passages, _ = _passages(pipeline, good["question"])
+    n = _at(passages, "Ask your ex for a professional")
+    reader = checks.READER_NAME.search(passages[n - 1].text).group(1)
+    text = f"Like {reader}, ask your ex for a professional work relationship until you figure out work [{n}]."
+    assert any(r.startswith(f"names another reader ({reader})") for r in
+               checks.citation_problems(text, passages, pipeline.embedder))
+
+
+def _at(passages, words: str) -> int:
+    return next(i for i, p in enumerate(passages, 1) if words in p.text)
 
 
 def test_contradictions_respect_negation_and_conditions():

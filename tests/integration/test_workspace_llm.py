@@ -12,8 +12,10 @@ from tests.support.settings import llm_settings
 
 MEL = ("Unfortunatly my ex is my Business Partner and also my employer. To go in 0 contact i would need to quit my "
        "Job and separate my company. So workwise i have to communicate with my ex. Its a nightmare.")
-GOOD_BODY = ("Do limited no contact where you talk to your ex only about work-related subjects [1]. Ask your ex for a "
-             "professional work relationship until you figure out what to do about work and finances [1].")
+# Faithful to the first passage the drafter shows for Mel's comment (Dave Barker on modified no contact; Zan's own
+# reply to Mel is her thread, never a source): each sentence cites the passage it comes from.
+GOOD_BODY = ("Situations like this require a Modified No Contact technique [1]. You'll need to keep your distance but be "
+             "willing to communicate with your ex when absolutely necessary [1].")
 
 
 @pytest.fixture(scope="module")
@@ -26,7 +28,7 @@ def test_a_checked_model_draft_is_used_in_the_coachs_shape(fake, drafter):
     draft = drafter.draft("Mel Weak", MEL, "zan-what-is-the-no-contact-rule")
     assert draft.generator == "llm" and draft.fallback_reason is None
     assert draft.text.startswith("Hi Mel.\n\n") and draft.text.rstrip().endswith("Kind regards,")
-    assert "work-related subjects" in draft.text and "[1]" not in draft.text  # blog replies carry no marks
+    assert "keep your distance" in draft.text and "[1]" not in draft.text  # blog replies carry no marks
     assert draft.sources and draft.sources[0]["article_id"]
     system, user = (m["content"] for m in fake.requests[-1]["messages"])
     assert "ONLY advice that the numbered passages state" in system
@@ -51,7 +53,7 @@ def test_real_bad_model_answers_never_become_drafts(fake, drafter, fixture):
 
 
 def test_a_draft_naming_another_reader_is_refused(fake, drafter):
-    fake.enqueue(Behaviour(GOOD_BODY.replace("Ask your ex", "Like Greg, ask your ex")))
+    fake.enqueue(Behaviour(GOOD_BODY.replace("You'll need", "Like Greg, you'll need")))
     draft = drafter.draft("Mel Weak", MEL, "zan-what-is-the-no-contact-rule")
     assert draft.generator == "grounded" and "Greg" not in draft.text
     assert draft.fallback_reason == "output check failed: names another reader"
