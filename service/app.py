@@ -24,6 +24,7 @@ from .api.ask import AskController
 from .api.dependencies import DEPENDENCIES
 from .api.feedback import FeedbackController
 from .api.health import HealthController
+from .api.reader_data import ReaderDataController
 from .api.widget import WidgetController
 from .api.workspace import WorkspaceApiController
 from .api.workspace_cards import CardsApiController
@@ -33,6 +34,7 @@ from .db.engine import make_engine
 from .db.migrate import upgrade_database
 from .embeddings import serving_embedder
 from .errors import CoachError
+from .feedback.conversations import erase_older_than
 from .feedback.store import FeedbackStore
 from .knowledge.ingest import ensure_index
 from .retrieval.knowledge_base import KnowledgeBase
@@ -44,6 +46,7 @@ log = logging.getLogger("coach")
 MAX_BODY_BYTES = 64 * 1024
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 # The public POSTs (a reader's browser; the coach's sign-in): each client shares one budget across them.
+RETENTION_SWEEP_SECONDS = 3600
 RATE_LIMITED_PATHS = frozenset({"/api/ask", "/api/ask/stream", "/api/feedback", "/coach/login"})
 
 
@@ -63,8 +66,8 @@ def _http_error(_: Request, exc: HTTPException) -> Response:
 
 def _coach_error(_: Request, exc: CoachError) -> Response:
     """The service's own errors (errors.py): each class carries its status; the detail is written for people."""
-    return Response({"status_code": exc.status_code, "detail": exc.detail}, status_code=exc.status_code,
-                    headers=exc.headers)
+    body = {"status_code": exc.status_code, "detail": exc.detail} | ({"extra": exc.extra} if exc.extra else {})
+    return Response(body, status_code=exc.status_code, headers=exc.headers)
 
 
 def _too_many_requests(exc: HTTPException) -> Response:
@@ -96,6 +99,14 @@ def _cors_config(settings: Settings) -> CORSConfig | None:
     return CORSConfig(allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST", "OPTIONS"],
                       allow_headers=["Content-Type", "Accept-Language"],
                       expose_headers=["Retry-After", "RateLimit-Reset", "RateLimit-Remaining"], max_age=600)
+
+
+def _out_of_range(request: Request, exc: Exception) -> Response:
+    """A body nested past Python's recursion limit, or a number no column can hold (an id of 2**63): the
+    request is wrong, not the service."""
+    detail = ("the JSON is nested too deeply" if isinstance(exc, RecursionError)
+              else "a number in the request is out of range")
+    return Response({"status_code": 400, "detail": detail}, status_code=400)
 
 
 def _unexpected_error(request: Request, exc: Exception) -> Response:
@@ -130,7 +141,10 @@ def create_app(settings: Settings | None = None, pipeline: AnswerPipeline | None
         try:
             if app.state.get("pipeline") is None:
                 app.state.pipeline = await anyio.to_thread.run_sync(_build_pipeline, settings)
-            yield
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(_erase_old_reader_data, engine, settings.retention_days)
+                yield
+                tasks.cancel_scope.cancel()
         finally:
             app.state.feedback_store = None
             app.state.comment_store = None
@@ -142,7 +156,8 @@ def create_app(settings: Settings | None = None, pipeline: AnswerPipeline | None
 
     return Litestar(
         route_handlers=[AskController, HealthController, WidgetController, FeedbackController,
-                        WorkspaceApiController, CardsApiController, *workspace_page_routers(settings)],
+                        WorkspaceApiController, CardsApiController, ReaderDataController,
+                        *workspace_page_routers(settings)],
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],
         # Files, not memory: every worker of `coach serve --workers N` sees the same sign-ins.
@@ -151,7 +166,8 @@ def create_app(settings: Settings | None = None, pipeline: AnswerPipeline | None
                      "import_jobs": None, "drafter": None, "compute_limiter": None,
                      "safety_limiter": None, "endpoint_limiter": None}),
         exception_handlers={ValidationException: _validation_error, HTTPException: _http_error,
-                            CoachError: _coach_error, Exception: _unexpected_error},
+                            CoachError: _coach_error, RecursionError: _out_of_range, OverflowError: _out_of_range,
+                            Exception: _unexpected_error},
         middleware=[rate_limit.middleware] if rate_limit else [],
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),
         request_max_body_size=MAX_BODY_BYTES,
@@ -164,6 +180,18 @@ def create_app(settings: Settings | None = None, pipeline: AnswerPipeline | None
                                      render_plugins=[SwaggerRenderPlugin()]),
         debug=False,
     )
+
+
+async def _erase_old_reader_data(engine, days: int) -> None:
+    """At startup and every hour: questions, answers and comments older than COACH_RETENTION_DAYS are erased."""
+    while True:
+        try:
+            erased = await anyio.to_thread.run_sync(erase_older_than, engine, days)
+            if erased:
+                log.info("erased %d replies older than %d days (COACH_RETENTION_DAYS)", erased, days)
+        except Exception:  # a database hiccup: try again at the next hour, never take the service down
+            log.exception("could not erase old reader data")
+        await anyio.sleep(RETENTION_SWEEP_SECONDS)
 
 
 def _build_pipeline(settings: Settings) -> AnswerPipeline:

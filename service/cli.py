@@ -217,18 +217,25 @@ def serve_command(host: str, port: int, workers: int) -> None:
 
     from .app import create_app
 
+    settings = get_settings()
+    if workers > 1 and not settings.session_secret_set:
+        # Each worker would sign the coach's forms with its own random key: every other sign-in would fail.
+        raise click.ClickException("--workers > 1 needs COACH_SESSION_SECRET (the same long random value for every "
+                                   "worker and replica), e.g. COACH_SESSION_SECRET=$(python3 -c 'import secrets; "
+                                   "print(secrets.token_urlsafe(32))')")
+    # X-Forwarded-For only from the configured proxies (uvicorn would otherwise believe it from 127.0.0.1).
+    proxies = {"proxy_headers": bool(settings.trusted_proxies), "forwarded_allow_ips": settings.trusted_proxies or None}
     if workers == 1:
-        uvicorn.run(create_app(get_settings()), host=host, port=port, log_level="info", access_log=False)
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info", access_log=False, **proxies)
         return
     from .db.migrate import upgrade_database
     from .embeddings import serving_embedder
 
-    settings = get_settings()
     # Migrate the database and build the index (and the ONNX export) once here, so workers only read them.
     upgrade_database(settings.db_url)
     knowledge_base(settings, serving_embedder(settings))
     uvicorn.run("service.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level="info", access_log=False)
+                log_level="info", access_log=False, **proxies)
 
 
 if __name__ == "__main__":

@@ -95,7 +95,8 @@ class OnnxEmbedder:
     def embed(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        encoded = self._tokenizer.encode_batch(list(texts))
+        # The model reads MAX_SEQ_LENGTH tokens; the tokenizer would still read a whole megabyte before cutting.
+        encoded = self._tokenizer.encode_batch([t[:MAX_TOKENIZED_CHARS] for t in texts])
         ids = np.array([e.ids for e in encoded], dtype=np.int64)
         mask = np.array([e.attention_mask for e in encoded], dtype=np.int64)
         out = self._session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": np.zeros_like(ids)})
@@ -106,6 +107,7 @@ class OnnxEmbedder:
 
 
 MAX_SEQ_LENGTH = 256
+MAX_TOKENIZED_CHARS = 8000  # far past 256 tokens of any text (a word-piece is rarely over 10 characters)
 
 
 def export_onnx(target: Path) -> Path:

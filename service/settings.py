@@ -62,6 +62,12 @@ class Settings:
     # Signs the coach UI's CSRF tokens. Random per process by default: set it when several workers serve the UI.
     session_secret: str = field(default_factory=lambda: secrets.token_urlsafe(32), repr=False)
     session_cookie_secure: bool = False  # True behind HTTPS: the UI's cookies are then never sent over plain HTTP
+    session_secret_set: bool = False  # COACH_SESSION_SECRET was given (several workers or replicas need one)
+    # Addresses of the reverse proxies whose X-Forwarded-For is believed (comma-separated); unset: none, so a client
+    # can't pick its own address to dodge the rate limit.
+    trusted_proxies: str = ""
+    # Readers' questions, answers and comments are erased after this many days (the anonymous counts stay).
+    retention_days: int = 30
 
     @property
     def articles_dir(self) -> Path:
@@ -127,10 +133,20 @@ class Settings:
             coach_token_hash=_coach_token_hash(),
             session_secret=_env("COACH_SESSION_SECRET") or secrets.token_urlsafe(32),
             session_cookie_secure=(_env("COACH_SESSION_COOKIE_SECURE", "") or "").lower() in ("1", "true", "yes"),
+            session_secret_set=bool(_env("COACH_SESSION_SECRET")),
+            trusted_proxies=_env("COACH_TRUSTED_PROXIES", "") or "",
+            retention_days=_retention_days(),
         )
 
 
 EMBEDDING_BACKENDS = ("onnx-int8", "onnx", "torch")
+
+
+def _retention_days() -> int:
+    days = int(_env("COACH_RETENTION_DAYS", "30"))
+    if days < 1:
+        raise ValueError(f"COACH_RETENTION_DAYS must be a whole number of days >= 1, not {days}")
+    return days
 
 
 def _embedding_backend() -> str:

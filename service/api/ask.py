@@ -41,12 +41,13 @@ def _validated(data: AskRequest, request: Request, pipeline: AnswerPipeline) -> 
     return question, history
 
 
-def _record(store: FeedbackStore | None, question: str, reply: Reply) -> None:
-    """Keep every answered question so readers' feedback can point at it; never fail the answer over it."""
+def _record(store: FeedbackStore | None, question: str, reply: Reply, conversation_id: str | None) -> None:
+    """Keep every answered question (for COACH_RETENTION_DAYS) so readers' feedback can point at it; never fail the
+    answer over it."""
     if store is None:
         return
     try:
-        store.record_reply_soon(question, reply)
+        store.record_reply_soon(question, reply, conversation_id)
     except Exception:
         log.exception("could not record reply %s", reply.id)
 
@@ -92,5 +93,5 @@ async def _events(data: AskRequest, request: Request, pipeline: AnswerPipeline, 
             written = await anyio.to_thread.run_sync(partial(pipeline.write, prepared, stream=stream),
                                                      limiter=request.app.state.endpoint_limiter)
             result = await anyio.to_thread.run_sync(pipeline.finish, prepared, written, limiter=limiter)
-    _record(store, question, result.reply)
+    _record(store, question, result.reply, data.conversation_id)
     return list(pipeline.events(result)) if stream else [("done", result)]

@@ -9,6 +9,8 @@ import msgspec
 from ..db.tables import MAX_COMMENT_CHARS
 
 MAX_DRAFT_CHARS = 20000
+# A version or id the database can hold (SQLite and PostgreSQL BIGINT): anything larger is a 400, not an overflow.
+Version = Annotated[int, msgspec.Meta(ge=0, le=2**63 - 1)]
 
 
 class Turn(msgspec.Struct):
@@ -20,6 +22,8 @@ class AskRequest(msgspec.Struct):
     question: str
     history: Annotated[list[Turn], msgspec.Meta(max_length=50)] = []
     locale: Annotated[str, msgspec.Meta(max_length=35)] | None = None
+    # The widget's random id for this conversation: the coach can export or delete it as a whole on request.
+    conversation_id: Annotated[str, msgspec.Meta(pattern=r"^[A-Za-z0-9_-]{8,64}$")] | None = None
 
 
 class FeedbackIn(msgspec.Struct, forbid_unknown_fields=True):
@@ -37,11 +41,11 @@ class FeedbackOut(msgspec.Struct):
 
 class EditIn(msgspec.Struct):
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_DRAFT_CHARS)]
-    version: int
+    version: Version
 
 
 class ApproveIn(msgspec.Struct):
-    version: int
+    version: Version
     text: Annotated[str, msgspec.Meta(min_length=1, max_length=MAX_DRAFT_CHARS)] | None = None
 
 

@@ -25,6 +25,7 @@ DEMO_ARTICLE = "zan-what-is-the-no-contact-rule.md"
 WIDGET_CACHE = "public, max-age=3600"
 
 
+RETENTION_SLOT = "var RETENTION_DAYS = 30;"  # widget.js's placeholder for COACH_RETENTION_DAYS
 FALLBACK_SLOT = "var FALLBACK = null;"  # widget.js's placeholder for the crisis table it carries
 FALLBACK_COUNTRY_LINES = 4  # emergency, the abuse line, a line to call and one to text: what fits on a phone
 RISK_WORDS = "widget_risk_words.yaml"
@@ -50,9 +51,11 @@ def fallback_table(knowledge_dir: Path) -> dict:
 
 
 @lru_cache(maxsize=4)
-def _widget(stamps: tuple[int, ...], script: Path, knowledge_dir: Path) -> tuple[bytes, str]:  # stamps: cache key
+def _widget(stamps: tuple[int, ...], script: Path, knowledge_dir: Path,
+            retention_days: int) -> tuple[bytes, str]:  # stamps: cache key
     text = script.read_text(encoding="utf-8")
     table = json.dumps(fallback_table(knowledge_dir), ensure_ascii=False, separators=(",", ":"))
+    text = text.replace(RETENTION_SLOT, f"var RETENTION_DAYS = {int(retention_days)};", 1)
     body = text.replace(FALLBACK_SLOT, f"var FALLBACK = {table};", 1).encode("utf-8")
     return body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"'
 
@@ -119,7 +122,8 @@ class WidgetController(Controller):
     def widget_js(self, request: Request, settings: SettingsDep) -> Response:
         files = _files(settings)
         try:
-            body, etag = _widget(tuple(f.stat().st_mtime_ns for f in files), files[0], settings.knowledge_dir)
+            body, etag = _widget(tuple(f.stat().st_mtime_ns for f in files), files[0], settings.knowledge_dir,
+                                 settings.retention_days)
         except (OSError, KeyError, TypeError, yaml.YAMLError) as exc:
             log.exception("the widget script could not be built")
             raise Unavailable("the widget is not available right now") from exc

@@ -128,7 +128,10 @@ def _csrf_failed(request: Request, exc: PermissionDeniedException) -> Response:
 
 
 def _http_error(request: Request, exc: HTTPException) -> Response:
-    return _error_page(request, exc.status_code, "Something is not right.", str(exc.detail), exc.headers)
+    headers = dict(exc.headers or {})
+    if exc.status_code == 429:  # the limiter says when its window resets; browsers and scripts read Retry-After
+        headers.setdefault("Retry-After", str(headers.get("RateLimit-Reset", "60")))
+    return _error_page(request, exc.status_code, "Something is not right.", str(exc.detail), headers)
 
 
 def _coach_error(request: Request, exc: CoachError) -> Response:

@@ -35,6 +35,11 @@ replies = Table(
     Column("coverage", String(12), nullable=True, index=True),
     Column("topic", String(100), nullable=True),
     Column("fallback_reason", Text, nullable=True),
+    # The widget's conversation (random, per browser tab): the coach exports or deletes a conversation by any of
+    # its reply ids. After COACH_RETENTION_DAYS the question and answer are erased (redacted_at); what remains is
+    # anonymous (time, coverage, topic, safety level) and keeps the counts.
+    Column("conversation_id", String(64), nullable=True, index=True),
+    Column("redacted_at", DateTime(timezone=True), nullable=True),
 )
 
 # Readers' thumbs up/down from the widget.

@@ -26,14 +26,14 @@ class FeedbackStore:
         self.engine = engine
         self._writer = BatchWriter(engine, replies)
 
-    def record_reply(self, question: str, reply: Reply) -> None:
+    def record_reply(self, question: str, reply: Reply, conversation_id: str | None = None) -> None:
         with self.engine.begin() as conn:
-            conn.execute(replies.insert(), [_reply_row(question, reply)])
+            conn.execute(replies.insert(), [_reply_row(question, reply, conversation_id)])
 
-    def record_reply_soon(self, question: str, reply: Reply) -> None:
+    def record_reply_soon(self, question: str, reply: Reply, conversation_id: str | None = None) -> None:
         """Queue the row for the writer thread: a request no longer waits for (or spends its CPU on) its own
         insert and commit."""
-        self._writer.put(_reply_row(question, reply))
+        self._writer.put(_reply_row(question, reply, conversation_id))
 
     def flush(self) -> None:
         """Wait until every queued reply is stored (feedback may refer to one at once)."""
@@ -89,13 +89,14 @@ class FeedbackStore:
                         replies.c.fallback_reason, replies.c.created_at, rating)
                  .outerjoin(feedback, feedback.c.reply_id == replies.c.id)
                  .where(or_(replies.c.coverage.in_(("partial", "not_covered")), replies.c.fallback_reason.is_not(None),
-                            rating == "down"))
+                            rating == "down"), replies.c.redacted_at.is_(None))
                  .order_by(replies.c.created_at.desc()).limit(limit))
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def _reply_row(question: str, reply: Reply) -> dict:
-    return {"id": reply.id, "question": question, "answer": reply.answer, "generator": reply.generator,
+def _reply_row(question: str, reply: Reply, conversation_id: str | None = None) -> dict:
+    return {"id": reply.id, "conversation_id": conversation_id, "question": question, "answer": reply.answer,
+            "generator": reply.generator,
             "scope": reply.scope, "safety_level": reply.safety.level, "created_at": _now(),
             "coverage": reply.coverage, "topic": reply.topic, "fallback_reason": reply.fallback_reason}

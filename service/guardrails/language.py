@@ -9,6 +9,7 @@ from functools import lru_cache
 LANGUAGES = ("en", "es", "fr", "de", "pt", "it", "nl", "pl", "ro", "sv", "da", "no", "cs", "hr", "tr", "el", "id",
              "ar", "ja", "ru", "uk", "hi", "zh", "ko", "ca", "fi", "hu")
 MIN_LETTERS = 12  # shorter messages ("ok", "thanks", "my ex") are too short to tell: English is assumed
+MAX_READ_CHARS = 2000  # plenty to tell a language; an imported comment can be a megabyte
 _LETTER = re.compile(r"[^\W\d_]", re.UNICODE)
 
 
@@ -23,6 +24,7 @@ def _identifier():
 
 def detect(text: str, min_confidence: float = 0.6) -> str:
     """ISO 639-1 code; "en" when the text is short or the guess is unsure."""
+    text = text[:MAX_READ_CHARS]
     if len(_LETTER.findall(text)) < MIN_LETTERS:
         return "en"
     language, confidence = _identifier().classify(text)

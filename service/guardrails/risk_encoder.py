@@ -16,6 +16,10 @@ import numpy as np
 MODEL_NAME = "multilingual-e5-small-q4"
 SPARSE_TOP_K = 256  # latent terms kept per message
 CACHE_SIZE = 8192  # a conversation re-sends its earlier turns with every message: each is embedded once
+# The engine reads every token it is given (~1.6 ms each here, 1.7 s for a 4,000-character question; an imported
+# comment can be a megabyte). The net reads about the model's own 512 positions (no eval message is longer); the
+# patterns and the crisis statements still search the whole text.
+MAX_ENCODED_CHARS = 2000
 
 
 class RiskEncoder:
@@ -36,6 +40,7 @@ class RiskEncoder:
 
     def features(self, texts: Sequence[str], sparse: bool = True) -> np.ndarray:
         """(n, 384 [+ sparse_dim]): the embedding, then the L2-normalised latent terms when `sparse`."""
+        texts = [t[:MAX_ENCODED_CHARS] for t in texts]
         if not sparse or not self.sparse_dim:
             return self.embed(texts)
         # The two passes run side by side (the engine releases the GIL): the check waits ~max of both, not the sum.
@@ -65,6 +70,7 @@ class RiskEncoder:
                 cache.popitem(last=False)
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
+        texts = [t[:MAX_ENCODED_CHARS] for t in texts]
         with self._lock:
             missing = list(dict.fromkeys(t for t in texts if t not in self._cache))
         if missing:

@@ -59,10 +59,16 @@ class LexicalIndex:
         out = np.zeros(self.size, dtype=np.float32)
         for pattern, replacement in self.phrases:
             query = pattern.sub(replacement, query)
-        terms = tokens(query)
-        expanded = terms + [e for t in terms for e in self.synonyms.get(t, []) if e not in terms]
-        for term in expanded:
+        # Counted, not listed: linear in the query's length (a list membership test here made a 1 MB comment
+        # take minutes). A repeated word still counts as often as it is written; a synonym once per word it expands.
+        counts = Counter(tokens(query))
+        expanded = Counter(counts)
+        for term, n in counts.items():
+            for extra in self.synonyms.get(term, ()):
+                if extra not in counts:
+                    expanded[extra] += n
+        for term, n in expanded.items():
             if term in self._postings:
                 ix, weights = self._postings[term]
-                out[ix] += weights
+                out[ix] += weights * n
         return out

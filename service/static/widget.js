@@ -28,8 +28,11 @@
   var API = new URL(data.api || "/api", scriptUrl).href.replace(/\/+$/, "");
   var TITLE = data.title || "No Contact coach";
   var LOCALE = data.locale || navigator.language || null;
+  // How long the service keeps questions and answers (COACH_RETENTION_DAYS; filled in by the server).
+  var RETENTION_DAYS = 30;
   var DISCLAIMER = "An automated coach, not a person. Not therapy or crisis care. In an emergency call your local " +
-    "emergency number.";
+    "emergency number. Questions are erased after " + RETENTION_DAYS + " days; to have a conversation deleted " +
+    "sooner, send the coach a reply's id.";
   var MAX_HISTORY = 12; // turns sent back as context (the server keeps fewer)
   var MAX_TURN_CHARS = 4000;
   var MAX_QUESTION_CHARS = 4000;
@@ -90,6 +93,8 @@
     ".root.dark .composer, .root.dark .disclaimer { background: #15191d; }",
     "@media (prefers-color-scheme: dark) { .root:not(.light) .disclaimer { color: #aab3bb; } }",
     ".root.dark .disclaimer { color: #aab3bb; }",
+    "@media (prefers-color-scheme: dark) { .root:not(.light) .reply-id { color: #aab3bb; } }",
+    ".root.dark .reply-id { color: #aab3bb; }",
     "@media (prefers-color-scheme: dark) { .root:not(.light) .composer textarea, .root:not(.light) .fb-form textarea { background: #0e1114; border-color: #6b7780; color: #e7eaed; } }",
     ".root.dark .composer textarea, .root.dark .fb-form textarea { background: #0e1114; border-color: #6b7780; color: #e7eaed; }",
     "@media (prefers-color-scheme: dark) { .root:not(.light) .composer textarea::placeholder { color: #8d979f; } }",
@@ -121,7 +126,8 @@
     ".restart:focus-visible { outline-color: #ffffff; }",
     ".copy { display: inline-flex; align-items: center; min-height: 32px; padding: 0 10px; border: 1px solid #c9d1d8; border-radius: 8px; background: #ffffff; color: #3d4650; font-size: 13px; cursor: pointer; }",
     ".copy:hover { background: #eef2f4; }",
-    ".copy-row { margin-top: 10px; }",
+    ".copy-row { margin-top: 10px; display: flex; flex-wrap: wrap; align-items: center; gap: 8px; }",
+    ".reply-id { font-size: 11px; color: #56606a; user-select: all; overflow-wrap: anywhere; }",
     ".close:focus-visible { outline-color: #ffffff; outline-offset: -3px; }",
     ".log { position: relative; flex: 1 1 auto; overflow-y: auto; overscroll-behavior: contain; padding: 16px 14px 8px; background: #f4f6f7; }",
     ".msg { margin: 0 0 14px; }",
@@ -350,6 +356,19 @@
   var STORE_KEY = "no-contact-coach:" + API;
   var MAX_STORED = 20;
   var stored = [];
+  var conversationId = null; // random per conversation (this tab): the coach deletes a conversation by it
+
+  function conversation() {
+    if (conversationId) return conversationId;
+    try { conversationId = window.sessionStorage.getItem(STORE_KEY + ":id"); } catch (e) { conversationId = null; }
+    if (!conversationId || !/^[A-Za-z0-9_-]{8,64}$/.test(conversationId)) {
+      var bytes = new Uint8Array(16);
+      (window.crypto || window.msCrypto).getRandomValues(bytes);
+      conversationId = Array.prototype.map.call(bytes, function (b) { return ("0" + b.toString(16)).slice(-2); }).join("");
+      try { window.sessionStorage.setItem(STORE_KEY + ":id", conversationId); } catch (e) { /* blocked */ }
+    }
+    return conversationId;
+  }
 
   function save() {
     try { window.sessionStorage.setItem(STORE_KEY, JSON.stringify(stored.slice(-MAX_STORED))); } catch (e) { /* full or blocked */ }
@@ -373,7 +392,11 @@
   function startOver() {
     stored = [];
     history = [];
-    try { window.sessionStorage.removeItem(STORE_KEY); } catch (e) { /* blocked */ }
+    conversationId = null;
+    try {
+      window.sessionStorage.removeItem(STORE_KEY);
+      window.sessionStorage.removeItem(STORE_KEY + ":id");
+    } catch (e) { /* blocked */ }
     log.textContent = "";
     addBot().setIntro();
     announce("Started over. The conversation was cleared.");
@@ -613,7 +636,7 @@
         if (reply.citations && reply.citations.length) bubble.appendChild(renderSources(reply.citations, node));
         if (safety.level === "support" && resources.length) bubble.appendChild(renderResources(resources, "support"));
         if (reply.id && safety.level !== "urgent") node.appendChild(renderFeedback(reply.id)); // no rating of a crisis reply
-        bubble.appendChild(renderCopy(text));
+        bubble.appendChild(renderCopy(text, reply.id));
         if (!restored) {
           scrollToMessage(node);
           var call = bubble.querySelector(".resources.urgent .act");
@@ -825,13 +848,16 @@
       el("h3", { id: headingId, text: headingText }), list);
   }
 
-  function renderCopy(text) {
+  function renderCopy(text, replyId) {
     var button = el("button", { type: "button", className: "copy", text: "Copy answer" });
     button.addEventListener("click", function () {
       var done = function () { button.textContent = "Copied"; announce("Answer copied."); };
       if (navigator.clipboard && navigator.clipboard.writeText) navigator.clipboard.writeText(plain(text)).then(done, function () {});
     });
-    return el("div", { className: "copy-row" }, button);
+    var row = el("div", { className: "copy-row" }, button);
+    // What a reader quotes to have this conversation exported or deleted (the coach's /api/coach/conversations).
+    if (replyId) row.appendChild(el("span", { className: "reply-id", text: "Reply id " + replyId }));
+    return row;
   }
 
   // ---- feedback ------------------------------------------------------------------------------------------
@@ -1091,7 +1117,8 @@
     fetch(API + "/ask/stream", {
       method: "POST",
       headers: { "Content-Type": "application/json", "Accept": "text/event-stream" },
-      body: JSON.stringify({ question: question, history: priorHistory, locale: LOCALE }),
+      body: JSON.stringify({ question: question, history: priorHistory, locale: LOCALE,
+                             conversation_id: conversation() }),
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
       wait();

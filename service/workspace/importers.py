@@ -43,29 +43,63 @@ def article_for_url(url: str | None, article_ids: set[str]) -> str | None:
     return next((a for a in sorted(article_ids) if a == slug or a.endswith("-" + slug)), slug)
 
 
-def _record(row: dict, n: int, article_ids: set[str]) -> CommentRecord:
-    text = str(row.get("text") or row.get("content") or "").strip()
-    author = str(row.get("author") or "").strip()
+STRING_FIELDS = ("author", "text", "content", "article_id", "article_url", "url", "posted_at")
+ID_FIELDS = ("external_id", "id")  # a number is fine for an id (many exports number their comments)
+MAX_REPORTED = 20
+
+
+def _field(row: dict, name: str) -> str:
+    """A text field as sent: only text (or, for ids, a whole number) is accepted, never a coerced list or object."""
+    value = row.get(name)
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value.strip()
+    if name in ID_FIELDS and isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    kinds = {bool: "true/false", int: "a number", float: "a number", list: "a list", dict: "an object"}
+    raise ImportRejected(f"{name} must be text, not {kinds.get(type(value), type(value).__name__)}")
+
+
+def _record(row: dict, article_ids: set[str]) -> CommentRecord:
+    fields = {name: _field(row, name) for name in (*STRING_FIELDS, *ID_FIELDS)}
+    text = fields["text"] or fields["content"]
+    author = fields["author"]
     if not text or not author:
-        raise ImportRejected(f"record {n}: author and text are required")
-    article = (row.get("article_id") or "").strip() or article_for_url(row.get("article_url") or row.get("url"),
-                                                                       article_ids)
-    external = str(row.get("external_id") or row.get("id") or "").strip()
+        raise ImportRejected("author and text are required")
+    article = fields["article_id"] or article_for_url(fields["article_url"] or fields["url"], article_ids)
+    external = fields["external_id"] or fields["id"]
     if not external:
-        raise ImportRejected(f"record {n}: external_id is required (it keeps re-imports from duplicating)")
-    return CommentRecord(external, author, text, article or None, parse_time(row.get("posted_at")))
+        raise ImportRejected("external_id is required (it keeps re-imports from duplicating)")
+    return CommentRecord(external, author, text, article or None, parse_time(fields["posted_at"]))
+
+
+def _records(rows: list[dict], article_ids: set[str]) -> list[CommentRecord]:
+    """Every row checked; any bad row rejects the file with a report naming each one (nothing half-imported)."""
+    records, problems = [], []
+    for n, row in enumerate(rows, 1):
+        try:
+            records.append(_record(row, article_ids))
+        except ImportRejected as exc:
+            problems.append(f"record {n}: {exc.detail}")
+    if problems:
+        more = f"; and {len(problems) - MAX_REPORTED} more" if len(problems) > MAX_REPORTED else ""
+        raise ImportRejected(f"{len(problems)} of {len(rows)} records can't be imported: "
+                             + "; ".join(problems[:MAX_REPORTED]) + more,
+                             extra={"errors": problems[:200]})
+    return records
 
 
 def parse_json(data: bytes, article_ids: set[str] = frozenset()) -> list[CommentRecord]:
     try:
         rows = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ImportRejected(f"not valid JSON: {exc}") from exc
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
+        raise ImportRejected(f"not valid JSON: {str(exc)[:200] or 'nested too deeply'}") from exc
     if isinstance(rows, dict):
         rows = rows.get("comments", [])
     if not isinstance(rows, list) or not all(isinstance(r, dict) for r in rows):
         raise ImportRejected("JSON must be a list of comment objects (or {\"comments\": [...]})")
-    return [_record(r, n, article_ids) for n, r in enumerate(rows, 1)]
+    return _records(rows, article_ids)
 
 
 def parse_csv(data: bytes, article_ids: set[str] = frozenset()) -> list[CommentRecord]:
@@ -77,7 +111,7 @@ def parse_csv(data: bytes, article_ids: set[str] = frozenset()) -> list[CommentR
     missing = {"author", "text", "external_id"} - set(reader.fieldnames or [])
     if missing:
         raise ImportRejected(f"CSV is missing the column(s): {', '.join(sorted(missing))}")
-    return [_record(r, n, article_ids) for n, r in enumerate(rows, 1)]
+    return _records(rows, article_ids)
 
 
 def coach_matcher(export: WxrExport, names: tuple[str, ...] = ()):

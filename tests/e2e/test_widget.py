@@ -84,7 +84,8 @@ def test_asks_streams_cites_follows_up_and_takes_feedback(site, page):
     assert page.evaluate(ACTIVE) == "nc-input", "focus moves into the panel on open"
     assert page.locator(f"{W} .disclaimer").inner_text() == (
         "An automated coach, not a person. Not therapy or crisis care. In an emergency call your local "
-        "emergency number.")
+        f"emergency number. Questions are erased after {settings.retention_days} days; to have a conversation "
+        "deleted sooner, send the coach a reply's id.")
 
     # The answer streams in as SSE deltas, then a done event; the widget renders it with its sources.
     with page.expect_response(lambda r: r.url.endswith("/api/ask/stream")) as streamed:

@@ -126,3 +126,29 @@ def test_no_two_sources_carry_the_same_label(site, browser):
         assert len(labels) >= 2 and len(set(labels)) == len(labels), labels
     finally:
         context.close()
+
+
+def test_each_answer_shows_its_reply_id_and_asks_carry_one_conversation_id(site, browser):
+    """The reader can quote a reply id to have the conversation deleted; every question of one conversation is
+    sent with the same random id, and Start over begins a new one. The about line says how long data is kept."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="en-US")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        sent = []
+        page.on("request", lambda r: sent.append(r.post_data_json) if r.url.endswith("/api/ask/stream") else None)
+        open_and_ask(page, site, QUESTION)
+        reply_id = page.locator(DONE).first.get_attribute("data-reply-id")
+        assert reply_id and page.locator(f"{DONE} .reply-id").first.inner_text() == f"Reply id {reply_id}"
+        assert "erased after 30 days" in page.locator(f"{W} .disclaimer").inner_text()
+        page.locator(INPUT).fill("And if he talks about personal things?")
+        page.locator(INPUT).press("Enter")
+        page.locator(DONE).nth(1).wait_for()
+        page.locator(f"{W} .restart").click()
+        page.locator(INPUT).fill("How long should no contact last?")
+        page.locator(INPUT).press("Enter")
+        page.locator(DONE).first.wait_for()
+        ids = [body["conversation_id"] for body in sent]
+        assert len(ids) == 3 and ids[0] == ids[1] != ids[2] and len(ids[0]) == 32
+    finally:
+        context.close()

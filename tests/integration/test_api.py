@@ -74,6 +74,10 @@ def test_health_and_docs(client):
     ({"content": b"{not json", "headers": {"content-type": "application/json"}}, 400),
     ({"content": b'{"question": "hi"}', "headers": {"content-type": "text/plain"}}, 415),
     ({"content": b'{"question": "' + b"a" * 70000 + b'"}', "headers": {"content-type": "application/json"}}, 413),
+    ({"content": b'{"question": "hi", "history": ' + b"[" * 5000 + b"]" * 5000 + b"}",
+      "headers": {"content-type": "application/json"}}, 400),
+    ({"content": b'{"question": "hi", "locale": ' + b'{"a":' * 3000 + b"1" + b"}" * 3000 + b"}",
+      "headers": {"content-type": "application/json"}}, 400),
 ])
 @pytest.mark.parametrize("path", ["/api/ask", "/api/ask/stream"])
 def test_bad_input_is_a_clear_4xx(client, path, kwargs, status):

@@ -1,6 +1,7 @@
 """The coach's workspace without HTTP: WXR import, triage, grounded drafts for the real reader comments, metrics."""
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -127,6 +128,17 @@ def test_json_and_csv_import(tmp_path):
     assert rows[0].author == "Bo" and rows[0].article_id == "zan-x"
     with pytest.raises(ImportRejected, match="external_id"):
         parse_csv(b"author,text\nBo,Hi\n")
+    assert parse_json(b'[{"author": "Ann", "text": "Hi?", "id": 17}]')[0].external_id == "17"  # numbered exports
+    wrong = (b'[{"author": "Ann", "text": "Fine?", "external_id": "1"}, {"author": ["A"], "text": "Hi?", "id": 2},'
+             b' {"author": "Bo", "text": 42, "id": 3}, {"author": "Cy", "text": "Ok?", "id": 4, "posted_at": 5}]')
+    with pytest.raises(ImportRejected) as refused:  # never "['A']" or "42" stored as text: every bad row named
+        parse_json(wrong)
+    assert refused.value.detail.startswith("3 of 4 records can't be imported")
+    assert refused.value.extra["errors"] == ["record 2: author must be text, not a list",
+                                             "record 3: text must be text, not a number",
+                                             "record 4: posted_at must be text, not a number"]
+    with pytest.raises(ImportRejected, match="not valid JSON"):
+        parse_json(b"[" * 100000 + b"]" * 100000)
     store = CommentStore(migrated_engine(f"sqlite:///{tmp_path / 'c.db'}"))
     data = b'[{"author": "Ann", "text": "How long should no contact last?", "external_id": "a1"}]'
     assert import_file(store, data, "json").created == 1
@@ -180,3 +192,16 @@ def test_a_draft_to_a_reader_in_distress_names_a_line_in_its_own_words(drafter):
     assert draft.risk_level == "support"
     assert "shown with this answer" not in draft.text and "As Zan puts it" not in draft.text
     assert re.search(r"\(\D*\d[\d\s-]+\d", draft.text), draft.text  # a line with its number
+
+
+def test_a_megabyte_comment_is_imported_and_triaged_whole(tmp_path, drafter):
+    """The net and the embeddings read its beginning (as the model would), the risk patterns all of it: a threat
+    at the very end of a 1 MB comment still files it as urgent."""
+    story = ("We met at work and it ended badly, and I keep going over every conversation we had. " * 12_000)[:999_900]
+    text = story + " Tonight I will kill myself."
+    store = CommentStore(migrated_engine(f"sqlite:///{tmp_path / 'big.db'}"))
+    data = json.dumps([{"author": "Ann", "text": text, "external_id": "big"}]).encode()
+    result = import_file(store, data, "json", drafter=drafter)
+    assert result.created == 1 and result.urgent == 1
+    row = store.queue("pending")[0]
+    assert len(store.get(row["id"])["text"]) == len(text) and store.get(row["id"])["draft_text"]

@@ -106,6 +106,13 @@ def test_unknown_ids_bad_filters_and_feedback(client):
     assert client.put("/api/coach/comments/999999/draft", json={"text": "x", "version": 1},
                       headers=AUTH).status_code == 404
     assert client.get("/api/coach/queue?status=nope", headers=AUTH).status_code == 400
+    huge = 2**63  # past any column: a 4xx, never an overflow inside the database driver
+    assert client.get(f"/api/coach/comments/{huge}", headers=AUTH).status_code in (400, 404)
+    assert client.post(f"/api/coach/comments/{huge}/approve", json={"version": 1},
+                       headers=AUTH).status_code in (400, 404)
+    assert client.put("/api/coach/comments/1/draft", json={"text": "x", "version": huge},
+                      headers=AUTH).status_code == 400
+    assert client.get(f"/api/coach/queue?page={huge}", headers=AUTH).status_code < 500
     answer = client.post("/api/ask", json={"question": "How long should no contact last?"}).json()
     assert client.post("/api/feedback", json={"reply_id": answer["id"], "rating": "down",
                                               "comment": "too long"}).status_code == 201

@@ -14,8 +14,8 @@ MEL = ("Unfortunatly my ex is my Business Partner and also my employer. To go in
        "Job and separate my company. So workwise i have to communicate with my ex. Its a nightmare.")
 # Faithful to the first passage the drafter shows for Mel's comment (Dave Barker on modified no contact; Zan's own
 # reply to Mel is her thread, never a source): each sentence cites the passage it comes from.
-GOOD_BODY = ("Situations like this require a Modified No Contact technique [1]. You'll need to keep your distance but be "
-             "willing to communicate with your ex when absolutely necessary [1].")
+GOOD_BODY = ("Situations like this require a Modified No Contact technique [1]. You'll need to keep your distance "
+             "but be willing to communicate with your ex when absolutely necessary [1].")
 
 
 @pytest.fixture(scope="module")

@@ -42,6 +42,7 @@ class FakeOpenAI:
     def __init__(self):
         self.script: deque[Behaviour] = deque()
         self.risk_script: deque[Behaviour] = deque()
+        self.default: Behaviour | None = None  # what every answer request gets once the script is empty
         self.requests: list[dict] = []
         self.risk_requests: list[dict] = []
         server = self
@@ -57,7 +58,7 @@ class FakeOpenAI:
                     b = server.risk_script.popleft() if server.risk_script else Behaviour(RATED_NONE)
                 else:
                     server.requests.append(body)
-                    b = server.script.popleft() if server.script else Behaviour("")
+                    b = server.script.popleft() if server.script else server.default or Behaviour("")
                 if b.delay and b.stall_after is None:
                     time.sleep(b.delay)
                 if b.status != 200:
