@@ -1,6 +1,9 @@
 """The one place that loads the sentence-transformers model (by path, fully offline)."""
 from __future__ import annotations
 
+import fcntl
+import os
+import secrets
 import threading
 from collections.abc import Sequence
 from functools import lru_cache
@@ -134,7 +137,7 @@ def export_onnx(target: Path) -> Path:
 
     sample = tokenizer(["a short text", "and a slightly longer one"], padding=True, return_tensors="pt")
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
+    partial = _own_partial(target)
     axes = {"b": 0, "s": 1}
     dynamic = {name: {axes["b"]: "batch", axes["s"]: "tokens"}
                for name in ("input_ids", "attention_mask", "token_type_ids")}
@@ -147,6 +150,12 @@ def export_onnx(target: Path) -> Path:
     return target
 
 
+def _own_partial(target: Path) -> Path:
+    """This process's own temporary file: replicas started together on one fresh data folder each export and then
+    rename atomically (the last rename wins, every one complete), instead of racing on one shared `.partial`."""
+    return target.with_name(f"{target.name}.{os.getpid()}.{secrets.token_hex(4)}.partial")
+
+
 def export_onnx_int8(target: Path, fp32: Path) -> Path:
     """Quantise the fp32 export's matrix products to int8 (per output channel), offline.
 
@@ -156,7 +165,7 @@ def export_onnx_int8(target: Path, fp32: Path) -> Path:
 
     if not fp32.is_file():
         export_onnx(fp32)
-    partial = target.with_suffix(".partial")
+    partial = _own_partial(target)
     quantize_dynamic(str(fp32), str(partial), op_types_to_quantize=["MatMul"], per_channel=True,
                      weight_type=QuantType.QInt8)
     partial.replace(target)
@@ -170,10 +179,16 @@ _lock = threading.Lock()
 def _load(threads: int | None, backend: str, onnx_path: Path | None) -> Embedder:
     if backend in ("onnx", "onnx-int8") and onnx_path is not None:
         if not onnx_path.is_file():
-            if backend == "onnx":
-                export_onnx(onnx_path)
-            else:
-                export_onnx_int8(onnx_path, onnx_path.with_name(MODEL_NAME + ".onnx"))
+            onnx_path.parent.mkdir(parents=True, exist_ok=True)
+            # Replicas or workers started together on one fresh data folder: one exports, the others wait for it
+            # (an advisory lock on a file beside the model; the export's temporary files are its own anyway).
+            with open(onnx_path.parent / ".export.lock", "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                if not onnx_path.is_file():
+                    if backend == "onnx":
+                        export_onnx(onnx_path)
+                    else:
+                        export_onnx_int8(onnx_path, onnx_path.with_name(MODEL_NAME + ".onnx"))
         return OnnxEmbedder(onnx_path, threads)
     return SentenceTransformerEmbedder(threads=threads)
 

@@ -100,8 +100,8 @@ HEADER = ("| fault | urgent p50 / p95 / max (levels) | ordinary p50 / p95 / max 
 
 
 def model_faults(args, settings, embedder, data_dir: Path) -> None:
-    from service.answering.generators.breaker import EndpointBreaker
     from service.answering.pipeline import AnswerPipeline
+    from service.breaker import EndpointBreaker
     from tests.support.answers import GOOD, cited_as_shown, shown_passages
     from tests.support.model_server import Behaviour, FakeOpenAI
     from tests.support.paths import SMALL_MODEL_ANSWERS, load_yaml

@@ -19,7 +19,7 @@ from ..answering.reply import Reply
 from ..errors import BadInput, Unprocessable, UnsupportedMediaType
 from ..feedback.store import FeedbackStore
 from .dependencies import ComputeLimiterDep, FeedbackStoreDep, PipelineDep
-from .schemas import AskRequest
+from .schemas import SSE_RESPONSE, AskRequest, error_responses
 
 log = logging.getLogger("coach")
 
@@ -56,14 +56,16 @@ class AskController(Controller):
     path = "/api"
     tags = ["coach"]
 
-    @post("/ask", status_code=HTTP_200_OK, summary="Answer a reader's situation from the coach's articles")
+    @post("/ask", status_code=HTTP_200_OK, summary="Answer a reader's situation from the coach's articles",
+          responses=error_responses(400, 413, 415, 422, 429, 503))
     async def ask(self, data: Annotated[AskRequest, Body()], request: Request, pipeline: PipelineDep,
                   feedback_store: FeedbackStoreDep, compute_limiter: ComputeLimiterDep) -> Reply:
         events = await _events(data, request, pipeline, feedback_store, compute_limiter, stream=False)
         return events[-1][1].reply
 
     @post("/ask/stream", status_code=HTTP_200_OK,
-          summary="The same answer as Server-Sent Events: `delta` events, then one `done` event")
+          summary="The same answer as Server-Sent Events: `delta` events, then one `done` event",
+          responses={**error_responses(400, 413, 415, 422, 429, 503), **SSE_RESPONSE})
     async def ask_stream(self, data: Annotated[AskRequest, Body()], request: Request, pipeline: PipelineDep,
                          feedback_store: FeedbackStoreDep, compute_limiter: ComputeLimiterDep) -> ServerSentEvent:
         # The whole reply is composed and checked before the first event: nothing unchecked reaches a reader.

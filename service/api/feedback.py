@@ -13,7 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from ..errors import BadInput, NotFound, Unavailable
 from .ask import require_json
 from .dependencies import FeedbackStoreDep
-from .schemas import FeedbackIn, FeedbackOut
+from .schemas import FeedbackIn, FeedbackOut, error_responses
 
 log = logging.getLogger("coach")
 NOT_STORED = "feedback cannot be stored right now; please try again"
@@ -24,7 +24,8 @@ class FeedbackController(Controller):
     tags = ["coach"]
 
     @post("/feedback", status_code=HTTP_201_CREATED, sync_to_thread=True,
-          summary="A reader's thumbs up/down (and optional comment) on one answer")
+          summary="A reader's thumbs up/down (and optional comment) on one answer",
+          responses=error_responses(400, 404, 413, 415, 429, 503))
     def feedback(self, data: Annotated[FeedbackIn, Body()], request: Request,
                  feedback_store: FeedbackStoreDep) -> FeedbackOut:
         require_json(request)

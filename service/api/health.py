@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from ..answering.pipeline import AnswerPipeline
 from .dependencies import FeedbackStoreDep, MaybePipelineDep
+from .schemas import error_responses
 
 PROBE_TIMEOUT = 2.0  # seconds a readiness probe waits on one dependency
 RETRY_AFTER = "10"
@@ -40,7 +41,8 @@ class HealthController(Controller):
         return {"status": "alive"}
 
     @get("/healthz", summary="Readiness: the index (Chroma), the database and the model endpoint, each reported; "
-                             "503 while the coach can't answer ordinary questions")
+                             "503 while the coach can't answer ordinary questions",
+         responses=error_responses(503))
     async def health(self, pipeline: MaybePipelineDep,
                      feedback_store: FeedbackStoreDep) -> Response[dict]:
         if pipeline is None:

@@ -10,6 +10,7 @@ from litestar.params import Parameter
 from ..errors import NotFound, Unavailable
 from ..feedback.conversations import delete_conversation, export_conversation
 from .dependencies import FeedbackStoreDep
+from .schemas import error_responses
 from .workspace import require_coach_token
 
 ReplyId = Annotated[str, Parameter(min_length=1, max_length=64, pattern=r"^[0-9a-f]+$")]
@@ -22,7 +23,8 @@ class ReaderDataController(Controller):
     security = [{"BearerToken": []}]
 
     @get("/{reply_id:str}", sync_to_thread=True,
-         summary="Export the conversation a reply belongs to: every question, answer, rating and comment kept")
+         summary="Export the conversation a reply belongs to: every question, answer, rating and comment kept",
+         responses=error_responses(400, 401, 404, 503))
     def export(self, feedback_store: FeedbackStoreDep, reply_id: ReplyId) -> dict:
         store = _store(feedback_store)
         found = export_conversation(store.engine, reply_id)
@@ -31,7 +33,8 @@ class ReaderDataController(Controller):
         return found
 
     @delete("/{reply_id:str}", status_code=200, sync_to_thread=True,
-            summary="Delete the conversation a reply belongs to, with its ratings and comments")
+            summary="Delete the conversation a reply belongs to, with its ratings and comments",
+            responses=error_responses(400, 401, 404, 503))
     def remove(self, feedback_store: FeedbackStoreDep, reply_id: ReplyId) -> dict:
         store = _store(feedback_store)
         deleted = delete_conversation(store.engine, reply_id)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 import msgspec
+from litestar.openapi.datastructures import ResponseSpec
 
 from ..db.tables import MAX_COMMENT_CHARS
 
@@ -61,3 +62,35 @@ class CardIn(msgspec.Struct, forbid_unknown_fields=True):
     examples: Annotated[list[Annotated[str, msgspec.Meta(max_length=600)]], msgspec.Meta(min_length=1, max_length=30)]
     verdict: Annotated[str, msgspec.Meta(min_length=1, max_length=600)]
     support: Annotated[list[QuoteIn], msgspec.Meta(min_length=1, max_length=5)]
+
+
+class Problem(msgspec.Struct):
+    """Every error's body: the status and a sentence for people (`extra`: details, e.g. the rows of an import)."""
+
+    status_code: int
+    detail: str
+    extra: dict | list | None = None
+
+
+ERROR_MEANINGS = {
+    400: "Bad input: malformed or too deeply nested JSON, a missing or wrong field, a number out of range",
+    401: "The coach's bearer token is missing or wrong",
+    404: "No such reply, comment or job",
+    409: "The draft changed since the version the edit started from",
+    413: "The body is over the size limit",
+    415: "Not JSON (send Content-Type: application/json)",
+    422: "Well-formed but refused (e.g. a question over the length limit)",
+    429: "Too many requests from this client: wait `Retry-After` seconds",
+    503: "A dependency is down (the article index, the database) or the coach is loading: retry after `Retry-After`",
+}
+
+
+def error_responses(*codes: int) -> dict[int, ResponseSpec]:
+    """OpenAPI documentation of the error statuses a route can answer."""
+    return {code: ResponseSpec(Problem, description=ERROR_MEANINGS[code], generate_examples=False) for code in codes}
+
+
+SSE_RESPONSE = {200: ResponseSpec(str, media_type="text/event-stream", generate_examples=False,
+                                  description="Server-Sent Events: `event: delta` with `{\"text\": ...}` pieces of "
+                                              "the checked answer, then one `event: done` whose data is the whole "
+                                              "reply object of POST /api/ask")}

@@ -5,6 +5,7 @@ import logging
 
 import numpy as np
 
+from ..breaker import EndpointBreaker
 from ..errors import IndexUnavailable
 from ..knowledge.store import RETRY_AFTER, StoredPassage, passage_of
 from .knowledge_base import Hit, KnowledgeBase
@@ -15,6 +16,7 @@ CANDIDATES = 24  # embedding windows fetched from Chroma (and lexical top passag
 PASSAGE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.2
 log = logging.getLogger("coach")
+CHROMA_PAUSE = 3.0  # seconds the index is left alone after a failed query (then one query tries it again)
 PER_SECTION = 2  # at most this many of the top k from one section of one article: keeps results diverse
 
 
@@ -27,16 +29,14 @@ class Retriever:
         self.passage_weight = passage_weight
         self.lexical_weight = lexical_weight
         self._memo: tuple[bytes, np.ndarray] | None = None
+        # One failed query (a dead server, or a frozen one after its deadline) and the next ones are refused at once
+        # for a few seconds: readers get their 503 at once instead of each holding a compute slot for the deadline.
+        self.breaker = EndpointBreaker(1, CHROMA_PAUSE, what="the article index", failure=IndexUnavailable,
+                                       refused=_unavailable)
 
     def search(self, query_vector: np.ndarray, k: int = 5, query: str = "") -> list[Hit]:
         n = min(CANDIDATES, max(k * 4, 8))
-        try:
-            result = self.kb.handle.passages.query(query_embeddings=[query_vector.tolist()], n_results=n,
-                                                   include=[])
-        except Exception as exc:  # a dead or frozen Chroma server (its session has a deadline), a broken store
-            log.warning("chroma query failed: %s: %s", type(exc).__name__, exc)
-            raise IndexUnavailable("the coach's articles can't be searched right now; please try again shortly",
-                                   headers={"Retry-After": RETRY_AFTER}) from exc
+        result = self.breaker.call(lambda: self._query(query_vector, n))
         candidates = {passage_of(i) for i in result["ids"][0]}
         lexical = self.kb.lexical.scores(query) if query and self.lexical_weight else None
         best_lexical = float(lexical.max()) if lexical is not None and len(lexical) else 0.0
@@ -62,6 +62,14 @@ class Retriever:
             if len(chosen) == k:
                 break
         return chosen
+
+    def _query(self, query_vector: np.ndarray, n: int) -> dict:
+        try:
+            return self.kb.handle.passages.query(query_embeddings=[query_vector.tolist()], n_results=n, include=[])
+        except Exception as exc:  # a dead or frozen Chroma server (its session has a deadline), a broken store
+            log.warning("chroma query failed: %s: %s", type(exc).__name__, exc)
+            raise _unavailable("the coach's articles can't be searched right now; please try again shortly") \
+                from exc
 
     def sentence_scores(self, query_vector: np.ndarray, query: str = "") -> np.ndarray:
         """Every coach sentence: similarity plus the same lexical share as passage ranking."""
@@ -101,3 +109,9 @@ class Retriever:
         scores = self.kb.dense.score_all(query_vector, self.passage_weight)
         self._memo = (key, scores)
         return scores
+
+
+def _unavailable(reason: str) -> IndexUnavailable:
+    return IndexUnavailable(reason if reason.startswith("the coach") else
+                            f"the coach's articles can't be searched right now ({reason}); please try again shortly",
+                            headers={"Retry-After": RETRY_AFTER})

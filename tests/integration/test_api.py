@@ -62,6 +62,10 @@ def test_health_and_docs(client):
     assert client.get("/docs").status_code == 200
     spec = client.get("/docs/openapi.json").json()
     assert "/api/ask" in spec["paths"] and "/api/ask/stream" in spec["paths"]
+    ask, stream = spec["paths"]["/api/ask"]["post"], spec["paths"]["/api/ask/stream"]["post"]
+    assert {"400", "413", "415", "422", "429", "503"} <= set(ask["responses"]) == set(stream["responses"])
+    assert list(stream["responses"]["200"]["content"]) == ["text/event-stream"]  # documented as SSE, not JSON
+    assert "404" in spec["paths"]["/api/feedback"]["post"]["responses"]
 
 
 @pytest.mark.parametrize("kwargs,status", [

@@ -33,3 +33,21 @@ def test_int8_export_keeps_queries_close_and_rankings_equal(tmp_path, embedder):
         "With children, keep communication to the kids and the schedule.",
         "Family and friends can be a great support system."])
     assert ((a @ passages.T).argmax(axis=1) == (b @ passages.T).argmax(axis=1)).all()
+
+
+def test_replicas_starting_together_on_a_fresh_folder_all_get_the_model(tmp_path):
+    """Three processes export the ONNX model at once into one empty data folder: each writes its own temporary
+    file and renames it into place, so none fails and every one loads a complete model."""
+    import os
+    import subprocess
+    import sys
+
+    code = ("from service.settings import get_settings; from service.embeddings import serving_embedder; "
+            "e = serving_embedder(get_settings()); print(e.embed(['my ex']).shape)")
+    env = {**os.environ, "COACH_DATA_DIR": str(tmp_path)}
+    procs = [subprocess.Popen([sys.executable, "-c", code], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True) for _ in range(3)]
+    outs = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0, 0], [err[-500:] for _, err in outs]
+    assert all(out.strip() == "(1, 384)" for out, _ in outs)
+    assert not list((tmp_path / "models").glob("*.partial"))  # no temporary file left behind

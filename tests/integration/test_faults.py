@@ -143,7 +143,10 @@ def _while_chroma_is_down(url: str) -> None:
 
 
 def _answers(url: str) -> None:
-    response = _ask(url, ORDINARY)
+    """Answers again once the server is back (after the index's short pause, a few seconds)."""
+    deadline = time.monotonic() + 60
+    while (response := _ask(url, ORDINARY)).status_code == 503 and time.monotonic() < deadline:
+        time.sleep(0.5)
     assert response.status_code == 200 and "work-related" in response.json()["answer"]
     index = httpx.get(f"{url}/healthz").json()["checks"]["index"]
     assert index["ok"] and index["mode"] == "server"

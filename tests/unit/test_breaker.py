@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from service.answering.generators.breaker import EndpointBreaker
+from service.breaker import EndpointBreaker
 from service.errors import GenerationError
 
 

@@ -11,12 +11,12 @@ from pathlib import Path
 
 import httpx
 
+from ...breaker import EndpointBreaker
 from ...errors import GenerationError
 from ...knowledge.store import StoredPassage
 from ...prompts import render
 from ...settings import Settings
 from .base import Context
-from .breaker import EndpointBreaker
 
 CONNECT_TIMEOUT = 3.0  # a server that doesn't accept the connection by then is down, whatever the total
 

@@ -1,4 +1,5 @@
-"""A circuit breaker for the model endpoint: after a run of failures it is left alone for a while.
+"""A circuit breaker for a dependency (the model endpoint, the Chroma server): after a run of failures it is left
+alone for a while, and callers are refused at once instead of each waiting out a deadline.
 
 Written here rather than taken from pybreaker: pybreaker holds its lock for the whole call, so concurrent model
 calls went one at a time (four readers waited 2, 4, 6 and 8 s on a hanging endpoint with a 2 s deadline)."""
@@ -9,30 +10,36 @@ import time
 from collections.abc import Callable
 from typing import TypeVar
 
-from ...errors import GenerationError
+from .errors import CoachError, GenerationError
 
 T = TypeVar("T")
 
 
 class EndpointBreaker:
     """Closed: calls go through. After `failures` failed calls in a row: open for `pause` seconds, every call
-    refused at once (the reader gets the grounded answer without waiting). Then half-open: one trial call goes
-    through; its success closes the breaker, its failure opens it for another pause."""
+    refused at once (for the model: the reader gets the grounded answer without waiting). Then half-open: one trial
+    call goes through; its success closes the breaker, its failure opens it for another pause. A call fails by
+    raising `failure` (GenerationError for the model); a refusal raises `refused(reason)`."""
 
-    def __init__(self, failures: int, pause: float):
+    def __init__(self, failures: int, pause: float, what: str = "model endpoint",
+                 failure: type[CoachError] = GenerationError,
+                 refused: Callable[[str], CoachError] = GenerationError):
         self.failures_to_open = max(1, failures)
         self.pause = pause
+        self.what = what
+        self.failure = failure
+        self.refused = refused
         self._lock = threading.Lock()  # guards the counters only, never held during a call
         self._failures = 0
         self._opened_at: float | None = None
         self._trial = False
 
     def call(self, func: Callable[[], T]) -> T:
-        """func() through the breaker: a GenerationError it raises counts as a failure."""
+        """func() through the breaker: a `failure` it raises counts as one."""
         self._admit()
         try:
             result = func()
-        except GenerationError:
+        except self.failure:
             self._record(ok=False)
             raise
         except BaseException:
@@ -44,14 +51,14 @@ class EndpointBreaker:
     def refuse_if_open(self) -> None:
         """For calls that must not count (the risk screen's short budget): skip them while the endpoint rests."""
         if self.state != "closed":
-            raise GenerationError(self.refusal())
+            raise self.refused(self.refusal())
 
     def _admit(self) -> None:
         with self._lock:
             if self._opened_at is None:
                 return
             if self._trial or time.monotonic() - self._opened_at < self.pause:
-                raise GenerationError(self.refusal())
+                raise self.refused(self.refusal())
             self._trial = True
 
     def _record(self, *, ok: bool) -> None:
@@ -65,7 +72,7 @@ class EndpointBreaker:
             self._trial = False
 
     def refusal(self) -> str:
-        return (f"model endpoint paused after {self.failures_to_open} failures in a row; "
+        return (f"{self.what} paused after {self.failures_to_open} failures in a row; "
                 f"next try in {self.retry_in():.0f} s")
 
     @property
