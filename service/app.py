@@ -16,8 +16,8 @@ from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.status_codes import HTTP_429_TOO_MANY_REQUESTS, HTTP_500_INTERNAL_SERVER_ERROR
-from litestar.stores.file import FileStore
 from litestar.template.config import TemplateConfig
+from sqlalchemy.exc import DataError
 
 from .answering.pipeline import AnswerPipeline
 from .api.ask import AskController
@@ -39,6 +39,7 @@ from .feedback.store import FeedbackStore
 from .knowledge.ingest import ensure_index
 from .retrieval.knowledge_base import KnowledgeBase
 from .settings import Settings, get_settings
+from .stores import make_stores
 from .workspace.comments import CommentStore
 from .workspace.jobs import ImportJobs
 
@@ -102,9 +103,10 @@ def _cors_config(settings: Settings) -> CORSConfig | None:
 
 
 def _out_of_range(request: Request, exc: Exception) -> Response:
-    """A body nested past Python's recursion limit, or a number no column can hold (an id of 2**63): the
-    request is wrong, not the service."""
+    """A body nested past Python's recursion limit, a number no column can hold (an id of 2**63), a value longer
+    than its column (PostgreSQL refuses it): the request is wrong, not the service."""
     detail = ("the JSON is nested too deeply" if isinstance(exc, RecursionError)
+              else "a value in the request is too long or out of range" if isinstance(exc, DataError)
               else "a number in the request is out of range")
     return Response({"status_code": 400, "detail": detail}, status_code=400)
 
@@ -160,13 +162,15 @@ def create_app(settings: Settings | None = None, pipeline: AnswerPipeline | None
                         *workspace_page_routers(settings)],
         dependencies=DEPENDENCIES,
         lifespan=[lifespan],
-        # Files, not memory: every worker of `coach serve --workers N` sees the same sign-ins.
-        stores={SESSION_STORE: FileStore(settings.data_dir / "sessions")},
+        # Files (every worker on one machine sees the same sign-ins), or Redis shared by replicas: the sessions and
+        # the rate limit's counters.
+        stores=make_stores(settings, SESSION_STORE),
         state=State({"pipeline": pipeline, "settings": settings, "feedback_store": None, "comment_store": None,
                      "import_jobs": None, "drafter": None, "compute_limiter": None,
                      "safety_limiter": None, "endpoint_limiter": None}),
         exception_handlers={ValidationException: _validation_error, HTTPException: _http_error,
                             CoachError: _coach_error, RecursionError: _out_of_range, OverflowError: _out_of_range,
+                            DataError: _out_of_range,
                             Exception: _unexpected_error},
         middleware=[rate_limit.middleware] if rate_limit else [],
         template_config=TemplateConfig(directory=TEMPLATES_DIR, engine=JinjaTemplateEngine),

@@ -68,6 +68,7 @@ class Settings:
     trusted_proxies: str = ""
     # Readers' questions, answers and comments are erased after this many days (the anonymous counts stay).
     retention_days: int = 30
+    redis_url: str | None = None  # Redis or Valkey shared by replicas: the rate limit and the coach UI's sessions
 
     @property
     def articles_dir(self) -> Path:
@@ -136,6 +137,7 @@ class Settings:
             session_secret_set=bool(_env("COACH_SESSION_SECRET")),
             trusted_proxies=_env("COACH_TRUSTED_PROXIES", "") or "",
             retention_days=_retention_days(),
+            redis_url=_env("COACH_REDIS_URL"),
         )
 
 

@@ -4,11 +4,12 @@ from __future__ import annotations
 import time
 
 import anyio
-from litestar import Controller, Response, get
+from litestar import Controller, Request, Response, get
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
 
 from ..answering.pipeline import AnswerPipeline
+from ..stores import RATE_LIMIT_STORE
 from .dependencies import FeedbackStoreDep, MaybePipelineDep
 from .schemas import error_responses
 
@@ -43,7 +44,7 @@ class HealthController(Controller):
     @get("/healthz", summary="Readiness: the index (Chroma), the database and the model endpoint, each reported; "
                              "503 while the coach can't answer ordinary questions",
          responses=error_responses(503))
-    async def health(self, pipeline: MaybePipelineDep,
+    async def health(self, request: Request, pipeline: MaybePipelineDep,
                      feedback_store: FeedbackStoreDep) -> Response[dict]:
         if pipeline is None:
             return Response({"status": "loading", "detail": "the coach is still loading"},
@@ -57,6 +58,16 @@ class HealthController(Controller):
                 checks["database"] = await anyio.to_thread.run_sync(
                     _probe, lambda: _select_one(feedback_store.engine), abandon_on_cancel=True)
             checks.setdefault("database", {"ok": False, "error": f"no answer within {PROBE_TIMEOUT:g} s"})
+        redis = request.app.stores.get(RATE_LIMIT_STORE) if request.app.state.settings.redis_url else None
+        if redis is not None:  # the shared rate limit and sessions: down means degraded (readers are still answered)
+            started = time.perf_counter()
+            with anyio.move_on_after(PROBE_TIMEOUT):
+                try:
+                    await redis.ping()
+                    checks["redis"] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+                except Exception as exc:  # the finding, reported
+                    checks["redis"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:200]}
+            checks.setdefault("redis", {"ok": False, "error": f"no answer within {PROBE_TIMEOUT:g} s"})
         model = pipeline.model
         if model is not None:  # never called from here: its breaker says how recent calls went
             checks["model_endpoint"] = {"ok": model.breaker.state != "open", **model.breaker.status(),

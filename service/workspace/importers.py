@@ -46,6 +46,7 @@ def article_for_url(url: str | None, article_ids: set[str]) -> str | None:
 STRING_FIELDS = ("author", "text", "content", "article_id", "article_url", "url", "posted_at")
 ID_FIELDS = ("external_id", "id")  # a number is fine for an id (many exports number their comments)
 MAX_REPORTED = 20
+FIELD_LIMITS = {"author": 200, "external_id": 128, "article_id": 200}  # the comments table's column sizes
 
 
 def _field(row: dict, name: str) -> str:
@@ -71,6 +72,10 @@ def _record(row: dict, article_ids: set[str]) -> CommentRecord:
     external = fields["external_id"] or fields["id"]
     if not external:
         raise ImportRejected("external_id is required (it keeps re-imports from duplicating)")
+    for name, value in (("author", author), ("external_id", external), ("article_id", article or "")):
+        limit = FIELD_LIMITS[name]
+        if len(value) > limit:  # the database's column size, enforced the same on SQLite and PostgreSQL
+            raise ImportRejected(f"{name} is {len(value)} characters long; the limit is {limit}")
     return CommentRecord(external, author, text, article or None, parse_time(fields["posted_at"]))
 
 

@@ -223,12 +223,11 @@ def test_widget_script_and_demo_page(make_client):
     assert client.get("/docs/openapi.json").json()["paths"].get("/api/feedback")
 
 
-def test_queued_replies_are_all_stored_and_can_be_rated_at_once(pipeline, tmp_path):
+def test_queued_replies_are_all_stored_and_can_be_rated_at_once(pipeline, db_url):
     """The API queues each reply for the writer thread; nothing is lost and a rating never misses its reply."""
     from concurrent.futures import ThreadPoolExecutor
 
-    url = f"sqlite:///{tmp_path / 'q.db'}"
-    store = FeedbackStore(migrated_engine(url))
+    store = FeedbackStore(migrated_engine(db_url))
     reply = pipeline.answer(COWORKER).reply
     copies = []
     for i in range(300):
@@ -238,5 +237,5 @@ def test_queued_replies_are_all_stored_and_can_be_rated_at_once(pipeline, tmp_pa
         list(pool.map(lambda r: store.record_reply_soon(COWORKER, r), copies))
     assert store.add_feedback("r299", "down", "too generic") is not None  # rated before any explicit flush
     store.flush()
-    assert len(rows(url, replies)) == 300
+    assert len(rows(db_url, replies)) == 300
     store.engine.dispose()

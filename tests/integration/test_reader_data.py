@@ -57,14 +57,11 @@ def test_a_bad_conversation_id_is_refused(app_url):
     assert r.status_code == 400 and "conversation_id" in r.json()["detail"]
 
 
-def test_old_questions_answers_and_comments_are_erased_but_counted(pipeline, tmp_path):
-    from service.db.engine import make_engine
-    from service.db.migrate import upgrade_database
+def test_old_questions_answers_and_comments_are_erased_but_counted(pipeline, db_url):
     from service.feedback.store import FeedbackStore
+    from tests.support.db import migrated_engine
 
-    url = f"sqlite:///{tmp_path / 'r.db'}"
-    upgrade_database(url)
-    engine = make_engine(url)
+    engine = migrated_engine(db_url)
     store = FeedbackStore(engine)
     urgent = pipeline.answer("I want to kill myself tonight").reply
     ordinary = pipeline.answer("How long should no contact last?").reply

@@ -139,14 +139,16 @@ def test_json_and_csv_import(tmp_path):
                                              "record 4: posted_at must be text, not a number"]
     with pytest.raises(ImportRejected, match="not valid JSON"):
         parse_json(b"[" * 100000 + b"]" * 100000)
+    with pytest.raises(ImportRejected, match="author is 300 characters long; the limit is 200"):
+        parse_json(json.dumps([{"author": "A" * 300, "text": "Hi?", "id": 1}]).encode())
     store = CommentStore(migrated_engine(f"sqlite:///{tmp_path / 'c.db'}"))
     data = b'[{"author": "Ann", "text": "How long should no contact last?", "external_id": "a1"}]'
     assert import_file(store, data, "json").created == 1
     assert import_file(store, data, "json").skipped == 1
 
 
-def test_versioned_edits_and_metrics(tmp_path):
-    store = CommentStore(migrated_engine(f"sqlite:///{tmp_path / 'm.db'}"))
+def test_versioned_edits_and_metrics(db_url):
+    store = CommentStore(migrated_engine(db_url))
     a, _ = store.add_comment(source="t", external_id="1", author="A", text="q?", kind="question", risk_level="none")
     b, _ = store.add_comment(source="t", external_id="2", author="B", text="q?", kind="question", risk_level="none")
     store.set_draft(a, "Hi A.\n\nStay in no contact.\n\nKind regards,")
@@ -162,8 +164,8 @@ def test_versioned_edits_and_metrics(tmp_path):
     assert levenshtein("kitten", "sitting") == 3
 
 
-def test_a_regenerated_draft_never_overwrites_an_edit_saved_meanwhile(tmp_path):
-    store = CommentStore(migrated_engine(f"sqlite:///{tmp_path / 'r.db'}"))
+def test_a_regenerated_draft_never_overwrites_an_edit_saved_meanwhile(db_url):
+    store = CommentStore(migrated_engine(db_url))
     a, _ = store.add_comment(source="t", external_id="1", author="A", text="q?", kind="question", risk_level="none")
     assert store.set_draft(a, "Hi A.\n\nFirst draft.") == 1
     # The coach saves an edit while a fresh draft (based on version 1) is still being written.
@@ -194,12 +196,12 @@ def test_a_draft_to_a_reader_in_distress_names_a_line_in_its_own_words(drafter):
     assert re.search(r"\(\D*\d[\d\s-]+\d", draft.text), draft.text  # a line with its number
 
 
-def test_a_megabyte_comment_is_imported_and_triaged_whole(tmp_path, drafter):
+def test_a_megabyte_comment_is_imported_and_triaged_whole(db_url, drafter):
     """The net and the embeddings read its beginning (as the model would), the risk patterns all of it: a threat
     at the very end of a 1 MB comment still files it as urgent."""
     story = ("We met at work and it ended badly, and I keep going over every conversation we had. " * 12_000)[:999_900]
     text = story + " Tonight I will kill myself."
-    store = CommentStore(migrated_engine(f"sqlite:///{tmp_path / 'big.db'}"))
+    store = CommentStore(migrated_engine(db_url))
     data = json.dumps([{"author": "Ann", "text": text, "external_id": "big"}]).encode()
     result = import_file(store, data, "json", drafter=drafter)
     assert result.created == 1 and result.urgent == 1

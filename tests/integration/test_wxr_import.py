@@ -9,6 +9,7 @@ import pytest
 from litestar.testing import TestClient
 
 from service.app import create_app
+from service.db.tables import drafts
 from service.errors import ImportRejected
 from service.tokens import hash_token
 from service.workspace.comments import CommentStore
@@ -82,8 +83,8 @@ def drafter(pipeline):
 
 
 @pytest.fixture()
-def store(tmp_path):
-    return CommentStore(migrated_engine(f"sqlite:///{tmp_path / 'coach.db'}"))
+def store(db_url):
+    return CommentStore(migrated_engine(db_url))
 
 
 def test_import_queues_every_unanswered_reader_comment_newest_first(store, drafter):
@@ -117,7 +118,7 @@ def test_a_comment_an_interrupted_import_left_without_a_draft_gets_one(store, dr
     import_file(store, BLOG, "wxr", drafter, coach_names=COACH)
     sam = next(r for r in store.queue("pending") if r["external_id"] == "22")
     with store.engine.begin() as conn:
-        conn.exec_driver_sql("DELETE FROM drafts WHERE comment_id = ?", (sam["id"],))
+        conn.execute(drafts.delete().where(drafts.c.comment_id == sam["id"]))
     assert store.needs_draft(sam["id"])
     again = import_file(store, BLOG, "wxr", drafter, coach_names=COACH)
     assert again.repaired == 1 and store.get(sam["id"])["draft_text"]

@@ -28,11 +28,17 @@ def _has_them() -> bool:
     return set(NEW_COLUMNS) <= columns
 
 
+def _recreate() -> str:
+    """SQLite rebuilds the table (it comes out exactly as create_all makes it; the migration tests compare them);
+    PostgreSQL alters it in place (a rebuild would drop the key other tables' foreign keys depend on)."""
+    return "always" if context.get_context().dialect.name == "sqlite" else "auto"
+
+
 def upgrade() -> None:
     if _has_them():
         return
     # recreate: the table comes out exactly as a fresh create_all makes it (the migration tests compare them)
-    with op.batch_alter_table("replies", recreate="always") as batch:
+    with op.batch_alter_table("replies", recreate=_recreate()) as batch:
         batch.add_column(sa.Column("coverage", sa.String(length=12), nullable=True))
         batch.add_column(sa.Column("topic", sa.String(length=100), nullable=True))
         batch.add_column(sa.Column("fallback_reason", sa.Text(), nullable=True))
@@ -40,7 +46,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("replies", recreate="always") as batch:
+    with op.batch_alter_table("replies", recreate=_recreate()) as batch:
         batch.drop_index("ix_replies_coverage")
         batch.drop_column("fallback_reason")
         batch.drop_column("topic")

@@ -17,20 +17,26 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _recreate() -> str:
+    """SQLite rebuilds the table (it comes out exactly as create_all makes it; the migration tests compare them);
+    PostgreSQL alters it in place (a rebuild would drop the key other tables' foreign keys depend on)."""
+    return "always" if context.get_context().dialect.name == "sqlite" else "auto"
+
+
 def upgrade() -> None:
     inspector = None if context.is_offline_mode() else sa.inspect(op.get_bind())
     # A database made by create_all with today's tables already has them (adopted, stamped at 0001).
     if inspector is not None and "conversation_id" in {c["name"] for c in inspector.get_columns("replies")}:
         return
     # recreate: the table comes out exactly as a fresh create_all makes it (the migration tests compare them)
-    with op.batch_alter_table("replies", recreate="always") as batch:
+    with op.batch_alter_table("replies", recreate=_recreate()) as batch:
         batch.add_column(sa.Column("conversation_id", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("redacted_at", sa.DateTime(timezone=True), nullable=True))
         batch.create_index("ix_replies_conversation_id", ["conversation_id"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("replies", recreate="always") as batch:
+    with op.batch_alter_table("replies", recreate=_recreate()) as batch:
         batch.drop_index("ix_replies_conversation_id")
         batch.drop_column("redacted_at")
         batch.drop_column("conversation_id")
