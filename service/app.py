@@ -108,6 +108,7 @@ def _out_of_range(request: Request, exc: Exception) -> Response:
     detail = ("the JSON is nested too deeply" if isinstance(exc, RecursionError)
               else "a value in the request is too long or out of range" if isinstance(exc, DataError)
               else "a number in the request is out of range")
+    log.warning("400 on %s %s: %s: %s", request.method, request.url.path, type(exc).__name__, str(exc)[:200])
     return Response({"status_code": 400, "detail": detail}, status_code=400)
 
 

@@ -36,16 +36,16 @@ class EndpointBreaker:
 
     def call(self, func: Callable[[], T]) -> T:
         """func() through the breaker: a `failure` it raises counts as one."""
-        self._admit()
+        trial = self._admit()
         try:
             result = func()
         except self.failure:
-            self._record(ok=False)
+            self._record(ok=False, trial=trial)
             raise
         except BaseException:
-            self._record(ok=True)  # not the endpoint's fault (a bug of ours): the trial slot must not stay taken
+            self._release(trial)  # not the dependency's fault (a bug of ours, a cancellation): no verdict
             raise
-        self._record(ok=True)
+        self._record(ok=True, trial=trial)
         return result
 
     def refuse_if_open(self) -> None:
@@ -53,23 +53,31 @@ class EndpointBreaker:
         if self.state != "closed":
             raise self.refused(self.refusal())
 
-    def _admit(self) -> None:
+    def _admit(self) -> bool:
+        """Let a call through (True when it is the half-open trial) or refuse it."""
         with self._lock:
             if self._opened_at is None:
-                return
+                return False
             if self._trial or time.monotonic() - self._opened_at < self.pause:
                 raise self.refused(self.refusal())
             self._trial = True
+            return True
 
-    def _record(self, *, ok: bool) -> None:
+    def _record(self, *, ok: bool, trial: bool) -> None:
         with self._lock:
             if ok:
                 self._failures, self._opened_at = 0, None
             else:
                 self._failures += 1
-                if self._trial or self._failures >= self.failures_to_open:
+                if trial or self._failures >= self.failures_to_open:
                     self._opened_at = time.monotonic()
-            self._trial = False
+            if trial:  # only the trial itself ends the trial (a slow call from before the pause doesn't)
+                self._trial = False
+
+    def _release(self, trial: bool) -> None:
+        if trial:
+            with self._lock:
+                self._trial = False
 
     def refusal(self) -> str:
         return (f"{self.what} paused after {self.failures_to_open} failures in a row; "

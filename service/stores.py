@@ -3,6 +3,7 @@ Valkey) shared by every replica when COACH_REDIS_URL is set."""
 from __future__ import annotations
 
 import logging
+import time
 from datetime import timedelta
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -17,35 +18,55 @@ from .settings import Settings
 log = logging.getLogger("coach")
 RATE_LIMIT_STORE = "rate_limit"  # the name Litestar's RateLimitConfig reads its counters from
 REDIS_TIMEOUT = 2.0  # seconds for any Redis call: a hung Redis never holds a reader
+REDIS_PAUSE = 5.0  # seconds Redis is left alone after a failed call
 
 
 class FailOpenRedisStore(RedisStore):
     """A Redis store whose failures never fail the request: a reader in crisis is answered with Redis down (the
-    rate limit lets the request through, a coach's session reads as signed out). Each failure is logged."""
+    rate limit lets the request through, a coach's session reads as signed out). After a failure Redis is left
+    alone for REDIS_PAUSE seconds, so a frozen Redis costs one deadline, not two per request. Failures are logged."""
+
+    _down_until = 0.0
+
+    def _resting(self) -> bool:
+        return time.monotonic() < self._down_until
+
+    def _failed(self, what: str, exc: Exception) -> None:
+        self._down_until = time.monotonic() + REDIS_PAUSE
+        log.warning("redis %s failed (%s): carrying on without it for %g s", what, exc, REDIS_PAUSE)
 
     async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+        if self._resting():
+            return None
         try:
             return await super().get(key, renew_for)
         except (RedisError, OSError) as exc:
-            log.warning("redis get failed (%s): carrying on without it", exc)
+            self._failed("get", exc)
             return None
 
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
+        if self._resting():
+            return
         try:
             await super().set(key, value, expires_in)
         except (RedisError, OSError) as exc:
-            log.warning("redis set failed (%s): carrying on without it", exc)
+            self._failed("set", exc)
 
     async def delete(self, key: str) -> None:
+        if self._resting():
+            return
         try:
             await super().delete(key)
         except (RedisError, OSError) as exc:
-            log.warning("redis delete failed (%s)", exc)
+            self._failed("delete", exc)
 
     async def exists(self, key: str) -> bool:
+        if self._resting():
+            return False
         try:
             return await super().exists(key)
-        except (RedisError, OSError):
+        except (RedisError, OSError) as exc:
+            self._failed("exists", exc)
             return False
 
     async def ping(self) -> bool:

@@ -176,7 +176,10 @@ def chroma_faults(args, settings, embedder, data_dir: Path) -> None:
             started = time.monotonic()
             server.start()
             up = time.monotonic()
+            deadline = time.monotonic() + 120
             while httpx.post(url + "/api/ask", json={"question": ORDINARY}, timeout=60).status_code != 200:
+                if time.monotonic() > deadline:
+                    raise SystemExit("the coach did not answer again within 120 s of the restart")
                 time.sleep(0.1)
             print(f"\nchroma restarted: server up after {up - started:.1f} s; the coach answered again "
                   f"{time.monotonic() - up:.2f} s later; /healthz: "

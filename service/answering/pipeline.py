@@ -142,9 +142,23 @@ class AnswerPipeline:
         try:
             return self._prepare(screened)
         except IndexUnavailable:
+            self._settle(screened)  # the model's opinion and the harm cues still decide who is at risk
+            if screened.risk.emergency:
+                return Prepared(screened.risk, screened.scope, None, screened.language)
             if screened.risk.level == "none":
                 raise
             return Prepared(screened.risk, screened.scope, None, screened.language, index_down=True)
+
+    def _settle(self, screened: Screened) -> None:
+        """The model's second opinion applied (once), then scope decided with it."""
+        if screened.pending is None:
+            return
+        risk = self.second_opinion.apply(screened.risk, screened.pending, screened.country,
+                                         english=screened.language == "en")
+        screened.pending = None
+        screened.scope, screened.risk = self._scope(screened.conversation.question, risk, screened.country,
+                                                    screened.scope)
+        screened.settled = True
 
     def write(self, prepared: Prepared, *, stream: bool = False) -> Written:
         """The model's text (network only, no compute slot); nothing to do for the grounded composer."""
@@ -159,16 +173,14 @@ class AnswerPipeline:
         """The checked answer (a compute slot): the model's text if it passes, else the grounded one."""
         return self._compose(prepared, written)
 
-    # -- stages ---------------------------------------------------------------------------------------------
-
     def _prepare(self, screened: Screened) -> Prepared:
         conversation, query_vector, language = screened.conversation, screened.query_vector, screened.language
-        risk, scope, hits = screened.risk, screened.scope, None
+        hits = None
         if screened.pending is not None:
-            if scope.scope == "in":
+            if screened.scope.scope == "in":  # searched while the model's rating is under way
                 hits = self._search(conversation, query_vector)
-            risk = self.second_opinion.apply(risk, screened.pending, screened.country, english=language == "en")
-            scope, risk = self._scope(conversation.question, risk, screened.country, scope)
+            self._settle(screened)
+        risk, scope = screened.risk, screened.scope
         if risk.emergency or scope.scope == "out":
             return Prepared(risk, scope, None, language)
         if hits is None:

@@ -50,9 +50,10 @@ def erase_older_than(engine: Engine, days: int, now: datetime | None = None) -> 
     """Erase the questions, answers, fallback reasons and feedback comments of replies older than `days` (crisis
     disclosures included); the rows stay for the counts. Returns how many replies were erased now."""
     cutoff = (now or datetime.now(UTC)) - timedelta(days=days)
-    old = select(replies.c.id).where(replies.c.created_at < cutoff, replies.c.redacted_at.is_(None))
+    old = select(replies.c.id).where(replies.c.created_at < cutoff)  # a comment left after the erasure too
     with engine.begin() as conn:
-        conn.execute(update(feedback).where(feedback.c.reply_id.in_(old)).values(comment=None))
+        conn.execute(update(feedback).where(feedback.c.reply_id.in_(old), feedback.c.comment.is_not(None))
+                     .values(comment=None))
         result = conn.execute(update(replies).where(replies.c.created_at < cutoff, replies.c.redacted_at.is_(None))
                               .values(question=REDACTED, answer=REDACTED, fallback_reason=None,
                                       redacted_at=now or datetime.now(UTC)))

@@ -198,7 +198,10 @@ def citation_problems(answer: str, passages: list[StoredPassage], embedder: Embe
         if named and not named & cited_authors:
             problems.append(f"names {', '.join(sorted(named))} for a passage by {', '.join(sorted(cited_authors))}")
             break
-    readers = {m.group(1) for p in passages if p.kind == "reader_qa" for m in READER_NAME.finditer(p.text)}
+    # Any word of a commenter's name ("Mel" of "Mel Weak"), but not one a coach's name shares ("Dave").
+    author_words = {w for a in authors for w in a.split()}
+    readers = {w for p in passages if p.kind == "reader_qa" for m in READER_NAME.finditer(p.text)
+               for w in m.group(1).split() if len(w) > 2 and w not in author_words}
     shown = sorted(r for r in readers if re.search(rf"\b{re.escape(r)}\b", answer))
     if shown:
         problems.append(f"names another reader ({', '.join(shown)})")

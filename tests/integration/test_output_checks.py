@@ -59,7 +59,11 @@ def test_an_answer_naming_another_reader_fails(pipeline):
     n = _at(passages, "Ask your ex for a professional")
     reader = checks.READER_NAME.search(passages[n - 1].text).group(1)
     text = f"Like {reader}, ask your ex for a professional work relationship until you figure out work [{n}]."
-    assert any(r.startswith(f"names another reader ({reader})") for r in
+    assert any(r.startswith("names another reader (") and reader.split()[0] in r for r in
+               checks.citation_problems(text, passages, pipeline.embedder))
+    first = reader.split()[0]  # a first name alone is a name too
+    text = f"Like {first}, ask your ex for a professional work relationship until you figure out work [{n}]."
+    assert any(r == f"names another reader ({first})" for r in
                checks.citation_problems(text, passages, pipeline.embedder))
 
 

@@ -40,7 +40,9 @@ class ModelClient:
                                     timeout=settings.llm_timeout, max_retries=0)
         self.breaker = EndpointBreaker(settings.llm_failures_to_pause, settings.llm_pause)
         # The calls wait on the network, not the CPU: their own threads, never a compute slot.
-        self._pool = ThreadPoolExecutor(max_workers=32, thread_name_prefix="model-endpoint")
+        # More threads than callers (the API's 64 endpoint waits, the risk screens, drafts): a call never queues here
+        # while its deadline runs.
+        self._pool = ThreadPoolExecutor(max_workers=96, thread_name_prefix="model-endpoint")
 
     def system_prompt(self) -> str:
         return render(self.prompts_dir, "answer.system.j2")
