@@ -142,15 +142,16 @@ class AnswerPipeline:
         try:
             return self._prepare(screened)
         except IndexUnavailable:
-            self._settle(screened)  # the model's opinion and the harm cues still decide who is at risk
+            self.settle(screened)  # the model's opinion and the harm cues still decide who is at risk
             if screened.risk.emergency:
                 return Prepared(screened.risk, screened.scope, None, screened.language)
             if screened.risk.level == "none":
                 raise
             return Prepared(screened.risk, screened.scope, None, screened.language, index_down=True)
 
-    def _settle(self, screened: Screened) -> None:
-        """The model's second opinion applied (once), then scope decided with it."""
+    def settle(self, screened: Screened) -> None:
+        """The model's second opinion applied (once), then scope decided with it: a wait on the network, which the
+        API does before taking a compute slot."""
         if screened.pending is None:
             return
         risk = self.second_opinion.apply(screened.risk, screened.pending, screened.country,
@@ -179,7 +180,7 @@ class AnswerPipeline:
         if screened.pending is not None:
             if screened.scope.scope == "in":  # searched while the model's rating is under way
                 hits = self._search(conversation, query_vector)
-            self._settle(screened)
+            self.settle(screened)
         risk, scope = screened.risk, screened.scope
         if risk.emergency or scope.scope == "out":
             return Prepared(risk, scope, None, language)

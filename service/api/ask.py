@@ -81,13 +81,16 @@ async def _events(data: AskRequest, request: Request, pipeline: AnswerPipeline, 
     """Validate, then answer in stages; the last event is ("done", result).
 
     Safety first and never kept waiting: the risk and scope check runs on its own threads (no compute slot, no
-    dependency), and an urgent reply leaves from there. Retrieval and the checks take a compute slot; the model
-    endpoint is waited for outside any slot, within its own deadline."""
+    dependency), and an urgent reply leaves from there. The model's risk rating and its answer are waited for
+    outside any slot, within their deadlines; retrieval and the checks take a compute slot."""
     question, history = _validated(data, request, pipeline)
     screened = await anyio.to_thread.run_sync(
         partial(pipeline.screen, question, history, data.locale, request.headers.get("accept-language")),
         limiter=request.app.state.safety_limiter)
     result = pipeline.screened_reply(screened)
+    if result is None and screened.pending is not None:  # the model's risk rating: waited for without a slot
+        await anyio.to_thread.run_sync(pipeline.settle, screened, limiter=request.app.state.endpoint_limiter)
+        result = pipeline.screened_reply(screened)
     if result is None:
         prepared = await anyio.to_thread.run_sync(pipeline.prepare, screened, limiter=limiter)
         result = pipeline.prepared_reply(prepared)

@@ -68,7 +68,7 @@ class ModelClient:
         except GenerationError:
             raise
         except (self._openai.APITimeoutError, httpx.TimeoutException) as exc:
-            raise GenerationError(f"timeout after {timeout:g} s") from exc
+            raise GenerationError(f"timeout after {timeout:g} s (the whole answer)") from exc
         except self._openai.APIStatusError as exc:
             raise GenerationError(f"HTTP {exc.status_code} from the model endpoint") from exc
         except (self._openai.APIError, httpx.HTTPError) as exc:
