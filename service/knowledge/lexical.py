@@ -18,6 +18,9 @@ our out she should so some than that the their them then there they this to too 
 when where which who why will with would you your you're yours
 """.split())  # noqa: SIM905 - a word list reads best as text
 K1, B = 1.2, 0.75
+# A reader's question is at most 4,000 characters; an imported comment can be a megabyte, and its first pages say
+# what it is about (the dense side reads 256 tokens).
+MAX_QUERY_CHARS = 8000
 
 
 def tokens(text: str) -> list[str]:
@@ -57,6 +60,7 @@ class LexicalIndex:
 
     def scores(self, query: str) -> np.ndarray:
         out = np.zeros(self.size, dtype=np.float32)
+        query = query[:MAX_QUERY_CHARS]
         for pattern, replacement in self.phrases:
             query = pattern.sub(replacement, query)
         # Counted, not listed: linear in the query's length (a list membership test here made a 1 MB comment

@@ -28,6 +28,9 @@ class CommentPatterns:
     request: tuple[re.Pattern, ...]
 
 
+KIND_READ_CHARS = 20_000
+
+
 @lru_cache(maxsize=4)
 def comment_patterns(knowledge_dir: Path) -> CommentPatterns:
     data = yaml.safe_load((knowledge_dir / "comment_patterns.yaml").read_text(encoding="utf-8"))
@@ -52,7 +55,9 @@ class Triage:
 
 
 def kind_of(text: str, knowledge_dir: Path | None = None) -> tuple[str, list[str]]:
-    """(kind, reasons) by the comment's words alone (knowledge/comment_patterns.yaml)."""
+    """(kind, reasons) by the comment's words alone (knowledge/comment_patterns.yaml), read in its first
+    KIND_READ_CHARS (what it is shows early; the risk patterns read all of it)."""
+    text = text[:KIND_READ_CHARS]
     rules = comment_patterns(knowledge_dir or get_settings().knowledge_dir)
     hard = _hits(rules.spam, text)
     if hard:
