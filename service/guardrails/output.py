@@ -152,8 +152,9 @@ READER_NAME = re.compile(r"^([A-Z][\w'-]+(?: [A-Z][\w'-]+)?) asked:", re.M)
 
 def cited_claims(answer: str) -> list[tuple[str, set[int]]]:
     """(claim, the passage numbers it cites) per claim sentence. A sentence without a mark takes the marks of the
-    next sentence in its paragraph (one mark often covers the sentences before it); marks standing alone after a
-    full stop belong to the sentence before them."""
+    nearest marked sentences before and after it in its paragraph (a mark often covers the sentences before it,
+    and a sentence may elaborate the one cited before it); marks standing alone after a full stop belong to the
+    sentence before them."""
     out: list[tuple[str, set[int]]] = []
     for line in answer.splitlines():
         line = re.sub(r"^\s*([-*•]|\d+[.)])\s*", "", line).strip()
@@ -166,10 +167,12 @@ def cited_claims(answer: str) -> list[tuple[str, set[int]]]:
                 sentences[-1][1] |= marks
             else:
                 sentences.append([sentence, marks])
-        following: set[int] = set()
-        for item in reversed(sentences):
-            item[1] = item[1] or set(following)
-            following = item[1]
+        own = [set(marks) for _, marks in sentences]
+        for i, item in enumerate(sentences):
+            if not own[i]:  # between two marks it may elaborate the one before or lead to the one after
+                before = next((m for m in reversed(own[:i]) if m), set())
+                after = next((m for m in own[i + 1:] if m), set())
+                item[1] = before | after
         for sentence, marks in sentences:
             text = CITATION.sub("", sentence).strip()
             if len(text.split()) >= MIN_CLAIM_WORDS:
