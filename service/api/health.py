@@ -9,12 +9,12 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from sqlalchemy import text
 
 from ..answering.pipeline import AnswerPipeline
+from ..knowledge.store import RETRY_AFTER
 from ..stores import RATE_LIMIT_STORE
 from .dependencies import FeedbackStoreDep, MaybePipelineDep
 from .schemas import error_responses
 
 PROBE_TIMEOUT = 2.0  # seconds a readiness probe waits on one dependency
-RETRY_AFTER = "10"
 
 
 def _probe(check) -> dict:

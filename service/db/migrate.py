@@ -105,6 +105,16 @@ def migration_connection(url: str | URL) -> Iterator[Connection]:
         engine.dispose()
 
 
+
+def batch_recreate() -> str:
+    """`recreate=` for a migration's batch_alter_table: SQLite rebuilds the table (it comes out exactly as
+    create_all makes it; the migration tests compare them); PostgreSQL alters it in place (a rebuild would drop the
+    key other tables' foreign keys depend on)."""
+    from alembic import context
+
+    return "always" if context.get_context().dialect.name == "sqlite" else "auto"
+
+
 @contextmanager
 def foreign_keys_kept(conn: Connection) -> Iterator[None]:
     """SQLite migrates with foreign keys off: fail (and roll back) if the block leaves new dangling rows."""

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import context, op
 
+from service.db.migrate import batch_recreate
+
 revision: str = "0002"
 down_revision: str | Sequence[str] | None = "0001"
 branch_labels: str | Sequence[str] | None = None
@@ -28,17 +30,12 @@ def _has_them() -> bool:
     return set(NEW_COLUMNS) <= columns
 
 
-def _recreate() -> str:
-    """SQLite rebuilds the table (it comes out exactly as create_all makes it; the migration tests compare them);
-    PostgreSQL alters it in place (a rebuild would drop the key other tables' foreign keys depend on)."""
-    return "always" if context.get_context().dialect.name == "sqlite" else "auto"
-
 
 def upgrade() -> None:
     if _has_them():
         return
     # recreate: the table comes out exactly as a fresh create_all makes it (the migration tests compare them)
-    with op.batch_alter_table("replies", recreate=_recreate()) as batch:
+    with op.batch_alter_table("replies", recreate=batch_recreate()) as batch:
         batch.add_column(sa.Column("coverage", sa.String(length=12), nullable=True))
         batch.add_column(sa.Column("topic", sa.String(length=100), nullable=True))
         batch.add_column(sa.Column("fallback_reason", sa.Text(), nullable=True))
@@ -46,7 +43,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("replies", recreate=_recreate()) as batch:
+    with op.batch_alter_table("replies", recreate=batch_recreate()) as batch:
         batch.drop_index("ix_replies_coverage")
         batch.drop_column("fallback_reason")
         batch.drop_column("topic")

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import context, op
 
+from service.db.migrate import batch_recreate
+
 revision: str = "0003"
 down_revision: str | Sequence[str] | None = "0002"
 branch_labels: str | Sequence[str] | None = None
@@ -22,17 +24,12 @@ def _inspector():
     return None if context.is_offline_mode() else sa.inspect(op.get_bind())
 
 
-def _recreate() -> str:
-    """SQLite rebuilds the table (it comes out exactly as create_all makes it; the migration tests compare them);
-    PostgreSQL alters it in place (a rebuild would drop the key other tables' foreign keys depend on)."""
-    return "always" if context.get_context().dialect.name == "sqlite" else "auto"
-
 
 def upgrade() -> None:
     inspector = _inspector()
     # A database made by create_all with today's tables already has all of it (adopted, stamped at 0001).
     if inspector is None or "ix_comments_queue" not in {i["name"] for i in inspector.get_indexes("comments")}:
-        with op.batch_alter_table("comments", recreate=_recreate()) as batch:
+        with op.batch_alter_table("comments", recreate=batch_recreate()) as batch:
             batch.alter_column("source", existing_type=sa.String(length=32), type_=sa.String(length=200),
                                existing_nullable=False)
             batch.create_index("ix_comments_queue", ["status", "risk_level", "posted_at"])
@@ -55,7 +52,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index("ix_import_jobs_created_at", table_name="import_jobs")
     op.drop_table("import_jobs")
-    with op.batch_alter_table("comments", recreate=_recreate()) as batch:
+    with op.batch_alter_table("comments", recreate=batch_recreate()) as batch:
         batch.drop_index("ix_comments_queue")
         batch.alter_column("source", existing_type=sa.String(length=200), type_=sa.String(length=32),
                            existing_nullable=False)

@@ -11,16 +11,13 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import context, op
 
+from service.db.migrate import batch_recreate
+
 revision: str = "0004"
 down_revision: str | Sequence[str] | None = "0003"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-
-def _recreate() -> str:
-    """SQLite rebuilds the table (it comes out exactly as create_all makes it; the migration tests compare them);
-    PostgreSQL alters it in place (a rebuild would drop the key other tables' foreign keys depend on)."""
-    return "always" if context.get_context().dialect.name == "sqlite" else "auto"
 
 
 def upgrade() -> None:
@@ -29,14 +26,14 @@ def upgrade() -> None:
     if inspector is not None and "conversation_id" in {c["name"] for c in inspector.get_columns("replies")}:
         return
     # recreate: the table comes out exactly as a fresh create_all makes it (the migration tests compare them)
-    with op.batch_alter_table("replies", recreate=_recreate()) as batch:
+    with op.batch_alter_table("replies", recreate=batch_recreate()) as batch:
         batch.add_column(sa.Column("conversation_id", sa.String(length=64), nullable=True))
         batch.add_column(sa.Column("redacted_at", sa.DateTime(timezone=True), nullable=True))
         batch.create_index("ix_replies_conversation_id", ["conversation_id"])
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("replies", recreate=_recreate()) as batch:
+    with op.batch_alter_table("replies", recreate=batch_recreate()) as batch:
         batch.drop_index("ix_replies_conversation_id")
         batch.drop_column("redacted_at")
         batch.drop_column("conversation_id")
