@@ -35,39 +35,27 @@ class FailOpenRedisStore(RedisStore):
         self._down_until = time.monotonic() + REDIS_PAUSE
         log.warning("redis %s failed (%s): carrying on without it for %g s", what, exc, REDIS_PAUSE)
 
-    async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+    async def _guarded(self, what: str, call, default=None):
+        """call() unless Redis is resting; on failure the default, and Redis rests."""
         if self._resting():
-            return None
+            return default
         try:
-            return await super().get(key, renew_for)
+            return await call()
         except (RedisError, OSError) as exc:
-            self._failed("get", exc)
-            return None
+            self._failed(what, exc)
+            return default
+
+    async def get(self, key: str, renew_for: int | timedelta | None = None) -> bytes | None:
+        return await self._guarded("get", lambda: super(FailOpenRedisStore, self).get(key, renew_for))
 
     async def set(self, key: str, value: str | bytes, expires_in: int | timedelta | None = None) -> None:
-        if self._resting():
-            return
-        try:
-            await super().set(key, value, expires_in)
-        except (RedisError, OSError) as exc:
-            self._failed("set", exc)
+        await self._guarded("set", lambda: super(FailOpenRedisStore, self).set(key, value, expires_in))
 
     async def delete(self, key: str) -> None:
-        if self._resting():
-            return
-        try:
-            await super().delete(key)
-        except (RedisError, OSError) as exc:
-            self._failed("delete", exc)
+        await self._guarded("delete", lambda: super(FailOpenRedisStore, self).delete(key))
 
     async def exists(self, key: str) -> bool:
-        if self._resting():
-            return False
-        try:
-            return await super().exists(key)
-        except (RedisError, OSError) as exc:
-            self._failed("exists", exc)
-            return False
+        return await self._guarded("exists", lambda: super(FailOpenRedisStore, self).exists(key), False)
 
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
