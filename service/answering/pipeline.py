@@ -127,12 +127,11 @@ class AnswerPipeline:
             screened.pending = self.second_opinion.start(conversation.question, conversation.risk_turns)
         else:
             screened.scope, screened.risk = self._scope(question, risk, country, scope)
-            screened.settled = True
         return screened
 
     def screened_reply(self, screened: Screened) -> AnswerResult | None:
         """An emergency (or a settled decline) answered straight from the safety stage."""
-        if screened.risk.emergency or (screened.settled and screened.scope.scope == "out"):
+        if screened.risk.emergency or (screened.pending is None and screened.scope.scope == "out"):
             return self.prepared_reply(Prepared(screened.risk, screened.scope, None, screened.language))
         return None
 
@@ -159,7 +158,6 @@ class AnswerPipeline:
         screened.pending = None
         screened.scope, screened.risk = self._scope(screened.conversation.question, risk, screened.country,
                                                     screened.scope)
-        screened.settled = True
 
     def write(self, prepared: Prepared, *, stream: bool = False) -> Written:
         """The model's text (network only, no compute slot); nothing to do for the grounded composer."""

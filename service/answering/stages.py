@@ -34,8 +34,7 @@ class Screened:
     country: str | None
     risk: RiskAssessment
     scope: ScopeResult
-    pending: PendingOpinion | None = None  # the model's second opinion on risk, under way
-    settled: bool = False  # scope is final (no second opinion to wait for)
+    pending: PendingOpinion | None = None  # the model's second opinion on risk, under way (None: scope is final)
 
 
 @dataclass
