@@ -40,6 +40,8 @@ class Settings:
     llm_timeout: float = 20.0  # seconds for a whole model answer, streamed or not (then: the grounded answer)
     llm_failures_to_pause: int = 3  # model endpoint failures in a row before it is left alone for a while...
     llm_pause: float = 30.0  # ...this many seconds (answers are grounded meanwhile; /healthz shows it)
+    llm_max_tokens: int = 700  # tokens one answer or draft may take (the endpoint stops there)
+    llm_concurrency: int = 32  # model calls at once in this process; beyond it readers get the grounded answer
     chroma_timeout: float = 5.0  # seconds for one query to a Chroma server (ingest allows CHROMA_INGEST_TIMEOUT)
     # The model's second opinion on risk (when a model is configured): it runs beside retrieval and is waited for
     # at most this long from the start of the request; "0" turns it off.
@@ -119,6 +121,8 @@ class Settings:
             llm_timeout=float(_env("COACH_LLM_TIMEOUT", "20")),
             llm_failures_to_pause=max(1, int(_env("COACH_LLM_FAILURES_TO_PAUSE", "3"))),
             llm_pause=max(0.0, float(_env("COACH_LLM_PAUSE", "30"))),
+            llm_max_tokens=max(16, int(_env("COACH_LLM_MAX_TOKENS", "700"))),
+            llm_concurrency=max(1, int(_env("COACH_LLM_CONCURRENCY", "32"))),
             chroma_timeout=max(0.1, float(_env("COACH_CHROMA_TIMEOUT", "5"))),
             llm_risk_budget=max(0.0, float(_env("COACH_LLM_RISK_BUDGET", "2.5"))),
             retrieval_k=int(_env("COACH_RETRIEVAL_K", "5")),

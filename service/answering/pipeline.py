@@ -164,13 +164,14 @@ class AnswerPipeline:
         if not isinstance(self.generator, ModelGenerator) or prepared.context is None:
             return Written()
         try:
-            return Written(self.generator.write(prepared.context, stream=stream))
+            written = self.generator.write(prepared.context, stream=stream)
+            return Written(written.text, usage=written.usage)
         except GenerationError as exc:
             return Written(failure=str(exc))
 
     def finish(self, prepared: Prepared, written: Written) -> AnswerResult:
         """The checked answer (a compute slot): the model's text if it passes, else the grounded one."""
-        return self._compose(prepared, written)
+        return replace(self._compose(prepared, written), usage=written.usage)
 
     def _prepare(self, screened: Screened) -> Prepared:
         conversation, query_vector, language = screened.conversation, screened.query_vector, screened.language

@@ -10,7 +10,7 @@ from ..guardrails.scope import ScopeResult
 from ..guardrails.second_opinion import PendingOpinion
 from ..knowledge.store import StoredPassage
 from .conversation import Conversation
-from .generators.base import Context
+from .generators.base import Context, Usage
 from .reply import Reply
 
 
@@ -22,6 +22,7 @@ class AnswerResult:
     passages: list[StoredPassage] = field(default_factory=list)  # cited passages, in citation order
     framing: tuple[str, ...] = ()  # template lines (intro, support note): no claims to check
     risk: RiskAssessment | None = None
+    usage: Usage | None = None  # the model call behind the reply (kept with it for the coach), if any
 
 
 @dataclass
@@ -52,3 +53,4 @@ class Written:
 
     text: str | None = None
     failure: str | None = None
+    usage: Usage | None = None  # what the call cost (tokens, time), when one was made

@@ -2,17 +2,18 @@
 from __future__ import annotations
 
 from sqlalchemy import (
-                        CheckConstraint,
-                        Column,
-                        DateTime,
-                        ForeignKey,
-                        Index,
-                        Integer,
-                        MetaData,
-                        String,
-                        Table,
-                        Text,
-                        UniqueConstraint,
+    CheckConstraint,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
 )
 
 RATINGS = ("up", "down")
@@ -40,6 +41,11 @@ replies = Table(
     # anonymous (time, coverage, topic, safety level) and keeps the counts.
     Column("conversation_id", String(64), nullable=True, index=True),
     Column("redacted_at", DateTime(timezone=True), nullable=True),
+    # What a model-written reply cost (the endpoint's token counts, when it reports them, and its timing).
+    Column("model_prompt_tokens", Integer, nullable=True),
+    Column("model_completion_tokens", Integer, nullable=True),
+    Column("model_first_text_ms", Float, nullable=True),
+    Column("model_total_ms", Float, nullable=True),
 )
 
 # Readers' thumbs up/down from the widget.

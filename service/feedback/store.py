@@ -10,6 +10,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from ..answering.generators.base import Usage
 from ..answering.reply import Reply
 from ..db.tables import MAX_COMMENT_CHARS, RATINGS, feedback, replies
 from .writer import BatchWriter
@@ -30,10 +31,11 @@ class FeedbackStore:
         with self.engine.begin() as conn:
             conn.execute(replies.insert(), [_reply_row(question, reply, conversation_id)])
 
-    def record_reply_soon(self, question: str, reply: Reply, conversation_id: str | None = None) -> None:
+    def record_reply_soon(self, question: str, reply: Reply, conversation_id: str | None = None,
+                          usage: Usage | None = None) -> None:
         """Queue the row for the writer thread: a request no longer waits for (or spends its CPU on) its own
         insert and commit."""
-        self._writer.put(_reply_row(question, reply, conversation_id))
+        self._writer.put(_reply_row(question, reply, conversation_id, usage))
 
     def flush(self) -> None:
         """Wait until every queued reply is stored (feedback may refer to one at once)."""
@@ -95,8 +97,11 @@ class FeedbackStore:
             return [dict(row._mapping) for row in conn.execute(query)]
 
 
-def _reply_row(question: str, reply: Reply, conversation_id: str | None = None) -> dict:
-    return {"id": reply.id, "conversation_id": conversation_id, "question": question, "answer": reply.answer,
+def _reply_row(question: str, reply: Reply, conversation_id: str | None = None, usage: Usage | None = None) -> dict:
+    usage = usage or Usage()
+    return {"model_prompt_tokens": usage.prompt_tokens, "model_completion_tokens": usage.completion_tokens,
+            "model_first_text_ms": usage.first_text_ms, "model_total_ms": usage.total_ms,
+            "id": reply.id, "conversation_id": conversation_id, "question": question, "answer": reply.answer,
             "generator": reply.generator,
             "scope": reply.scope, "safety_level": reply.safety.level, "created_at": _now(),
             "coverage": reply.coverage, "topic": reply.topic, "fallback_reason": reply.fallback_reason}

@@ -155,7 +155,12 @@ def cited_claims(answer: str) -> list[tuple[str, set[int]]]:
     nearest marked sentences before and after it in its paragraph (a mark often covers the sentences before it,
     and a sentence may elaborate the one cited before it); marks standing alone after a full stop belong to the
     sentence before them."""
-    out: list[tuple[str, set[int]]] = []
+    return [(text, marks) for text, _, marks in claims_with_marks(answer)]
+
+
+def claims_with_marks(answer: str) -> list[tuple[str, set[int], set[int]]]:
+    """(claim, its own marks, the marks it is read with) per claim sentence: see cited_claims."""
+    out: list[tuple[str, set[int], set[int]]] = []
     for line in answer.splitlines():
         line = re.sub(r"^\s*([-*•]|\d+[.)])\s*", "", line).strip()
         if not line or line.endswith(":"):
@@ -173,10 +178,10 @@ def cited_claims(answer: str) -> list[tuple[str, set[int]]]:
                 before = next((m for m in reversed(own[:i]) if m), set())
                 after = next((m for m in own[i + 1:] if m), set())
                 item[1] = before | after
-        for sentence, marks in sentences:
+        for (sentence, marks), mine in zip(sentences, own):
             text = CITATION.sub("", sentence).strip()
             if len(text.split()) >= MIN_CLAIM_WORDS:
-                out.append((text, marks))
+                out.append((text, mine, marks))
     return out
 
 
@@ -194,21 +199,27 @@ def citation_problems(answer: str, passages: list[StoredPassage], embedder: Embe
                 < threshold]
         if weak:
             problems.append(f"{len(weak)} sentences not supported by the passage they cite (e.g. {weak[0][:80]!r})")
+    return problems + wrong_coach_named(pairs, passages) + other_readers_named(answer, passages)
+
+
+def wrong_coach_named(pairs: list[tuple[str, set[int]]], passages: list[StoredPassage]) -> list[str]:
+    """A claim that names a coach who wrote none of the passages it cites."""
     authors = {a: _name_words(a) for a in {p.author for p in passages if p.author}}
     for claim, marks in pairs:
         named = {a for a, words in authors.items() if any(re.search(rf"\b{re.escape(w)}\b", claim) for w in words)}
-        cited_authors = {passages[n - 1].author for n in marks}
-        if named and not named & cited_authors:
-            problems.append(f"names {', '.join(sorted(named))} for a passage by {', '.join(sorted(cited_authors))}")
-            break
-    # Any word of a commenter's name ("Mel" of "Mel Weak"), but not one a coach's name shares ("Dave").
-    author_words = {w for a in authors for w in a.split()}
+        cited_authors = {passages[n - 1].author for n in marks if 1 <= n <= len(passages)}
+        if named and cited_authors and not named & cited_authors:
+            return [f"names {', '.join(sorted(named))} for a passage by {', '.join(sorted(cited_authors))}"]
+    return []
+
+
+def other_readers_named(answer: str, passages: list[StoredPassage]) -> list[str]:
+    """Any word of a commenter's name ("Mel" of "Mel Weak"), but not one a coach's name shares ("Dave")."""
+    author_words = {w for p in passages if p.author for w in p.author.split()}
     readers = {w for p in passages if p.kind == "reader_qa" for m in READER_NAME.finditer(p.text)
                for w in m.group(1).split() if len(w) > 2 and w not in author_words}
     shown = sorted(r for r in readers if re.search(rf"\b{re.escape(r)}\b", answer))
-    if shown:
-        problems.append(f"names another reader ({', '.join(shown)})")
-    return problems
+    return [f"names another reader ({', '.join(shown)})"] if shown else []
 
 
 def _name_words(author: str) -> list[str]:

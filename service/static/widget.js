@@ -200,6 +200,7 @@
     ".notice .btn { margin-top: 8px; }",
     ".fallback { margin: 0 0 14px; }",
     ".cancel { margin-top: 8px; }",
+    ".replaced { margin: 0 0 8px; font-size: 0.85em; opacity: 0.8; font-style: italic; }",
     ".cancel[hidden] { display: none; }",
     ".composer { display: flex; align-items: flex-end; gap: 8px; padding: 10px 12px 6px; border-top: 1px solid #e4e8eb; background: #ffffff; }",
     ".composer textarea { flex: 1; min-width: 0; min-height: 44px; max-height: 132px; padding: 10px 12px; border: 1px solid #8a949d; border-radius: 12px; background: #ffffff; color: #1f2328; font-size: 15px; line-height: 1.4; resize: none; }",
@@ -618,6 +619,16 @@
         text += piece;
         renderAnswer(answer, text, null, node);
         if (pinned) scrollToBottom();
+      },
+      // The server stopped an answer that failed a check on the way: what was shown goes, the checked answer
+      // built from the articles takes its place, with a short note saying why the text changed.
+      replace: function (newText, note) {
+        text = newText;
+        renderAnswer(answer, text, null, node);
+        if (note && !bubble.querySelector(".replaced")) {
+          bubble.insertBefore(el("p", { className: "replaced", text: note }), answer);
+        }
+        node.setAttribute("data-replaced", "true");
       },
       finish: function (reply, restored) {
         settled();
@@ -1143,6 +1154,7 @@
         var parsed;
         try { parsed = JSON.parse(payload); } catch (e) { return; }
         if (type === "delta" && parsed && typeof parsed.text === "string") bot.append(parsed.text);
+        else if (type === "replace" && parsed && typeof parsed.text === "string") bot.replace(parsed.text, parsed.note);
         else if (type === "done") reply = parsed;
       }).then(function () {
         if (!reply) throw new Error("the answer stream ended early");

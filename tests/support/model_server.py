@@ -8,6 +8,7 @@ rate everything "none" when it is empty.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -27,7 +28,8 @@ class Behaviour:
     delay: float = 0.0
     malformed: bool = False
     drip: float = 0.0  # seconds between pieces: a stream word by word, a plain answer a few bytes at a time
-    stall_after: int | None = None  # stream this many words, then go silent for `delay` seconds
+    stall_after: int | None = None  # stream this many pieces, then go silent for `delay` seconds
+    rate: float = 0.0  # a stream at this many tokens a second (pieces of about four characters, as models send)
 
 
 RATED_NONE = '{"level": "none", "category": null}'
@@ -38,12 +40,20 @@ def _is_risk_rating(body: dict) -> bool:
     return str(messages[0].get("content", "")).startswith("You screen messages")
 
 
+def tokens(text: str) -> list[str]:
+    """Model-like tokens: a word's leading space with up to four characters, the rest of a long word after it."""
+    return re.findall(r"\s*[^\s]{1,4}|\s+$", text)
+
+
 class FakeOpenAI:
     def __init__(self):
         self.script: deque[Behaviour] = deque()
         self.risk_script: deque[Behaviour] = deque()
         self.default: Behaviour | None = None  # what every answer request gets once the script is empty
         self.requests: list[dict] = []
+        self.cut_streams = 0  # streams the client hung up on before the end (a stopped answer)
+        self.sent_log: list[tuple[float, str]] = []  # (time.monotonic(), piece) of the latest answer stream
+        self.finished_streams = 0
         self.risk_requests: list[dict] = []
         server = self
 
@@ -53,6 +63,7 @@ class FakeOpenAI:
 
             def do_POST(self):
                 body = json.loads(self.rfile.read(int(self.headers["content-length"])))
+                self._body = body
                 if _is_risk_rating(body):
                     server.risk_requests.append(body)
                     b = server.risk_script.popleft() if server.risk_script else Behaviour(RATED_NONE)
@@ -94,19 +105,33 @@ class FakeOpenAI:
                 self.send_response(200)
                 self.send_header("content-type", "text/event-stream")
                 self.end_headers()
-                words = b.text.split(" ")
-                for i, word in enumerate(words):
-                    if b.stall_after is not None and i == b.stall_after:
-                        time.sleep(b.delay)
-                    piece = word if i == 0 else " " + word
-                    chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": model,
-                             "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
-                    self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                pieces = tokens(b.text) if b.rate else [w if i == 0 else " " + w
+                                                           for i, w in enumerate(b.text.split(" "))]
+                pause = 1.0 / b.rate if b.rate else b.drip
+                log = server.sent_log = []
+                try:
+                    for i, piece in enumerate(pieces):
+                        if b.stall_after is not None and i == b.stall_after:
+                            time.sleep(b.delay)
+                        chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": model,
+                                 "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
+                        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                        self.wfile.flush()
+                        log.append((time.monotonic(), piece))
+                        if pause:
+                            time.sleep(pause)
+                    if (self._body.get("stream_options") or {}).get("include_usage"):
+                        prompt = sum(len(str(m.get("content", ""))) for m in self._body.get("messages", []))
+                        usage = {"prompt_tokens": prompt // 4, "completion_tokens": len(pieces),
+                                 "total_tokens": prompt // 4 + len(pieces)}
+                        chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": model,
+                                 "choices": [], "usage": usage}
+                        self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())
+                    self.wfile.write(b"data: [DONE]\n\n")
                     self.wfile.flush()
-                    if b.drip:
-                        time.sleep(b.drip)
-                self.wfile.write(b"data: [DONE]\n\n")
-                self.wfile.flush()
+                    server.finished_streams += 1
+                except (BrokenPipeError, ConnectionResetError):
+                    server.cut_streams += 1
 
         self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"

@@ -42,6 +42,24 @@ class Composition:
     topic: str | None = None  # the card, situation or gap the answer drew on (the coach's gap report)
 
 
+@dataclass(frozen=True)
+class Usage:
+    """What one model call cost: the endpoint's token counts (None when it doesn't report them) and its timing."""
+
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    first_text_ms: float | None = None  # request sent -> first piece of text (a stream), or the whole answer
+    total_ms: float | None = None
+
+
+@dataclass(frozen=True)
+class ModelText:
+    """What a model endpoint wrote, and what writing it cost."""
+
+    text: str
+    usage: Usage = field(default_factory=Usage)
+
+
 class Generator(Protocol):
     """Writes the answer for a context; raises GenerationError when it can't (the pipeline then falls back)."""
 

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from concurrent.futures import TimeoutError as FutureTimeout
 from contextlib import contextmanager
 from pathlib import Path
@@ -16,9 +17,14 @@ from ...errors import GenerationError
 from ...knowledge.store import StoredPassage
 from ...prompts import render
 from ...settings import Settings
-from .base import Context
+from .base import Context, ModelText, Usage
 
 CONNECT_TIMEOUT = 3.0  # a server that doesn't accept the connection by then is down, whatever the total
+PieceSink = Callable[[str], None]
+
+
+class StreamStopped(Exception):
+    """We stopped reading on purpose (a sentence failed its check, the reader left): not the endpoint's fault."""
 
 
 class ModelClient:
@@ -35,6 +41,9 @@ class ModelClient:
         self.prompts_dir: Path = settings.prompts_dir
         self.model = settings.llm_model
         self.timeout = settings.llm_timeout
+        self.max_tokens = settings.llm_max_tokens
+        self._slots = threading.BoundedSemaphore(settings.llm_concurrency)
+        self.concurrency = settings.llm_concurrency
         # No retries: on failure the reader gets the grounded answer at once instead of waiting.
         self.client = openai.OpenAI(base_url=settings.llm_base_url, api_key=settings.llm_api_key or "not-needed",
                                     timeout=settings.llm_timeout, max_retries=0)
@@ -85,32 +94,68 @@ class ModelClient:
         numbered = [{"n": i, "author": p.author, "title": p.title, "text": p.text} for i, p in enumerate(passages, 1)]
         user = render(self.prompts_dir, "draft.user.j2", comment=comment, passages=numbered, examples=examples)
         return self._answer([{"role": "system", "content": self.draft_system_prompt()},
-                             {"role": "user", "content": user}], stream=False)
+                             {"role": "user", "content": user}], stream=False).text
 
     def screen_risk(self, message: str, earlier_turns: Sequence[str], timeout: float) -> str:
         """The model's one-line JSON rating of a reader's message (guardrails/second_opinion.py reads it).
         Skipped while the endpoint is paused; its own short budget running out doesn't count as a failure."""
         self.breaker.refuse_if_open()
+        with self._slot():
+            return self._screen(message, earlier_turns, timeout)
+
+    def _screen(self, message: str, earlier_turns: Sequence[str], timeout: float) -> str:
         messages = [{"role": "system", "content": render(self.prompts_dir, "risk_screen.system.j2")},
                     {"role": "user", "content": render(self.prompts_dir, "risk_screen.user.j2", message=message,
                                                        earlier=list(earlier_turns))}]
         return self._bounded(lambda deadline: self._read(messages, deadline, timeout, stream=False,
-                                                         temperature=0, max_tokens=40), timeout)
+                                                         temperature=0, max_tokens=40), timeout).text
 
-    def complete(self, context: Context) -> str:
+    def complete(self, context: Context) -> ModelText:
         return self._answer(self.messages(context), stream=False)
 
-    def stream(self, context: Context) -> str:
-        """The whole answer, asked for as a stream (the reader still sees it only once it is checked)."""
+    def stream(self, context: Context) -> ModelText:
+        """The whole answer, asked for as a stream and collected."""
         return self._answer(self.messages(context), stream=True)
 
-    def _answer(self, messages: list[dict], *, stream: bool) -> str:
-        timeout = self.timeout
-        return self.breaker.call(lambda: self._bounded(
-            lambda deadline: self._read(messages, deadline, timeout, stream=stream, temperature=0.2,
-                                        max_tokens=700), timeout))
+    def stream_to(self, context: Context, on_piece: PieceSink, stop: threading.Event) -> ModelText:
+        """The answer as a stream, each piece handed to `on_piece` as it arrives (in this thread, which the caller
+        provides; the caller keeps the deadline too, this thread stops at its next read after it). Setting `stop`
+        ends the read with StreamStopped, which the breaker doesn't count."""
+        timeout, messages = self.timeout, self.messages(context)
 
-    def _bounded(self, read: Callable[[float], str], timeout: float) -> str:
+        def sink(piece: str) -> None:
+            if stop.is_set():
+                raise StreamStopped
+            on_piece(piece)
+
+        deadline = time.monotonic() + timeout
+        with self._slot():
+            return self.breaker.call(lambda: self._read(messages, deadline, timeout, stream=True, temperature=0.2,
+                                                        max_tokens=self.max_tokens, on_piece=sink))
+
+    def start_stream(self, context: Context, on_piece: PieceSink, stop: threading.Event) -> Future[ModelText]:
+        """stream_to() on one of this client's network threads."""
+        return self._pool.submit(self.stream_to, context, on_piece, stop)
+
+    @contextmanager
+    def _slot(self):
+        """One of COACH_LLM_CONCURRENCY calls at once, or GenerationError at once (not the endpoint's failure: the
+        breaker never sees it): past the cap a reader gets the grounded answer instead of waiting in a queue."""
+        if not self._slots.acquire(blocking=False):
+            raise GenerationError(f"{self.concurrency} model calls already under way (COACH_LLM_CONCURRENCY)")
+        try:
+            yield
+        finally:
+            self._slots.release()
+
+    def _answer(self, messages: list[dict], *, stream: bool) -> ModelText:
+        timeout = self.timeout
+        with self._slot():
+            return self.breaker.call(lambda: self._bounded(
+                lambda deadline: self._read(messages, deadline, timeout, stream=stream, temperature=0.2,
+                                            max_tokens=self.max_tokens), timeout))
+
+    def _bounded(self, read: Callable[[float], ModelText], timeout: float) -> ModelText:
         """read(deadline) in a pool thread; the caller waits `timeout` seconds at most, whatever happens there."""
         deadline = time.monotonic() + timeout
         future = self._pool.submit(read, deadline)
@@ -121,46 +166,70 @@ class ModelClient:
             raise GenerationError(f"timeout after {timeout:g} s (the whole answer)") from None
 
     def _read(self, messages: list[dict], deadline: float, timeout: float, *, stream: bool, temperature: float,
-              max_tokens: int) -> str:
+              max_tokens: int, on_piece: PieceSink | None = None) -> ModelText:
         """One request, read piece by piece so that it stops at the deadline even when bytes keep trickling in."""
-        remaining = max(0.05, deadline - time.monotonic())
+        started = time.monotonic()
+        remaining = max(0.05, deadline - started)
         client = self.client.with_options(timeout=httpx.Timeout(remaining, connect=min(CONNECT_TIMEOUT, remaining)))
         with self._endpoint_errors(timeout):
             if stream:
-                text = self._read_stream(client, messages, deadline, timeout, temperature, max_tokens)
+                text, usage = self._read_stream(client, messages, deadline, timeout, temperature, max_tokens,
+                                                on_piece, started)
             else:
-                text = self._read_whole(client, messages, deadline, timeout, temperature, max_tokens)
+                text, usage = self._read_whole(client, messages, deadline, timeout, temperature, max_tokens, started)
         if not isinstance(text, str) or not text.strip():
             raise GenerationError("empty response from the model endpoint")
-        return text.strip()
+        return ModelText(text.strip(), usage)
 
-    def _read_whole(self, client, messages, deadline, timeout, temperature, max_tokens) -> str:
+    def _read_whole(self, client, messages, deadline, timeout, temperature, max_tokens, started):
         with client.chat.completions.with_streaming_response.create(
                 model=self.model, messages=messages, temperature=temperature, max_tokens=max_tokens) as response:
             body = bytearray()
             for part in response.iter_bytes():
                 _check(deadline, timeout)
                 body += part
-        return json.loads(bytes(body))["choices"][0]["message"]["content"]
+        payload = json.loads(bytes(body))
+        elapsed = _ms(started)
+        return payload["choices"][0]["message"]["content"], _usage(payload.get("usage"), elapsed, elapsed)
 
-    def _read_stream(self, client, messages, deadline, timeout, temperature, max_tokens) -> str:
+    def _read_stream(self, client, messages, deadline, timeout, temperature, max_tokens, on_piece, started):
+        # include_usage: OpenAI, vLLM, Ollama and llama.cpp's server send the token counts in a last chunk.
         chunks = client.chat.completions.create(model=self.model, messages=messages, temperature=temperature,
-                                                max_tokens=max_tokens, stream=True)
-        pieces, events = [], 0
+                                                max_tokens=max_tokens, stream=True,
+                                                stream_options={"include_usage": True})
+        pieces, events, first, reported = [], 0, None, None
         try:
             for chunk in chunks:
                 _check(deadline, timeout)
                 events += 1
+                reported = getattr(chunk, "usage", None) or reported
                 if chunk.choices and chunk.choices[0].delta and chunk.choices[0].delta.content:
-                    pieces.append(chunk.choices[0].delta.content)
+                    piece = chunk.choices[0].delta.content
+                    first = first if first is not None else _ms(started)
+                    pieces.append(piece)
+                    if on_piece is not None:
+                        on_piece(piece)
         finally:
             chunks.close()
         if not events:
             raise GenerationError("malformed response from the model endpoint (no stream events)")
-        return "".join(pieces)
+        usage = reported.model_dump() if reported is not None and hasattr(reported, "model_dump") else None
+        return "".join(pieces), _usage(usage, first, _ms(started))
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _ms(since: float) -> float:
+    return round((time.monotonic() - since) * 1000, 1)
+
+
+def _usage(reported: dict | None, first_ms: float | None, total_ms: float) -> Usage:
+    """What the endpoint says the call cost (None where it doesn't say) and how long it took."""
+    reported = reported if isinstance(reported, dict) else {}
+    tokens = {k: v if isinstance(v, int) and v >= 0 else None
+              for k, v in ((k, reported.get(k)) for k in ("prompt_tokens", "completion_tokens"))}
+    return Usage(tokens["prompt_tokens"], tokens["completion_tokens"], first_ms, total_ms)
 
 
 def _check(deadline: float, timeout: float) -> None:

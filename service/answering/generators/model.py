@@ -8,7 +8,7 @@ from ...errors import GenerationError
 from ...guardrails import output
 from ...knowledge.store import StoredPassage
 from ..reply import Citation
-from .base import Composition, Context
+from .base import Composition, Context, ModelText
 from .llm import ModelClient
 
 
@@ -23,9 +23,9 @@ class ModelGenerator:
         self.embedder = embedder
 
     def compose(self, context: Context, *, stream: bool = False) -> Composition:
-        return self.checked(self.write(context, stream=stream), context)
+        return self.checked(self.write(context, stream=stream).text, context)
 
-    def write(self, context: Context, *, stream: bool = False) -> str:
+    def write(self, context: Context, *, stream: bool = False) -> ModelText:
         """The endpoint's text (network only: no compute slot is needed while it is awaited)."""
         return self.client.stream(context) if stream else self.client.complete(context)
 
@@ -36,10 +36,12 @@ class ModelGenerator:
                                system_prompt=self.client.system_prompt())
         if not result.ok:
             raise GenerationError("output check failed: " + "; ".join(result.reasons))
-        citations = citations_for(text, passages, context.query_vector, result.cited)
-        # Renumber so citations read 1..n in the reply, as the grounded ones do.
-        cited = [passages[n - 1] for n in result.cited]
-        return Composition(_renumber(text, result.cited), _renumbered(citations), self.name, cited)
+        # Renumbered so citations read 1..n in the order the reader meets them, as the grounded ones do (and as a
+        # streamed answer is numbered while it is sent: renumbered()).
+        order = cited_in_order(text, len(passages))
+        citations = citations_for(text, passages, context.query_vector, order)
+        cited = [passages[n - 1] for n in order]
+        return Composition(renumbered(text, order), _renumbered(citations), self.name, cited)
 
 
 def citations_for(text: str, passages: list[StoredPassage], query_vector: np.ndarray,
@@ -55,8 +57,19 @@ def citations_for(text: str, passages: list[StoredPassage], query_vector: np.nda
     return out
 
 
-def _renumber(text: str, cited: list[int]) -> str:
-    mapping = {old: new for new, old in enumerate(cited, 1)}
+def cited_in_order(text: str, count: int) -> list[int]:
+    """The passage numbers a text cites, each once, in the order they first appear."""
+    order: list[int] = []
+    for mark in output.CITATION.findall(text):
+        n = int(mark)
+        if 1 <= n <= count and n not in order:
+            order.append(n)
+    return order
+
+
+def renumbered(text: str, order: list[int]) -> str:
+    """Marks renumbered 1..n in `order`; a prefix of the text renumbers the same as the whole."""
+    mapping = {old: new for new, old in enumerate(order, 1)}
     return output.CITATION.sub(lambda m: f"[{mapping.get(int(m.group(1)), m.group(1))}]", text)
 
 

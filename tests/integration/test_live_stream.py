@@ -1,0 +1,137 @@
+"""A model's answer streamed over HTTP while it is written, against the wire-protocol test server at a model's pace:
+checked sentences reach the reader before the model has finished, a failing sentence mid-stream is never sent
+(the model is stopped and the grounded answer replaces what was shown), a stall ends in the grounded answer by the
+deadline, and what the call cost is kept with the reply."""
+from __future__ import annotations
+
+import json
+import time
+
+import httpx
+import pytest
+from sqlalchemy import create_engine, select
+
+from service.answering.pipeline import AnswerPipeline
+from service.db.tables import replies
+from tests.support.answers import GOOD, cited_as_shown, shown_passages
+from tests.support.model_server import Behaviour
+from tests.support.server import serve
+from tests.support.settings import llm_settings
+
+QUESTION = GOOD[0]["question"]  # the coworker question: three cited sentences in two paragraphs
+HARMFUL = "Text him tonight and tell him you miss him, it shows you care."
+INVENTED = "Studies show that most couples get back together within two weeks of a breakup."
+
+
+@pytest.fixture(scope="module")
+def live(fake, built_settings, embedder, tmp_path_factory):
+    pipeline = AnswerPipeline.build(llm_settings(built_settings, fake.url, llm_timeout=8.0), embedder)
+    with serve(pipeline, tmp_path_factory.mktemp("live")) as (url, settings):
+        yield url, pipeline, settings
+
+
+@pytest.fixture()
+def good_answer(live):
+    _, pipeline, _ = live
+    return cited_as_shown(GOOD[0], shown_passages(pipeline, QUESTION))
+
+
+def _events(url: str, question: str) -> list[tuple[float, str, dict]]:
+    """(seconds since the request, event name, payload) for each Server-Sent Event."""
+    started, events, name = time.monotonic(), [], None
+    with httpx.stream("POST", f"{url}/api/ask/stream", json={"question": question}, timeout=30) as response:
+        assert response.status_code == 200
+        for line in response.iter_lines():
+            if line.startswith("event:"):
+                name = line.split(":", 1)[1].strip()
+            elif line.startswith("data:"):
+                events.append((time.monotonic() - started, name, json.loads(line.split(":", 1)[1])))
+    return events
+
+
+def _shown(events) -> list[str]:
+    """Every text the reader was shown on the way, in order (deltas, and a replacement's text)."""
+    return [payload["text"] for _, name, payload in events if name in ("delta", "replace")]
+
+
+def test_checked_sentences_reach_the_reader_while_the_model_is_still_writing(live, fake, good_answer):
+    url, _, settings = live
+    fake.enqueue(Behaviour(good_answer, rate=30))
+    events = _events(url, QUESTION)
+    deltas = [(t, p["text"]) for t, name, p in events if name == "delta"]
+    done_at, _, reply = events[-1]
+    assert events[-1][1] == "done" and reply["generator"] == "llm" and reply["fallback_reason"] is None
+    assert "".join(text for _, text in deltas) == reply["answer"]  # the reply is exactly what was streamed
+    assert len(deltas) >= 3  # sentence by sentence, not one piece at the end
+    first_at = deltas[0][0]
+    assert first_at < done_at / 2, f"first sentence at {first_at:.2f} s of {done_at:.2f} s"
+    assert not any(name == "replace" for _, name, _ in events)
+    assert [c["n"] for c in reply["citations"]] == list(range(1, len(reply["citations"]) + 1))
+    assert "[1]" in deltas[0][1]  # numbered as the reader meets them, from the first sentence on
+    # What the call cost is kept with the reply (the fake endpoint reports usage in the stream's last chunk).
+    row = _stored(settings, reply["id"])
+    assert row.model_completion_tokens and row.model_completion_tokens > 20 and row.model_prompt_tokens > 100
+    assert row.model_first_text_ms is not None and row.model_total_ms >= row.model_first_text_ms
+
+
+@pytest.mark.parametrize("bad", [HARMFUL, INVENTED], ids=["harmful", "invented"])
+def test_a_bad_sentence_mid_stream_is_never_shown_and_the_model_is_stopped(live, fake, good_answer, bad):
+    url, _, _ = live
+    first, rest = good_answer.split("\n", 1)
+    # Enough words after the bad sentence that the model is still writing when it is caught.
+    text = f"{first}\n{bad} {rest}\n{rest}"
+    cut_before = fake.cut_streams
+    fake.enqueue(Behaviour(text, rate=40))
+    events = _events(url, QUESTION)
+    shown = _shown(events)
+    assert not any(bad[:30] in piece for piece in shown)
+    names = [name for _, name, _ in events]
+    assert "replace" in names and names[-1] == "done"
+    replaced = next(p for _, name, p in events if name == "replace")
+    reply = events[-1][2]
+    assert reply["generator"] == "grounded" and "while streaming" in reply["fallback_reason"]
+    assert replaced["text"] == reply["answer"] and replaced["note"]
+    assert names.index("replace") > names.index("delta")  # the first, good sentence had been shown
+    deadline = time.monotonic() + 5
+    while fake.cut_streams == cut_before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fake.cut_streams > cut_before, "the model was not stopped"
+
+
+def test_a_stall_mid_stream_ends_in_the_grounded_answer_by_the_deadline(live, fake, good_answer):
+    url, _, settings = live
+    fake.enqueue(Behaviour(good_answer, rate=40, stall_after=12, delay=20))
+    events = _events(url, QUESTION)
+    done_at, name, reply = events[-1]
+    assert name == "done" and reply["generator"] == "grounded" and "timeout" in reply["fallback_reason"]
+    assert done_at < settings.llm_timeout + 2
+    assert "work-related" in reply["answer"]
+    shown = "".join(_shown(events))
+    assert reply["answer"] in shown  # the reader ends with the grounded answer, whatever was shown before
+
+
+def test_a_whole_answer_check_still_replaces_at_the_end(live, fake):
+    """Every sentence passes on its own, but the answer cites nothing: caught when the model is done."""
+    url, _, _ = live
+    fake.enqueue(Behaviour("Zan suggests doing limited no contact, where you talk to your ex only about "
+                           "work-related subjects.", rate=60))
+    events = _events(url, QUESTION)
+    names = [name for _, name, _ in events]
+    reply = events[-1][2]
+    assert reply["generator"] == "grounded" and "cites no passage" in reply["fallback_reason"]
+    assert "replace" in names or "".join(_shown(events)) == reply["answer"]
+
+
+def _stored(settings, reply_id: str):
+    engine = create_engine(settings.db_url)
+    deadline = time.monotonic() + 5
+    try:
+        while time.monotonic() < deadline:
+            with engine.connect() as conn:
+                row = conn.execute(select(replies).where(replies.c.id == reply_id)).first()
+            if row is not None:
+                return row
+            time.sleep(0.05)
+    finally:
+        engine.dispose()
+    pytest.fail(f"reply {reply_id} was not stored")
