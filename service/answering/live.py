@@ -1,10 +1,12 @@
 """A model's answer sent to the reader as it is written, each sentence only after it has passed its checks."""
 from __future__ import annotations
 
+from ..errors import GenerationError
+from ..guardrails.output import tells_gap
 from ..guardrails.stream_gate import StreamGate
 from ..prompts import render
 from . import framing
-from .generators.base import ModelText
+from .generators.base import ModelText, must_tell_gap
 from .generators.model import ModelGenerator, cited_in_order, renumbered
 from .stages import AnswerResult, Prepared, Written
 
@@ -34,6 +36,8 @@ class VerifiedStream:
         opening = framing.opening(pipeline.settings.prompts_dir, prepared)
         self.head = "\n\n".join(opening) + "\n\n" if opening else ""  # our own lines: no claims to wait for
         self.sent = ""
+        self._gap_unconfirmed = must_tell_gap(context)  # the first sentences must say the articles don't cover it
+        self._model_text = ""
 
     def start(self) -> str:
         """The lines that go before the model's words (a check-in while risk is urgent, a language note)."""
@@ -49,6 +53,17 @@ class VerifiedStream:
     def release(self, *, final: bool = False) -> str:
         """The next checked sentences, numbered as the reader will see them; GenerationError when one fails."""
         raw = self.gate.release(final=final)
+        self._model_text += raw
+        if self._gap_unconfirmed:
+            # Nothing is shown until the answer has said the articles don't address the question (or failed to).
+            told = tells_gap(self._model_text)
+            if told is False or (told is None and final):
+                raise GenerationError("output check failed while streaming: claims coverage the articles don't give "
+                                      "(the answer doesn't say first that they don't address the question)")
+            if told is None:
+                return ""
+            self._gap_unconfirmed = False
+            raw = self._model_text
         for n in cited_in_order(raw, len(self.gate.passages)):
             if n not in self._order:
                 self._order.append(n)

@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import Body, FromPath, FromQuery
+from litestar.params import Body, FromPath, FromQuery, Parameter
 
 from ..answering.pipeline import AnswerPipeline
 from ..errors import BadInput, Unavailable
@@ -184,6 +184,14 @@ class WorkspaceApiController(Controller):
     @get("/metrics", sync_to_thread=True, summary="Approved unchanged, edit distance, hours to approval")
     def metrics(self, comment_store: CommentStoreDep) -> dict:
         return metrics(comment_store)
+
+    @get("/model-usage", sync_to_thread=True,
+         summary="What the model endpoint cost over the last N days: calls, fallbacks, tokens, time")
+    def model_usage(self, feedback_store: FeedbackStoreDep,
+                    days: Annotated[int, Parameter(ge=1, le=3650)] = 30) -> dict:
+        if feedback_store is None:
+            raise Unavailable("the workspace is not ready")
+        return feedback_store.model_usage(days)
 
     @get("/gaps", sync_to_thread=True,
          summary="What readers ask that the articles don't answer: topics, example questions, count, last seen")

@@ -247,8 +247,10 @@ class WorkspacePagesController(Controller):
         return export_response(comment_store, titles, format)
 
     @get("/metrics", sync_to_thread=True)
-    def metrics_page(self, request: Request, comment_store: CommentStoreDep) -> Template:
-        return page(request, "metrics.html.j2", metrics=metrics_view(metrics(comment_store)))
+    def metrics_page(self, request: Request, comment_store: CommentStoreDep,
+                     feedback_store: FeedbackStoreDep) -> Template:
+        usage = feedback_store.model_usage() if feedback_store is not None else None
+        return page(request, "metrics.html.j2", metrics=metrics_view(metrics(comment_store)), usage=usage)
 
     @get("/gaps", sync_to_thread=True)
     def gaps(self, request: Request, feedback_store: FeedbackStoreDep, pipeline: MaybePipelineDep) -> Template:

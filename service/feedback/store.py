@@ -4,7 +4,7 @@ The coach reviews thumbs-down answers with their question, answer id and generat
 """
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
@@ -81,6 +81,27 @@ class FeedbackStore:
             return [dict(row._mapping) for row in conn.execute(query)]
 
 
+    def model_usage(self, days: int = 30) -> dict:
+        """What the model endpoint cost over the last `days`: calls, how many answers were the model's and how many
+        fell back to the grounded one, tokens (as the endpoint reported them) and time to first text and to the end."""
+        self.flush()
+        since = _now() - timedelta(days=days)
+        called = replies.c.model_total_ms.is_not(None)
+        query = select(replies.c.generator, replies.c.model_prompt_tokens, replies.c.model_completion_tokens,
+                       replies.c.model_first_text_ms, replies.c.model_total_ms, replies.c.fallback_reason) \
+            .where(replies.c.created_at >= since, or_(called, replies.c.fallback_reason.is_not(None)))
+        with self.engine.connect() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(query)]
+        timed = [r for r in rows if r["model_total_ms"] is not None]
+        return {"days": days, "model_calls": len(timed),
+                "model_answers": sum(r["generator"] == "llm" for r in rows),
+                "fell_back": sum(r["fallback_reason"] is not None for r in rows),
+                "prompt_tokens": sum(r["model_prompt_tokens"] or 0 for r in timed),
+                "completion_tokens": sum(r["model_completion_tokens"] or 0 for r in timed),
+                "first_text_ms_p50": _median([r["model_first_text_ms"] for r in timed]),
+                "total_ms_p50": _median([r["model_total_ms"] for r in timed]),
+                "total_ms_p95": _quantile([r["model_total_ms"] for r in timed], 0.95)}
+
     def gap_questions(self, limit: int = 2000) -> list[dict]:
         """The newest questions the articles didn't answer well: told a gap (partial, not covered, or declined as a
         lawyer's or doctor's question), a model's answer replaced for weak support, or rated thumbs down; with why,
@@ -95,6 +116,15 @@ class FeedbackStore:
                  .order_by(replies.c.created_at.desc()).limit(limit))
         with self.engine.connect() as conn:
             return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def _median(values: list[float | None]) -> float | None:
+    return _quantile(values, 0.5)
+
+
+def _quantile(values: list[float | None], q: float) -> float | None:
+    present = sorted(v for v in values if v is not None)
+    return round(present[min(len(present) - 1, int(q * len(present)))], 1) if present else None
 
 
 def _reply_row(question: str, reply: Reply, conversation_id: str | None = None, usage: Usage | None = None) -> dict:

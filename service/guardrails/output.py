@@ -48,6 +48,31 @@ _HELP_WORDS = re.compile(r"\b(crisis|helpline|hotline|lifeline|emergency|samarit
                          r"professional|doctor|call|text)\b", re.I)
 
 
+# How an answer tells the reader the articles don't address their question ("The articles don't talk about that
+# directly", "Nothing in the articles covers ...", "they only touch on it loosely").
+_GAP_TOLD = re.compile(
+    r"\b(don'?t|do not|doesn'?t|does not|never|aren'?t|isn'?t|can'?t)\b[^.!?]{0,40}\b(talk about|talk|cover|address|"
+    r"mention|discuss|deal with|go into|say (anything|much)|speak to|answer)\b|\bnot (covered|addressed|mentioned|"
+    r"discussed|something the (articles|coaches) (cover|address))\b|\bnothing (in|about|the (articles|coaches))\b|"
+    r"\b(only|just) (loosely|indirectly|touch)\b|\bno (article|passage)s? (cover|address|talk|mention)", re.I)
+GAP_SENTENCES = 2  # the gap is told in the answer's first sentences, before any advice
+GAP_STATEMENT_WORDS = 20  # longer than this, a sentence saying so may carry advice too: it is checked as a claim
+
+
+def gap_statement(sentence: str) -> bool:
+    """A short sentence saying the articles don't address something: it makes no claim about what they say."""
+    return len(sentence.split()) <= GAP_STATEMENT_WORDS and bool(_GAP_TOLD.search(sentence))
+
+
+def tells_gap(answer: str) -> bool | None:
+    """True when the answer's first sentences say the articles don't address the question, False when they don't,
+    None when fewer than GAP_SENTENCES sentences have been written yet (a stream)."""
+    sentences = split_sentences(CITATION.sub("", answer).replace("\n", " "))
+    if any(_GAP_TOLD.search(s) for s in sentences[:GAP_SENTENCES]):
+        return True
+    return False if len(sentences) >= GAP_SENTENCES else None
+
+
 @dataclass
 class CheckResult:
     ok: bool
@@ -138,7 +163,7 @@ def claim_support(answer: str, passages: list[StoredPassage], embedder: Embedder
     """(claim, similarity of its best passage sentence) for each answer sentence that makes a claim;
     `framing` sentences (our own templates' intros and notes) make none. No passages: every claim scores 0."""
     exempt = {f.strip() for frame in framing for f in split_sentences(frame)}
-    sentences = [s for s in claims(answer) if s.strip() not in exempt]
+    sentences = [s for s in claims(answer) if s.strip() not in exempt and not gap_statement(s)]
     vectors = [p.vectors for p in passages if len(p.vectors)]
     if not sentences or not vectors:
         return [(s, 0.0) for s in sentences]
@@ -189,7 +214,8 @@ def citation_problems(answer: str, passages: list[StoredPassage], embedder: Embe
                       threshold: float = SUPPORT_THRESHOLD) -> list[str]:
     """Each sentence against the passages it cites, not all of them: a claim backed only by another passage, or
     put in the mouth of a coach who didn't write the passage cited, is shown under the wrong name."""
-    pairs = [(c, {n for n in marks if 1 <= n <= len(passages)}) for c, marks in cited_claims(answer)]
+    pairs = [(c, {n for n in marks if 1 <= n <= len(passages)}) for c, marks in cited_claims(answer)
+             if not gap_statement(c)]
     pairs = [(c, marks) for c, marks in pairs if marks and any(len(passages[n - 1].vectors) for n in marks)]
     problems = []
     if pairs:

@@ -76,6 +76,7 @@ class StreamGate:
             return problems
         claims = output.claims_with_marks(prefix)
         new, self._checked = claims[self._checked:], len(claims)
+        new = [c for c in new if not output.gap_statement(c[0])]  # "The articles don't cover that": no claim
         # A sentence with marks of its own is checked against them now; one without is read with the marks around
         # it, which may not have come yet: now it is checked against every passage, and with those marks at the end.
         marked = [(text, own) for text, own, _ in new if own]

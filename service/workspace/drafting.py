@@ -6,11 +6,11 @@ import re
 from dataclasses import dataclass, field
 
 from ..answering.conversation import Conversation
-from ..answering.generators.base import Context
+from ..answering.generators.base import Context, must_tell_gap
 from ..answering.guidance import coaches_named
 from ..errors import GenerationError
 from ..guardrails.language import detect as detect_language
-from ..guardrails.output import CITATION, verify
+from ..guardrails.output import CITATION, tells_gap, verify
 from ..knowledge.store import StoredPassage
 from ..prompts import render
 from ..text import squash
@@ -131,15 +131,24 @@ class Drafter:
         answer; ([], [], reason) sends the draft back to the grounded composer."""
         pipeline = self.pipeline
         skip = self.same_thread(text)  # the reply to this very comment is never an example or a source
-        passages = [h.passage for h in self._hits(text, vector, skip)]
+        hits = self._hits(text, vector, skip)
+        passages = [h.passage for h in hits]
+        # The same guidance as the reader's answers: the coach's verdict to open with, or the gap to name first.
+        context = Context(Conversation.of(text), vector, hits, level=level)
+        plan = context.plan = pipeline.planner.plan(context)
+        verdict = plan.card.verdict_for(plan.kind) if plan.card is not None else None
+        gap = (plan.coverage.gap.label if plan.coverage.gap else "that") if must_tell_gap(context) else None
         try:
-            written = pipeline.model.write_draft(text, passages, self._examples(vector, skip))
+            written = pipeline.model.write_draft(text, passages, self._examples(vector, skip), verdict=verdict,
+                                                 gap=gap, kind=plan.kind)
         except GenerationError as exc:
             return [], [], str(exc)
         result = verify(written, passages, pipeline.embedder, level=level,
                         system_prompt=pipeline.model.draft_system_prompt())
         if not result.ok:
             return [], [], "output check failed: " + "; ".join(result.reasons)
+        if gap is not None and not tells_gap(written):
+            return [], [], "output check failed: claims coverage the articles don't give"
         if _mentions(written, self._other_readers(author)):
             return [], [], "output check failed: names another reader"
         advice = re.sub(r"\s+", " ", CITATION.sub("", written)).replace(" .", ".").strip()

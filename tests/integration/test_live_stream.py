@@ -13,6 +13,7 @@ from sqlalchemy import create_engine, select
 
 from service.answering.pipeline import AnswerPipeline
 from service.db.tables import replies
+from service.tokens import hash_token
 from tests.support.answers import GOOD, cited_as_shown, shown_passages
 from tests.support.model_server import Behaviour
 from tests.support.server import serve
@@ -23,10 +24,14 @@ HARMFUL = "Text him tonight and tell him you miss him, it shows you care."
 INVENTED = "Studies show that most couples get back together within two weeks of a breakup."
 
 
+TOKEN = "coach-live-token"
+
+
 @pytest.fixture(scope="module")
 def live(fake, built_settings, embedder, tmp_path_factory):
     pipeline = AnswerPipeline.build(llm_settings(built_settings, fake.url, llm_timeout=8.0), embedder)
-    with serve(pipeline, tmp_path_factory.mktemp("live")) as (url, settings):
+    with serve(pipeline, tmp_path_factory.mktemp("live"), coach_token_hash=hash_token(TOKEN),
+               rate_limit="off") as (url, settings):
         yield url, pipeline, settings
 
 
@@ -72,6 +77,10 @@ def test_checked_sentences_reach_the_reader_while_the_model_is_still_writing(liv
     row = _stored(settings, reply["id"])
     assert row.model_completion_tokens and row.model_completion_tokens > 20 and row.model_prompt_tokens > 100
     assert row.model_first_text_ms is not None and row.model_total_ms >= row.model_first_text_ms
+    # ...and the coach sees the totals (the workspace's model-usage view).
+    usage = httpx.get(f"{url}/api/coach/model-usage", headers={"Authorization": f"Bearer {TOKEN}"}).json()
+    assert usage["model_calls"] >= 1 and usage["completion_tokens"] >= row.model_completion_tokens
+    assert usage["total_ms_p50"] is not None
 
 
 @pytest.mark.parametrize("bad", [HARMFUL, INVENTED], ids=["harmful", "invented"])
@@ -135,3 +144,48 @@ def _stored(settings, reply_id: str):
     finally:
         engine.dispose()
     pytest.fail(f"reply {reply_id} was not stored")
+
+
+GAP_QUESTION = "We still share a Netflix account and a phone plan. What do I do about it?"
+
+
+def _gap_answers(pipeline) -> tuple[str, str]:
+    """(an answer that claims coverage, the same advice after saying the articles don't cover it), both citing the
+    shown passage that holds Sakurai's words on an ex who can still reach you."""
+    passages = shown_passages(pipeline, GAP_QUESTION)
+    n = next(i for i, p in enumerate(passages, 1) if "still able to reach you" in p.text)
+    advice = (f"Carmen Sakurai says that if the ex is still able to reach you by their regular phone, email or social "
+              f"media, you're not really doing no contact [{n}].")
+    return advice, f"The articles don't talk about shared accounts or phone plans directly. {advice}"
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_a_model_answer_that_claims_coverage_the_articles_lack_is_replaced(live, fake, stream):
+    url, pipeline, _ = live
+    claims, _ = _gap_answers(pipeline)
+    fake.enqueue(Behaviour(claims, rate=60))
+    if stream:
+        events = _events(url, GAP_QUESTION)
+        reply = events[-1][2]
+        assert not any("not really doing no contact" in text for text in _shown(events)[:-1] if text != reply["answer"])
+    else:
+        reply = httpx.post(f"{url}/api/ask", json={"question": GAP_QUESTION}, timeout=30).json()
+    assert reply["generator"] == "grounded" and "claims coverage" in reply["fallback_reason"]
+    assert reply["answer"].startswith("The articles don't talk about shared accounts")
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_a_model_answer_that_says_the_gap_first_is_used(live, fake, stream):
+    url, pipeline, _ = live
+    _, honest = _gap_answers(pipeline)
+    fake.enqueue(Behaviour(honest, rate=60))
+    if stream:
+        events = _events(url, GAP_QUESTION)
+        reply = events[-1][2]
+        assert "".join(_shown(events)) == reply["answer"]
+    else:
+        reply = httpx.post(f"{url}/api/ask", json={"question": GAP_QUESTION}, timeout=30).json()
+    assert reply["generator"] == "llm", reply["fallback_reason"]
+    assert reply["answer"].startswith("The articles don't talk about shared accounts")
+    request = fake.requests[-1]["messages"][1]["content"]
+    assert "The passages don't talk about shared accounts" in request  # the prompt told the model so

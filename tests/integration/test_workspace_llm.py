@@ -1,6 +1,8 @@
 """Drafts through a model endpoint (a wire-protocol test server): used when they pass the checks, else grounded."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from service.answering.pipeline import AnswerPipeline
@@ -57,3 +59,24 @@ def test_a_draft_naming_another_reader_is_refused(fake, drafter):
     draft = drafter.draft("Mel Weak", MEL, "zan-what-is-the-no-contact-rule")
     assert draft.generator == "grounded" and "Greg" not in draft.text
     assert draft.fallback_reason == "output check failed: names another reader"
+
+
+NETFLIX = "We still share a Netflix account and a phone plan since the breakup. What do I do about that?"
+
+
+def test_a_draft_gets_the_answers_guidance_and_must_say_the_gap_first(fake, drafter):
+    """The same guidance as answers: a comment on something the articles don't cover is told so first; a model draft
+    that skips it goes back to the grounded one."""
+    fake.enqueue(Behaviour(status=500))  # a first call shows what the model is given
+    drafter.draft("Sam", NETFLIX, None)
+    user = fake.requests[-1]["messages"][1]["content"]
+    assert "The articles don't talk about shared accounts" in user
+    n = re.search(r"\[(\d+)\] Carmen Sakurai[^\n]*: Block the ex", user).group(1)
+    advice = f"Block the ex on Facebook, Instagram, Skype, WhatsApp, and all other social media [{n}]."
+    fake.enqueue(Behaviour(advice))
+    draft = drafter.draft("Sam", NETFLIX, None)
+    assert draft.generator == "grounded" and "claims coverage" in draft.fallback_reason
+    fake.enqueue(Behaviour(f"The articles don't talk about shared accounts or phone plans. {advice}"))
+    draft = drafter.draft("Sam", NETFLIX, None)
+    assert draft.generator == "llm", draft.fallback_reason
+    assert "don't talk about shared accounts" in draft.text

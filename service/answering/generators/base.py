@@ -42,6 +42,12 @@ class Composition:
     topic: str | None = None  # the card, situation or gap the answer drew on (the coach's gap report)
 
 
+def must_tell_gap(context: Context) -> bool:
+    """The plan found the articles don't address the question (and no answer card does): the reader is told first."""
+    plan = context.plan
+    return plan is not None and plan.coverage.told and plan.card is None
+
+
 @dataclass(frozen=True)
 class Usage:
     """What one model call cost: the endpoint's token counts (None when it doesn't report them) and its timing."""

@@ -17,7 +17,7 @@ from ...errors import GenerationError
 from ...knowledge.store import StoredPassage
 from ...prompts import render
 from ...settings import Settings
-from .base import Context, ModelText, Usage
+from .base import Context, ModelText, Usage, must_tell_gap
 
 CONNECT_TIMEOUT = 3.0  # a server that doesn't accept the connection by then is down, whatever the total
 PieceSink = Callable[[str], None]
@@ -57,10 +57,9 @@ class ModelClient:
         return render(self.prompts_dir, "answer.system.j2")
 
     def messages(self, context: Context) -> list[dict]:
-        numbered = [{"n": i, "author": p.author, "title": p.title, "text": p.text}
-                    for i, p in enumerate(context.passages, 1)]
+        numbered = _numbered(context.passages)
         plan = context.plan
-        told = plan is not None and plan.coverage.told and plan.card is None
+        told = must_tell_gap(context)
         user = render(self.prompts_dir, "answer.user.j2", question=context.question,
                       history=list(context.conversation.history),
                       passages=numbered, differences=[{"summary": d.summary} for d in context.differences],
@@ -88,11 +87,13 @@ class ModelClient:
     def draft_system_prompt(self) -> str:
         return render(self.prompts_dir, "draft.system.j2")
 
-    def write_draft(self, comment: str, passages: list[StoredPassage], examples: list[dict]) -> str:
+    def write_draft(self, comment: str, passages: list[StoredPassage], examples: list[dict], *,
+                    verdict: str | None = None, gap: str | None = None, kind: str = "other") -> str:
         """The advice part of a reply to a reader's comment, in the coach's voice, from the numbered passages;
-        `examples` are the coach's own published replies (comment, reply), shown as the voice to follow."""
-        numbered = [{"n": i, "author": p.author, "title": p.title, "text": p.text} for i, p in enumerate(passages, 1)]
-        user = render(self.prompts_dir, "draft.user.j2", comment=comment, passages=numbered, examples=examples)
+        `examples` are the coach's own published replies (comment, reply), shown as the voice to follow; `verdict`
+        and `gap` are the coach's answer card to open with or what the articles don't cover (as for answers)."""
+        user = render(self.prompts_dir, "draft.user.j2", comment=comment, passages=_numbered(passages),
+                      examples=examples, verdict=verdict, gap=gap, kind=kind)
         return self._answer([{"role": "system", "content": self.draft_system_prompt()},
                              {"role": "user", "content": user}], stream=False).text
 
@@ -218,6 +219,12 @@ class ModelClient:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _numbered(passages: list[StoredPassage]) -> list[dict]:
+    """The passages as the prompts show them: numbered from 1, a coach's reply to one reader marked as such."""
+    return [{"n": i, "author": p.author, "title": p.title, "text": p.text, "reply": p.kind == "reader_qa"}
+            for i, p in enumerate(passages, 1)]
 
 
 def _ms(since: float) -> float:

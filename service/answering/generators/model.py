@@ -8,7 +8,7 @@ from ...errors import GenerationError
 from ...guardrails import output
 from ...knowledge.store import StoredPassage
 from ..reply import Citation
-from .base import Composition, Context, ModelText
+from .base import Composition, Context, ModelText, must_tell_gap
 from .llm import ModelClient
 
 
@@ -36,6 +36,9 @@ class ModelGenerator:
                                system_prompt=self.client.system_prompt())
         if not result.ok:
             raise GenerationError("output check failed: " + "; ".join(result.reasons))
+        if must_tell_gap(context) and not output.tells_gap(text):
+            raise GenerationError("output check failed: claims coverage the articles don't give (the retrieval found "
+                                  "nothing that addresses the question, and the answer doesn't say so first)")
         # Renumbered so citations read 1..n in the order the reader meets them, as the grounded ones do (and as a
         # streamed answer is numbered while it is sent: renumbered()).
         order = cited_in_order(text, len(passages))
