@@ -45,31 +45,30 @@ def main() -> None:
         answers = [(g["question"], cited_as_shown(g, shown_passages(pipeline, g["question"]))) for g in GOOD]
         rows: dict[str, list[float]] = {k: [] for k in ("model_first", "first", "gap", "whole", "plain")}
         replaced = 0
-        with serve(pipeline, Path(data_dir)) as (url, _):
-            with httpx.Client(timeout=120) as client:
-                for question, answer in answers[:2]:  # warm up: caches, threads, the first connection
-                    fake.enqueue(Behaviour(answer, rate=1000))
-                    client.post(f"{url}/api/ask", json={"question": question})
-                for _ in range(args.rounds):
-                    for question, answer in answers:
-                        fake.enqueue(Behaviour(answer, rate=args.rate))
-                        start = time.monotonic()
-                        first, whole, generator = _stream(client, url, question, start)
-                        sent = fake.sent_log
-                        model_first = next((t for (t, _), nxt in zip(sent, [*sent[1:], (0, "")])
-                                            if _SENTENCE_END.search(_) and not nxt[1].strip().startswith("[")),
-                                           sent[-1][0]) - start
-                        replaced += generator != "llm"
-                        rows["model_first"].append(model_first * 1000)
-                        rows["first"].append(first * 1000)
-                        rows["gap"].append((first - model_first) * 1000)
-                        rows["whole"].append(whole * 1000)
-                        # The same answer written at the same pace, sent whole when it is done.
-                        fake.enqueue(Behaviour(answer, delay=len(tokens(answer)) / args.rate))
-                        start = time.monotonic()
-                        reply = client.post(f"{url}/api/ask", json={"question": question}).json()
-                        rows["plain"].append((time.monotonic() - start) * 1000)
-                        replaced += reply["generator"] != "llm"
+        with serve(pipeline, Path(data_dir)) as (url, _), httpx.Client(timeout=120) as client:
+            for question, answer in answers[:2]:  # warm up: caches, threads, the first connection
+                fake.enqueue(Behaviour(answer, rate=1000))
+                client.post(f"{url}/api/ask", json={"question": question})
+            for _ in range(args.rounds):
+                for question, answer in answers:
+                    fake.enqueue(Behaviour(answer, rate=args.rate))
+                    start = time.monotonic()
+                    first, whole, generator = _stream(client, url, question, start)
+                    sent = fake.sent_log
+                    model_first = next((t for (t, _), nxt in zip(sent, [*sent[1:], (0, "")])
+                                        if _SENTENCE_END.search(_) and not nxt[1].strip().startswith("[")),
+                                       sent[-1][0]) - start
+                    replaced += generator != "llm"
+                    rows["model_first"].append(model_first * 1000)
+                    rows["first"].append(first * 1000)
+                    rows["gap"].append((first - model_first) * 1000)
+                    rows["whole"].append(whole * 1000)
+                    # The same answer written at the same pace, sent whole when it is done.
+                    fake.enqueue(Behaviour(answer, delay=len(tokens(answer)) / args.rate))
+                    start = time.monotonic()
+                    reply = client.post(f"{url}/api/ask", json={"question": question}).json()
+                    rows["plain"].append((time.monotonic() - start) * 1000)
+                    replaced += reply["generator"] != "llm"
     n = len(rows["first"])
     print(f"{n} answers at {args.rate:g} tokens/s, one request at a time; {replaced} fell back to the grounded answer")
     labels = {"model_first": "model: end of its first sentence", "first": "stream: first checked sentence shown",

@@ -92,9 +92,7 @@ async def live_events(live: VerifiedStream, compute: anyio.CapacityLimiter,
         stop.set()
         receive.close()
     written = VerifiedStream.written(model_text, failure)
-    result, last = await anyio.to_thread.run_sync(live.ending, written, limiter=compute)
-    if result.reply.fallback_reason:
-        log.warning("streamed llm answer replaced by the grounded one: %s", result.reply.fallback_reason)
+    result, last = await anyio.to_thread.run_sync(live.ending, written, limiter=compute)  # logs a fallback
     if last is not None:
         yield event(*last)
     on_result(result)

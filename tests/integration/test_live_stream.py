@@ -189,3 +189,21 @@ def test_a_model_answer_that_says_the_gap_first_is_used(live, fake, stream):
     assert reply["answer"].startswith("The articles don't talk about shared accounts")
     request = fake.requests[-1]["messages"][1]["content"]
     assert "The passages don't talk about shared accounts" in request  # the prompt told the model so
+
+
+SPANISH = "Mi ex es mi compañero de trabajo y lo veo todos los días. ¿Cómo hago el contacto cero?"
+
+
+def test_a_model_answer_in_the_readers_language_is_replaced_by_a_checked_english_one(live, fake):
+    """The checks read English only (a multilingual encoder could not tell faithful Spanish from invented): a Spanish
+    answer gives way to the grounded English one, with the note in Spanish, and none of it is shown."""
+    url, _, _ = live
+    spanish = ("Zan sugiere un contacto cero limitado, en el que hablas con tu ex solo de temas de trabajo [1]. "
+               "Dave Barker lo llama contacto cero modificado: mantén la distancia [2].")
+    fake.enqueue(Behaviour(spanish, rate=60))
+    events = _events(url, SPANISH)
+    reply = events[-1][2]
+    assert reply["generator"] == "grounded"
+    assert "written in es" in reply["fallback_reason"] or "not supported" in reply["fallback_reason"]
+    assert reply["answer"].startswith("Gracias por escribir") and reply["citations"]
+    assert not any("sugiere" in text for text in _shown(events))
