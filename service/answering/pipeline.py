@@ -29,6 +29,7 @@ from .generators.model import ModelGenerator
 from .meaning import with_examples
 from .plan import Planner
 from .reply import Reply, Safety
+from .risk_scope import why_kept
 from .situations import embedded_situations
 from .stages import AnswerResult, Prepared, Screened, Written
 from .topics import Topics
@@ -37,11 +38,6 @@ log = logging.getLogger("coach")
 EXTRA_PASSAGES = 6  # sentence-level finds below the top k that a model is shown too
 GAP_DECLINES = {"legal": "legal questions (declined: a lawyer's job)",
                 "medical": "medical questions (declined: a doctor's job)"}
-HARM_CUES = frozenset({"death", "means", "injury", "violence"})  # never declined with these in a message
-# ...nor when the learned risk net sees this much chance of risk, below its own bar: out of scope is where readers
-# at risk were still turned away (into an ex's accounts, a new partner's job, a dose), and a wrong guess here costs
-# only a check-in and the lines beside the answer.
-OUT_OF_SCOPE_RISK = 0.45
 
 
 class AnswerPipeline:
@@ -211,16 +207,13 @@ class AnswerPipeline:
 
     def _scope(self, question: str, risk: RiskAssessment, country: str | None,
                scope: ScopeResult) -> tuple[ScopeResult, RiskAssessment]:
-        """Risk beats scope: a message the risk check rates support or urgent, or one with a death, harm or
-        violence cue, is never declined (an attempt to override the coach's instructions still is): it gets care
-        and the lines (a cue alone raises it to support), then whatever the articles offer."""
-        if scope.scope == "in" or scope.kind == "injection":
+        """Risk beats scope (risk_scope.py): a message at risk, or with a harm cue or the net's doubt, is never declined
+        (an attempt to override the coach's instructions still is): it gets care and the lines, then whatever the
+        articles offer."""
+        why = why_kept(question, risk, scope, self.safety.patterns)
+        if why is None:
             return scope, risk
-        cues = self.safety.patterns.cues(question) & HARM_CUES
-        if risk.level == "none" and not cues and risk.net_risk < OUT_OF_SCOPE_RISK:
-            return scope, risk
-        if risk.level == "none":
-            why = f"cues: {', '.join(sorted(cues))}" if cues else f"the risk net's P(risk) {risk.net_risk:.2f}"
+        if risk.level == "none":  # a cue or the net's doubt alone: support, with the lines beside the answer
             risk = replace(risk, level="support", categories=["possible risk"],
                            resources=self.safety.directory.for_risk("support", ["possible risk"], country),
                            matched=[*risk.matched, f"kept in scope by {why}"])

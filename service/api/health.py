@@ -23,9 +23,23 @@ def _probe(check) -> dict:
     try:
         check()
     except Exception as exc:  # any failure is the finding, reported, never raised
-        return {"ok": False, "ms": round((time.perf_counter() - started) * 1000, 1),
-                "error": f"{type(exc).__name__}: {exc}"[:200]}
-    return {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
+        return _finding(started, exc)
+    return _finding(started)
+
+
+async def _probe_async(check) -> dict:
+    """_probe for a check that is awaited (the Redis client)."""
+    started = time.perf_counter()
+    try:
+        await check()
+    except Exception as exc:  # the finding, reported
+        return _finding(started, exc)
+    return _finding(started)
+
+
+def _finding(started: float, exc: Exception | None = None) -> dict:
+    found = {"ok": exc is None, "ms": round((time.perf_counter() - started) * 1000, 1)}
+    return found if exc is None else {**found, "error": f"{type(exc).__name__}: {exc}"[:200]}
 
 
 def _index(pipeline: AnswerPipeline) -> dict:
@@ -61,13 +75,8 @@ class HealthController(Controller):
             checks.setdefault("database", {"ok": False, "error": f"no answer within {PROBE_TIMEOUT:g} s"})
         redis = request.app.stores.get(RATE_LIMIT_STORE) if request.app.state.settings.redis_url else None
         if redis is not None:  # the shared rate limit and sessions: down means degraded (readers are still answered)
-            started = time.perf_counter()
             with anyio.move_on_after(PROBE_TIMEOUT):
-                try:
-                    await redis.ping()
-                    checks["redis"] = {"ok": True, "ms": round((time.perf_counter() - started) * 1000, 1)}
-                except Exception as exc:  # the finding, reported
-                    checks["redis"] = {"ok": False, "error": f"{type(exc).__name__}: {exc}"[:200]}
+                checks["redis"] = await _probe_async(redis.ping)
             checks.setdefault("redis", {"ok": False, "error": f"no answer within {PROBE_TIMEOUT:g} s"})
         model = pipeline.model
         if model is not None:  # never called from here: its breaker says how recent calls went

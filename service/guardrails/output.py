@@ -254,6 +254,20 @@ def _name_words(author: str) -> list[str]:
     return [author, *words]
 
 
+class _Remembering:
+    """An embedder that embeds each text once for the life of one check."""
+
+    def __init__(self, embedder: Embedder):
+        self.embedder = embedder
+        self.seen: dict[str, np.ndarray] = {}
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        missing = list(dict.fromkeys(t for t in texts if t not in self.seen))
+        if missing:
+            self.seen.update(zip(missing, self.embedder.embed(missing)))
+        return np.vstack([self.seen[t] for t in texts]) if texts else self.embedder.embed(texts)
+
+
 def verify(answer: str, passages: list[StoredPassage], embedder: Embedder, *, level: str = "none",
            system_prompt: str = "", threshold: float = SUPPORT_THRESHOLD, framing: tuple[str, ...] = ()) -> CheckResult:
     """All checks; passages are numbered [1..n] in the order given. `framing`: sentences of our own
@@ -274,6 +288,7 @@ def verify(answer: str, passages: list[StoredPassage], embedder: Embedder, *, le
         reasons.append("a person at risk gets no pointer to help")
     if system_prompt and leaks_prompt(answer, system_prompt):
         reasons.append("repeats the system prompt")
+    embedder = _Remembering(embedder)  # the support and the citation checks embed mostly the same sentences
     support = claim_support(answer, passages, embedder, framing)
     if not support:
         reasons.append("no answer sentences")
