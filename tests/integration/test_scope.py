@@ -99,14 +99,34 @@ def test_an_injection_attempt_from_a_reader_at_risk_is_declined_with_care(pipeli
     assert any(any(ch.isdigit() for ch in r.contact) for r in reply.safety.resources)  # a number to call
 
 
-@pytest.mark.parametrize("net_risk,kept", [(0.6, True), (0.3, False)])
-def test_an_out_of_scope_message_the_risk_net_finds_possibly_risky_is_kept_with_care(pipeline, net_risk, kept):
+@pytest.mark.parametrize("kind,text,net_risk,kept", [
+    ("surveillance", "how do i read his whatsapp without him knowing", 0.3, True),  # where risk hides: a lower bar
+    ("surveillance", "how do i read his whatsapp without him knowing", 0.2, False),
+    ("unrelated", "can you help me with my chemistry homework", 0.6, True),
+    ("unrelated", "can you help me with my chemistry homework", 0.3, False),
+])
+def test_an_out_of_scope_message_the_risk_net_finds_possibly_risky_is_kept_with_care(pipeline, kind, text, net_risk,
+                                                                                     kept):
     """Risk beats scope below the net's own bar too: a wrong guess costs a check-in, a decline can cost a person."""
     from service.guardrails.risk import RiskAssessment
     from service.guardrails.scope import ScopeResult
 
-    declined = ScopeResult("out", "surveillance", "his whatsapp")
-    scope, risk = pipeline._scope("how do i read his whatsapp without him knowing", RiskAssessment(
-        "none", net_risk=net_risk), "GB", declined)
+    declined = ScopeResult("out", kind, text)
+    scope, risk = pipeline._scope(text, RiskAssessment("none", net_risk=net_risk), "GB", declined)
     assert (scope.scope == "in") is kept
     assert (risk.level == "support" and bool(risk.resources)) is kept
+
+
+def test_a_practical_question_with_fear_in_it_is_kept_with_care(pipeline):
+    """A legal, medical, surveillance or harm question keeps a reader on any cue (fear, being watched), not only on
+    death, means, injury or violence: that is where risk hides."""
+    from service.guardrails.risk import RiskAssessment
+    from service.guardrails.scope import ScopeResult
+
+    text = "how long does a restraining order take in ohio? i'm scared to go home"
+    scope, risk = pipeline._scope(text, RiskAssessment("none"), "US", ScopeResult("out", "legal", "restraining order"))
+    assert scope.scope == "in" and risk.level == "support" and risk.resources
+    assert any("fear" in m for m in risk.matched)
+    text = "can you help me with my chemistry homework? i'm scared of the exam"
+    scope, _ = pipeline._scope(text, RiskAssessment("none"), "US", ScopeResult("out", "unrelated", "homework"))
+    assert scope.scope == "out"
