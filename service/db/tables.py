@@ -102,5 +102,7 @@ import_jobs = Table(
     Column("error", Text, nullable=True),  # shown to the coach: never a stack trace
     Column("created_at", DateTime(timezone=True), nullable=False, index=True),
     Column("finished_at", DateTime(timezone=True), nullable=True),
+    Column("updated_at", DateTime(timezone=True), nullable=True),  # the heartbeat: a stale running job has died
+    Column("owner", String(300), nullable=True),  # host:pid running it: on this host, a dead pid means a dead job
 )
 

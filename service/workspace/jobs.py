@@ -3,13 +3,16 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.engine import Engine
 
 from ..db.tables import import_jobs
@@ -19,6 +22,13 @@ from .records import ImportResult
 
 log = logging.getLogger("coach")
 PROGRESS_EVERY = 0.5  # seconds between progress writes: a 5,000-comment import writes ~100 times, not 5,000
+HEARTBEAT_EVERY = 5.0  # seconds between heartbeats while an import runs, whatever its progress
+# A running job whose heartbeat is older than this has lost its process (kill -9, a replica gone): reported failed.
+# Long enough for one slow comment (a 1 MB comment drafts in ~1.5 s) on a busy machine.
+STALE_AFTER = 60.0
+HOST = socket.gethostname()[:200]
+DIED = ("The import stopped when the service did. Import the file again: comments already imported are not "
+        "duplicated, and any left without a draft get one.")
 Work = Callable[[Callable[[int, int], None]], ImportResult]
 
 
@@ -29,17 +39,14 @@ class ImportJobs:
         self.engine = engine
         self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="coach-import")
         self._finished = threading.Condition()
-        with self.engine.begin() as conn:  # jobs a restart cut short: say so instead of "running" forever
-            conn.execute(import_jobs.update().where(import_jobs.c.status == "running").values(
-                status="failed", finished_at=now(),
-                error="The service restarted during this import. Import the file again: comments already "
-                      "imported are not duplicated, and any left without a draft get one."))
+        self._fail_stale()  # jobs a crash cut short: say so instead of "running" forever
 
     def start(self, filename: str, total: int, work: Work) -> str:
         job_id = uuid.uuid4().hex
         with self.engine.begin() as conn:
             conn.execute(import_jobs.insert().values(id=job_id, filename=filename[:300], status="running",
-                                                     total=total, done=0, created_at=now()))
+                                                     total=total, done=0, created_at=now(), updated_at=now(),
+                                                     owner=f"{HOST}:{os.getpid()}"))
         self._pool.submit(self._run, job_id, work)
         return job_id
 
@@ -52,6 +59,9 @@ class ImportJobs:
                 last = time.monotonic()
                 self._update(job_id, done=done, total=total)
 
+        beating = threading.Event()
+        heart = threading.Thread(target=self._beat, args=(job_id, beating), daemon=True, name="coach-import-beat")
+        heart.start()
         try:
             result = work(progress)
         except CoachError as exc:
@@ -63,14 +73,36 @@ class ImportJobs:
                                "are not duplicated, and any left without a draft get one.")
         else:
             self._update(job_id, status="done", result=json.dumps(result.as_dict()), finished_at=now())
+        finally:
+            beating.set()
         with self._finished:
             self._finished.notify_all()
 
+    def _beat(self, job_id: str, stop: threading.Event) -> None:
+        while not stop.wait(HEARTBEAT_EVERY):
+            try:
+                self._update(job_id)
+            except Exception:  # a missed beat is retried; a long outage makes the job look stale, as it should
+                log.warning("import %s: heartbeat not written", job_id, exc_info=True)
+
     def _update(self, job_id: str, **values) -> None:
         with self.engine.begin() as conn:
-            conn.execute(import_jobs.update().where(import_jobs.c.id == job_id).values(**values))
+            conn.execute(import_jobs.update().where(import_jobs.c.id == job_id).values(**values, updated_at=now()))
+
+    def _fail_stale(self) -> None:
+        """Running jobs whose process is gone are failed, with what to do: on this host when their pid is no longer
+        alive, anywhere when their heartbeat stopped (never another replica's or worker's live import)."""
+        stale = now() - timedelta(seconds=STALE_AFTER)
+        running = import_jobs.c.status == "running"
+        with self.engine.begin() as conn:
+            here = [r.id for r in conn.execute(select(import_jobs.c.id, import_jobs.c.owner).where(
+                running & import_jobs.c.owner.like(f"{HOST}:%"))) if not _alive(r.owner)]
+            dead = or_(import_jobs.c.updated_at.is_(None), import_jobs.c.updated_at < stale, import_jobs.c.id.in_(here))
+            conn.execute(import_jobs.update().where(running & dead).values(status="failed", finished_at=now(),
+                                                                           error=DIED))
 
     def get(self, job_id: str) -> dict:
+        self._fail_stale()
         with self.engine.connect() as conn:
             row = conn.execute(select(import_jobs).where(import_jobs.c.id == job_id)).first()
         if row is None:
@@ -89,3 +121,14 @@ class ImportJobs:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _alive(owner: str) -> bool:
+    """Whether the process host:pid (on this host) still runs."""
+    try:
+        os.kill(int(owner.rsplit(":", 1)[1]), 0)
+    except (ValueError, IndexError, ProcessLookupError):
+        return False
+    except PermissionError:  # someone else's live process
+        return True
+    return True

@@ -1,0 +1,99 @@
+"""kill -9 in the middle of an import, on PostgreSQL, with `coach serve` as an operator runs it: nothing the coach
+already had is lost or duplicated, the cut-short job says so (never "running" forever), and importing the file again
+brings in the rest and drafts every comment left without a draft."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+from sqlalchemy import create_engine, func, select
+
+from evals.bench.import_wxr import build_export
+from service.db.tables import comments, drafts
+from tests.support.ports import free_port
+
+COACH = str(Path(sys.executable).with_name("coach"))
+TOKEN = "crash-test-token-" + "x" * 16
+AUTH = {"Authorization": f"Bearer {TOKEN}"}
+
+
+def _serve(env: dict) -> tuple[subprocess.Popen, str]:
+    port = free_port()
+    proc = subprocess.Popen([COACH, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 180
+    while True:
+        try:
+            if httpx.get(url + "/healthz", timeout=2).json().get("status") in ("ok", "degraded"):
+                return proc, url
+        except (httpx.HTTPError, ValueError):
+            pass
+        assert proc.poll() is None and time.monotonic() < deadline, "coach serve did not start"
+        time.sleep(0.5)
+
+
+def _counts(db_url: str) -> tuple[int, int, int]:
+    """(comments, drafts, queued comments without a draft)."""
+    engine = create_engine(db_url)
+    try:
+        with engine.connect() as conn:
+            n_comments = conn.execute(select(func.count()).select_from(comments)).scalar_one()
+            n_drafts = conn.execute(select(func.count()).select_from(drafts)).scalar_one()
+            orphans = conn.execute(select(func.count()).select_from(
+                comments.outerjoin(drafts, drafts.c.comment_id == comments.c.id)).where(
+                (comments.c.status == "pending") & (comments.c.kind == "question") &
+                drafts.c.comment_id.is_(None))).scalar_one()
+    finally:
+        engine.dispose()
+    return n_comments, n_drafts, orphans
+
+
+def test_kill_9_during_an_import_loses_nothing_and_a_second_import_finishes_it(postgres, built_settings, tmp_path):
+    db_url = postgres.new_database()
+    env = {**os.environ, "COACH_DATA_DIR": str(tmp_path), "COACH_CHROMA_PATH": str(built_settings.chroma_path),
+           "COACH_DATABASE_URL": db_url, "COACH_ADMIN_TOKEN": TOKEN, "COACH_RATE_LIMIT": "off",
+           "COACH_GENERATOR": "grounded"}
+    export = build_export(400)
+    proc, url = _serve(env)
+    try:
+        started = httpx.post(f"{url}/api/coach/import?format=wxr", content=export, headers=AUTH, timeout=60)
+        assert started.status_code == 202
+        job_url = url + started.headers["location"]
+        deadline = time.monotonic() + 120
+        while (job := httpx.get(job_url, headers=AUTH, timeout=10).json())["done"] < 40:
+            assert job["status"] == "running" and time.monotonic() < deadline, job
+            time.sleep(0.1)
+        os.kill(proc.pid, signal.SIGKILL)  # no shutdown, no cleanup: the process is gone mid-import
+        proc.wait(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    cut_comments, cut_drafts, _ = _counts(db_url)
+    assert 0 < cut_comments < job["total"]
+
+    proc, url = _serve(env)
+    try:
+        job = httpx.get(job_url.replace(job_url.split("/api")[0], url), headers=AUTH, timeout=10).json()
+        assert job["status"] == "failed" and "Import the file again" in job["error"]
+        assert _counts(db_url)[:2] == (cut_comments, cut_drafts)  # nothing lost, nothing doubled by the restart
+        again = httpx.post(f"{url}/api/coach/import?format=wxr", content=export, headers=AUTH, timeout=60)
+        assert again.status_code == 202
+        again_url = url + again.headers["location"]
+        deadline = time.monotonic() + 600
+        while (second := httpx.get(again_url, headers=AUTH, timeout=10).json())["status"] == "running":
+            assert time.monotonic() < deadline, second
+            time.sleep(0.5)
+        assert second["status"] == "done", second
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    final_comments, _, orphans = _counts(db_url)
+    assert final_comments > cut_comments
+    assert second["result"]["created"] == final_comments - cut_comments  # the rest, each once
+    assert orphans == 0  # every queued question has its draft, those the kill left without one included
