@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from ..errors import GenerationError
-from ..guardrails.output import tells_gap
+from ..guardrails.gap_statements import tells_gap
 from ..guardrails.stream_gate import StreamGate
 from ..prompts import render
 from . import framing

@@ -8,6 +8,7 @@ from ..errors import GenerationError
 from ..knowledge.store import StoredPassage
 from ..text import split_sentences
 from . import output
+from .gap_statements import gap_statement
 
 _LETTER = re.compile(r"[^\W\d_]")
 
@@ -45,7 +46,10 @@ class StreamGate:
         # mark after a sentence's full stop has come by then.
         if len(sentences) > 1 and _LETTER.search(sentences[-1]):
             for sentence in sentences[:-1]:
-                pos = line.find(sentence, pos) + len(sentence)
+                found = line.find(sentence, pos)
+                if found < 0:  # not found verbatim (it never should be): wait for the line's end
+                    return max(closed, self.released)
+                pos = found + len(sentence)
             cut = closed + pos
         return max(cut, self.released)
 
@@ -76,7 +80,7 @@ class StreamGate:
             return problems
         claims = output.claims_with_marks(prefix)
         new, self._checked = claims[self._checked:], len(claims)
-        new = [c for c in new if not output.gap_statement(c[0])]  # "The articles don't cover that": no claim
+        new = [c for c in new if not gap_statement(c[0])]  # "The articles don't cover that": no claim
         # A sentence with marks of its own is checked against them now; one without is read with the marks around
         # it, which may not have come yet: now it is checked against every passage, and with those marks at the end.
         marked = [(text, own) for text, own, _ in new if own]

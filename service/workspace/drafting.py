@@ -9,8 +9,9 @@ from ..answering.conversation import Conversation
 from ..answering.generators.base import Context, must_tell_gap
 from ..answering.guidance import coaches_named
 from ..errors import GenerationError
+from ..guardrails.gap_statements import tells_gap
 from ..guardrails.language import detect as detect_language
-from ..guardrails.output import CITATION, tells_gap, verify
+from ..guardrails.output import CITATION, verify
 from ..knowledge.store import StoredPassage
 from ..prompts import render
 from ..text import squash

@@ -6,6 +6,7 @@ import numpy as np
 from ...embeddings import Embedder
 from ...errors import GenerationError
 from ...guardrails import output
+from ...guardrails.gap_statements import tells_gap
 from ...guardrails.language import detect as detect_language
 from ...knowledge.store import StoredPassage
 from ..reply import Citation
@@ -43,7 +44,7 @@ class ModelGenerator:
                                system_prompt=self.client.system_prompt())
         if not result.ok:
             raise GenerationError("output check failed: " + "; ".join(result.reasons))
-        if must_tell_gap(context) and not output.tells_gap(text):
+        if must_tell_gap(context) and not tells_gap(text):
             raise GenerationError("output check failed: claims coverage the articles don't give (the retrieval found "
                                   "nothing that addresses the question, and the answer doesn't say so first)")
         # Renumbered so citations read 1..n in the order the reader meets them, as the grounded ones do (and as a
