@@ -76,7 +76,7 @@ class VerifiedStream:
         `written` failed) and the event that gets the reader there from what was sent: ("delta", rest), ("replace",
         whole text and a note), or None when nothing is left to send."""
         if written.text is not None and written.failure is None:
-            written = Written(self.gate.text, usage=written.usage)
+            written = Written(self.gate.text.rstrip(), usage=written.usage)
         result = self.pipeline.finish(self.prepared, written)
         answer = result.reply.answer
         if answer.startswith(self.sent):

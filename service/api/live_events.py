@@ -7,7 +7,6 @@ import logging
 import math
 import threading
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import Future
 
 import anyio
 import anyio.from_thread
@@ -53,9 +52,20 @@ async def live_events(live: VerifiedStream, compute: anyio.CapacityLimiter,
             stop.set()
             raise StreamStopped from None
 
-    future: Future[ModelText] = live.model.client.start_stream(
-        live.prepared.context, lambda piece: hand_over(("piece", piece)), stop)
-    future.add_done_callback(lambda f: _quietly(hand_over, ("end", f)))
+    def read_model() -> None:  # on the client's network thread, which also says when it is done (never the loop)
+        try:
+            outcome = (live.model.client.stream_to(live.prepared.context, lambda piece: hand_over(("piece", piece)),
+                                                   stop), None)
+        except GenerationError as exc:
+            outcome = (None, str(exc))
+        except StreamStopped:
+            return
+        except Exception as exc:  # a bug of ours must not leave the reader without an answer
+            log.exception("reading the model's stream failed")
+            outcome = (None, f"error: {type(exc).__name__}")
+        _quietly(hand_over, ("end", outcome))
+
+    live.model.client.submit(read_model)
     timeout = live.pipeline.settings.llm_timeout
     deadline = anyio.current_time() + timeout
     failure: str | None = None
@@ -70,24 +80,19 @@ async def live_events(live: VerifiedStream, compute: anyio.CapacityLimiter,
                 break
             kind, payload = item
             if kind == "end":
-                model_text, failure = _outcome(payload)
+                model_text, failure = payload
                 break
             live.add(payload)
             if live.ready():
-                try:
-                    text = await anyio.to_thread.run_sync(live.release, limiter=compute)
-                except GenerationError as exc:
-                    failure = str(exc)
+                text, failure = await _checked(live.release, compute)
+                if failure is not None:
                     break
                 if text:
                     yield event("delta", {"text": text})
         if failure is None:
-            try:
-                text = await anyio.to_thread.run_sync(lambda: live.release(final=True), limiter=compute)
-                if text:
-                    yield event("delta", {"text": text})
-            except GenerationError as exc:
-                failure = str(exc)
+            text, failure = await _checked(lambda: live.release(final=True), compute)
+            if text:
+                yield event("delta", {"text": text})
     finally:
         stop.set()
         receive.close()
@@ -99,16 +104,15 @@ async def live_events(live: VerifiedStream, compute: anyio.CapacityLimiter,
     yield done(result)
 
 
-def _outcome(future: Future[ModelText]) -> tuple[ModelText | None, str | None]:
+async def _checked(release: Callable[[], str], compute: anyio.CapacityLimiter) -> tuple[str, str | None]:
+    """(checked text, None) or ("", why it failed): a failed check, or a bug of ours, ends in the grounded answer."""
     try:
-        return future.result(), None
+        return await anyio.to_thread.run_sync(release, limiter=compute), None
     except GenerationError as exc:
-        return None, str(exc)
-    except StreamStopped:
-        return None, "stopped"
-    except Exception as exc:  # a bug of ours must not leave the reader without an answer
-        log.exception("streaming the model's answer failed")
-        return None, f"error: {type(exc).__name__}"
+        return "", str(exc)
+    except Exception as exc:
+        log.exception("checking the streamed answer failed")
+        return "", f"error: {type(exc).__name__}"
 
 
 def _quietly(func: Callable, *args) -> None:

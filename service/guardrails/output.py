@@ -80,11 +80,10 @@ def claims(answer: str) -> list[str]:
     out = []
     for line in answer.splitlines():
         line = re.sub(r"^\s*([-*•]|\d+[.)])\s*", "", line).strip()
-        if line.endswith(":"):
-            continue  # a label introducing a list, not a claim
         for sentence in split_sentences(CITATION.sub("", line)):
             sentence = sentence.strip()
-            if len(sentence.split()) >= MIN_CLAIM_WORDS:
+            # A label introducing a list ("Here is what they suggest:") is not a claim; a sentence before it is.
+            if len(sentence.split()) >= MIN_CLAIM_WORDS and not sentence.endswith(":"):
                 out.append(sentence)
     return out
 
@@ -164,7 +163,7 @@ def claims_with_marks(answer: str) -> list[tuple[str, set[int], set[int]]]:
     out: list[tuple[str, set[int], set[int]]] = []
     for line in answer.splitlines():
         line = re.sub(r"^\s*([-*•]|\d+[.)])\s*", "", line).strip()
-        if not line or line.endswith(":"):
+        if not line:
             continue
         sentences: list[list] = []
         for sentence in split_sentences(line):
@@ -181,7 +180,7 @@ def claims_with_marks(answer: str) -> list[tuple[str, set[int], set[int]]]:
                 item[1] = before | after
         for (sentence, marks), mine in zip(sentences, own):
             text = CITATION.sub("", sentence).strip()
-            if len(text.split()) >= MIN_CLAIM_WORDS:
+            if len(text.split()) >= MIN_CLAIM_WORDS and not text.endswith(":"):  # a list's label is no claim
                 out.append((text, mine, marks))
     return out
 

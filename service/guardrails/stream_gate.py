@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 
 from ..embeddings import Embedder
 from ..errors import GenerationError
@@ -29,7 +30,7 @@ class StreamGate:
         self.threshold = threshold
         self.text = ""  # everything received, leading whitespace dropped
         self.released = 0  # how much of self.text has been let through
-        self._checked = 0  # claims of the released text already checked
+        self._seen: Counter[str] = Counter()  # claims of the released text already checked
 
     def add(self, piece: str) -> None:
         self.text = (self.text + piece) if self.text else piece.lstrip()
@@ -41,14 +42,15 @@ class StreamGate:
         closed = self.text.rfind("\n") + 1  # whole lines (paragraphs, list items) are settled
         line = self.text[closed:]
         sentences = split_sentences(line)
-        cut, pos = closed, 0
+        # ...up to their last word: the line break goes with the text after it (the answer's end is stripped).
+        cut, pos = len(self.text[:closed].rstrip()), 0
         # All but the last sentence of the open line are settled once the last one has a letter (not "[2"): a
         # mark after a sentence's full stop has come by then.
         if len(sentences) > 1 and _LETTER.search(sentences[-1]):
             for sentence in sentences[:-1]:
                 found = line.find(sentence, pos)
                 if found < 0:  # not found verbatim (it never should be): wait for the line's end
-                    return max(closed, self.released)
+                    return max(cut, self.released)
                 pos = found + len(sentence)
             cut = closed + pos
         return max(cut, self.released)
@@ -73,19 +75,26 @@ class StreamGate:
         bad = sorted({int(n) for n in output.CITATION.findall(segment) if not 1 <= int(n) <= len(self.passages)})
         if bad:
             problems.append(f"cites passages that were not retrieved: {bad}")
-        problems += output.contradictions(segment)
+        # The whole text so far: a sentence broken over a line ("You should text\nhim") is read as one, as at the end.
+        problems += output.contradictions(prefix)
         if self.system_prompt and output.leaks_prompt(prefix, self.system_prompt):
             problems.append("repeats the system prompt")
         if problems:
             return problems
-        claims = output.claims_with_marks(prefix)
-        new, self._checked = claims[self._checked:], len(claims)
+        # Claims not checked yet, by text: the count alone can't tell (a line that turns out to end in a list's label
+        # drops its label, so an earlier claim's place can be taken by a new one).
+        new = []
+        for text, own, _ in output.claims_with_marks(prefix):
+            if self._seen[text] > 0:
+                self._seen[text] -= 1
+            else:
+                new.append((text, own))
+        self._seen = Counter(text for text, _, _ in output.claims_with_marks(prefix))
         new = [c for c in new if not gap_statement(c[0])]  # "The articles don't cover that": no claim
         # A sentence with marks of its own is checked against them now; one without is read with the marks around
         # it, which may not have come yet: now it is checked against every passage, and with those marks at the end.
-        marked = [(text, own) for text, own, _ in new if own]
-        return (self._unsupported([(text, own) for text, own, _ in new]) + self._misattributed(marked)
-                + output.other_readers_named(segment, self.passages))
+        marked = [(text, own) for text, own in new if own]
+        return self._unsupported(new) + self._misattributed(marked) + output.other_readers_named(segment, self.passages)
 
     def _unsupported(self, claims: list[tuple[str, set[int]]]) -> list[str]:
         usable = [p for p in self.passages if len(p.vectors)]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -117,6 +118,39 @@ def test_a_stall_mid_stream_ends_in_the_grounded_answer_by_the_deadline(live, fa
     assert "work-related" in reply["answer"]
     shown = "".join(_shown(events))
     assert reply["answer"] in shown  # the reader ends with the grounded answer, whatever was shown before
+
+
+def test_a_stream_kept_alive_by_pings_is_cut_at_the_deadline(live, fake, good_answer):
+    """Keep-alive comments never make a chunk and restart the read timeout each time: the client closes the
+    response at the deadline, so the reader gets the grounded answer and the endpoint's thread is freed."""
+    url, _, settings = live
+    cut_before = fake.cut_streams
+    fake.enqueue(Behaviour(good_answer, rate=40, stall_after=12, delay=settings.llm_timeout + 6, keepalive=True))
+    events = _events(url, QUESTION)
+    done_at, _, reply = events[-1]
+    assert reply["generator"] == "grounded" and done_at < settings.llm_timeout + 2
+    deadline = time.monotonic() + 5
+    while fake.cut_streams == cut_before and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert fake.cut_streams > cut_before, "the model's stream was left open past the deadline"
+
+
+def test_past_the_concurrency_cap_a_reader_gets_the_grounded_answer_at_once(fake, built_settings, embedder, tmp_path,
+                                                                            good_answer):
+    """COACH_LLM_CONCURRENCY: the model's one slot is busy with a slow answer, so the next reader is answered at
+    once from the articles (the refusal comes back on the endpoint's thread, never the server's loop)."""
+    pipeline = AnswerPipeline.build(llm_settings(built_settings, fake.url, llm_timeout=6.0, llm_concurrency=1),
+                                    embedder)
+    with serve(pipeline, tmp_path) as (url, _), ThreadPoolExecutor(1) as pool:
+        fake.enqueue(Behaviour(good_answer, rate=8))
+        slow = pool.submit(_events, url, QUESTION)
+        time.sleep(1.0)
+        started = time.monotonic()
+        reply = _events(url, QUESTION)[-1][2]
+        assert time.monotonic() - started < 3
+        assert reply["generator"] == "grounded" and "COACH_LLM_CONCURRENCY" in reply["fallback_reason"]
+        assert slow.result()[-1][1] == "done"
+        assert httpx.get(f"{url}/livez", timeout=5).status_code == 200
 
 
 def test_a_whole_answer_check_still_replaces_at_the_end(live, fake):

@@ -30,6 +30,7 @@ class Behaviour:
     drip: float = 0.0  # seconds between pieces: a stream word by word, a plain answer a few bytes at a time
     stall_after: int | None = None  # stream this many pieces, then go silent for `delay` seconds
     rate: float = 0.0  # a stream at this many tokens a second (pieces of about four characters, as models send)
+    keepalive: bool = False  # while stalled, send an SSE comment (": ping") every 0.2 s, as some proxies do
 
 
 RATED_NONE = '{"level": "none", "category": null}'
@@ -112,7 +113,14 @@ class FakeOpenAI:
                 try:
                     for i, piece in enumerate(pieces):
                         if b.stall_after is not None and i == b.stall_after:
-                            time.sleep(b.delay)
+                            if b.keepalive:
+                                until = time.monotonic() + b.delay
+                                while time.monotonic() < until:
+                                    self.wfile.write(b": ping\n\n")
+                                    self.wfile.flush()
+                                    time.sleep(0.2)
+                            else:
+                                time.sleep(b.delay)
                         chunk = {"id": "chatcmpl-1", "object": "chat.completion.chunk", "created": 0, "model": model,
                                  "choices": [{"index": 0, "delta": {"content": piece}, "finish_reason": None}]}
                         self.wfile.write(f"data: {json.dumps(chunk)}\n\n".encode())

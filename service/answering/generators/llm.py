@@ -134,9 +134,9 @@ class ModelClient:
             return self.breaker.call(lambda: self._read(messages, deadline, timeout, stream=True, temperature=0.2,
                                                         max_tokens=self.max_tokens, on_piece=sink))
 
-    def start_stream(self, context: Context, on_piece: PieceSink, stop: threading.Event) -> Future[ModelText]:
-        """stream_to() on one of this client's network threads."""
-        return self._pool.submit(self.stream_to, context, on_piece, stop)
+    def submit(self, work: Callable[[], None]) -> Future[None]:
+        """work() on one of this client's network threads (a streamed answer's reader: live_events.py)."""
+        return self._pool.submit(work)
 
     @contextmanager
     def _slot(self):
@@ -199,6 +199,11 @@ class ModelClient:
                                                 max_tokens=max_tokens, stream=True,
                                                 stream_options={"include_usage": True})
         pieces, events, first, reported = [], 0, None, None
+        # Keep-alive comments and a byte drip never yield a chunk (and each read restarts httpx's timeout): closing
+        # the response at the deadline ends the read, so this thread (and its concurrency slot) is never held past it.
+        closer = threading.Timer(max(0.0, deadline - time.monotonic()), chunks.close)
+        closer.daemon = True
+        closer.start()
         try:
             for chunk in chunks:
                 _check(deadline, timeout)
@@ -211,7 +216,9 @@ class ModelClient:
                     if on_piece is not None:
                         on_piece(piece)
         finally:
+            closer.cancel()
             chunks.close()
+        _check(deadline, timeout)  # closed by the timer: the deadline passed
         if not events:
             raise GenerationError("malformed response from the model endpoint (no stream events)")
         usage = reported.model_dump() if reported is not None and hasattr(reported, "model_dump") else None
