@@ -40,7 +40,7 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _aware(value: datetime | None) -> datetime | None:
+def aware(value: datetime | None) -> datetime | None:
     return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
 
@@ -170,5 +170,5 @@ class CommentStore:
 def _row(row) -> dict:
     d = dict(row._mapping)
     for key in ("posted_at", "imported_at", "updated_at", "approved_at"):
-        d[key] = _aware(d.get(key))
+        d[key] = aware(d.get(key))
     return d

@@ -12,12 +12,12 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import select
 from sqlalchemy.engine import Engine
 
 from ..db.tables import import_jobs
 from ..errors import CoachError, NotFound
-from .comments import now
+from .comments import aware, now
 from .records import ImportResult
 
 log = logging.getLogger("coach")
@@ -90,23 +90,29 @@ class ImportJobs:
             conn.execute(import_jobs.update().where(import_jobs.c.id == job_id).values(**values, updated_at=now()))
 
     def _fail_stale(self) -> None:
-        """Running jobs whose process is gone are failed, with what to do: on this host when their pid is no longer
-        alive, anywhere when their heartbeat stopped (never another replica's or worker's live import)."""
-        stale = now() - timedelta(seconds=STALE_AFTER)
-        running = import_jobs.c.status == "running"
-        with self.engine.begin() as conn:
-            here = [r.id for r in conn.execute(select(import_jobs.c.id, import_jobs.c.owner).where(
-                running & import_jobs.c.owner.like(f"{HOST}:%"))) if not _alive(r.owner)]
-            dead = or_(import_jobs.c.updated_at.is_(None), import_jobs.c.updated_at < stale, import_jobs.c.id.in_(here))
-            conn.execute(import_jobs.update().where(running & dead).values(status="failed", finished_at=now(),
-                                                                           error=DIED))
+        """Running jobs whose process is gone are failed, with what to do (never another worker's live import)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(import_jobs.c.id, import_jobs.c.owner, import_jobs.c.updated_at)
+                                .where(import_jobs.c.status == "running")).all()
+        self._fail([r.id for r in rows if _dead(r)])
+
+    def _fail(self, job_ids: list[str]) -> None:
+        if job_ids:
+            with self.engine.begin() as conn:
+                conn.execute(import_jobs.update().where(
+                    import_jobs.c.id.in_(job_ids) & (import_jobs.c.status == "running")).values(
+                    status="failed", finished_at=now(), error=DIED))
 
     def get(self, job_id: str) -> dict:
-        self._fail_stale()
+        """The job as it stands; a running one whose process is gone is failed first (a read, not a write, per
+        poll otherwise)."""
         with self.engine.connect() as conn:
             row = conn.execute(select(import_jobs).where(import_jobs.c.id == job_id)).first()
         if row is None:
             raise NotFound(f"no import {job_id}")
+        if row.status == "running" and _dead(row):
+            self._fail([job_id])
+            return self.get(job_id)
         job = dict(row._mapping)
         job["result"] = json.loads(job["result"]) if job["result"] else None
         return job
@@ -121,6 +127,14 @@ class ImportJobs:
 
     def close(self) -> None:
         self._pool.shutdown(wait=False, cancel_futures=True)
+
+
+def _dead(row) -> bool:
+    """A running job's process is gone: on this host its pid no longer runs; anywhere its heartbeat stopped."""
+    beat = aware(row.updated_at)  # SQLite gives it back naive
+    if beat is None or beat < now() - timedelta(seconds=STALE_AFTER):
+        return True
+    return bool(row.owner) and row.owner.startswith(f"{HOST}:") and not _alive(row.owner)
 
 
 def _alive(owner: str) -> bool:
