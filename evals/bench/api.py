@@ -55,7 +55,7 @@ def _start_server(workers: int) -> tuple[subprocess.Popen, str]:
 
 
 async def _client(http: aiohttp.ClientSession, url: str, questions: list[str], offset: int, stop_at: float,
-                  latencies: list[float], errors: list[str]) -> None:
+                  latencies: list[float], errors: list[str], ids: set[str]) -> None:
     i = offset
     while time.perf_counter() < stop_at:
         question = questions[i % len(questions)]
@@ -71,23 +71,28 @@ async def _client(http: aiohttp.ClientSession, url: str, questions: list[str], o
             errors.append(type(exc).__name__)
             continue
         latencies.append((time.perf_counter() - t0) * 1000)
+        ids.add(body["id"])
 
 
-async def _run(url: str, clients: int, seconds: float) -> tuple[list[float], list[str], float]:
+async def run_load(urls: list[str], clients: int, seconds: float, timeout: float = 30
+                   ) -> tuple[list[float], list[str], float, set[str]]:
+    """(latencies in ms, errors, seconds, reply ids): `clients` readers round-robin over `urls` (as a proxy would)."""
     questions = _questions()
     latencies: list[float] = []
     errors: list[str] = []
+    ids: set[str] = set()
     # aiohttp rather than httpx: on two shared cores the load generator's own CPU time counts against the server.
     connector = aiohttp.TCPConnector(limit=clients)
-    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=30)) as http:
-        for q in questions[:10]:  # warm-up, not measured
-            async with http.post(f"{url}/api/ask", json={"question": q}) as r:
+    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=timeout)) as http:
+        for n, q in enumerate(questions[:10]):  # warm-up, not measured
+            async with http.post(f"{urls[n % len(urls)]}/api/ask", json={"question": q}) as r:
                 await r.read()
         started = time.perf_counter()
         stop_at = started + seconds
-        await asyncio.gather(*(_client(http, url, questions, n, stop_at, latencies, errors) for n in range(clients)))
+        await asyncio.gather(*(_client(http, urls[n % len(urls)], questions, n, stop_at, latencies, errors, ids)
+                               for n in range(clients)))
         elapsed = time.perf_counter() - started
-    return latencies, errors, elapsed
+    return latencies, errors, elapsed, ids
 
 
 def main() -> None:
@@ -101,7 +106,7 @@ def main() -> None:
     server_cpu0 = _cpu_seconds(proc.pid) if proc else None
     client_cpu0 = time.process_time()
     try:
-        latencies, errors, elapsed = asyncio.run(_run(url, args.clients, args.seconds))
+        latencies, errors, elapsed, _ = asyncio.run(run_load([url], args.clients, args.seconds))
         server_cpu = _cpu_seconds(proc.pid) - server_cpu0 if proc else None
         client_cpu = time.process_time() - client_cpu0
     finally:

@@ -10,7 +10,6 @@ be). One request at a time, over HTTP to the served app."""
 from __future__ import annotations
 
 import argparse
-import json
 import re
 import tempfile
 import time
@@ -18,6 +17,7 @@ from pathlib import Path
 
 import httpx
 
+from evals.bench.sse import stream_events
 from evals.stats import percentiles
 
 _SENTENCE_END = re.compile(r"[.!?](\s*\[\d+\])*\s*$")
@@ -83,18 +83,12 @@ def main() -> None:
 
 def _stream(client: httpx.Client, url: str, question: str, start: float) -> tuple[float, float, str]:
     """(seconds to the first delta with the model's words, seconds to done, the reply's generator)."""
-    first = None
-    name = None
-    with client.stream("POST", f"{url}/api/ask/stream", json={"question": question}) as response:
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                name = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                payload = json.loads(line.split(":", 1)[1])
-                if name == "delta" and first is None:
-                    first = time.monotonic() - start
-                if name == "done":
-                    return first or time.monotonic() - start, time.monotonic() - start, payload["generator"]
+    offset, first = time.monotonic() - start, None
+    for at, name, payload in stream_events(client, url, question):
+        if name == "delta" and first is None:
+            first = offset + at
+        if name == "done":
+            return first or offset + at, offset + at, payload["generator"]
     raise RuntimeError("the stream ended without a done event")
 
 

@@ -17,11 +17,10 @@ import tempfile
 import time
 from pathlib import Path
 
-import aiohttp
 import httpx
 from sqlalchemy import create_engine, func, select
 
-from evals.bench.api import _questions
+from evals.bench.api import run_load
 from evals.stats import percentiles
 
 
@@ -58,7 +57,7 @@ def main() -> None:
             urls.append(f"http://127.0.0.1:{port}")
         for url in urls:
             _wait_ready(url)
-        latencies, errors, elapsed, ids = asyncio.run(_run(urls, args.clients, args.seconds))
+        latencies, errors, elapsed, ids = asyncio.run(run_load(urls, args.clients, args.seconds, timeout=60))
         time.sleep(2)  # the replicas' writer threads flush their last replies
         engine = create_engine(db_url)
         with engine.connect() as conn:
@@ -95,42 +94,6 @@ def _wait_ready(url: str) -> None:
             pass
         time.sleep(0.5)
     raise SystemExit(f"{url} did not become ready in 180 s")
-
-
-async def _run(urls: list[str], clients: int, seconds: float):
-    questions = _questions()
-    latencies: list[float] = []
-    errors: list[str] = []
-    ids: set[str] = set()
-    connector = aiohttp.TCPConnector(limit=clients)
-    async with aiohttp.ClientSession(connector=connector, timeout=aiohttp.ClientTimeout(total=60)) as http:
-        for n, q in enumerate(questions[:10]):  # warm-up, not measured
-            async with http.post(f"{urls[n % len(urls)]}/api/ask", json={"question": q}) as r:
-                await r.read()
-        started = time.perf_counter()
-        stop_at = started + seconds
-
-        async def client(n: int) -> None:
-            url, i = urls[n % len(urls)], n
-            while time.perf_counter() < stop_at:
-                question = questions[i % len(questions)]
-                i += 7
-                t0 = time.perf_counter()
-                try:
-                    async with http.post(f"{url}/api/ask", json={"question": question}) as r:
-                        body = await r.json()
-                except (TimeoutError, aiohttp.ClientError) as exc:
-                    errors.append(type(exc).__name__)
-                    continue
-                if r.status != 200 or "answer" not in body:
-                    errors.append(f"HTTP {r.status}")
-                    continue
-                latencies.append((time.perf_counter() - t0) * 1000)
-                ids.add(body["id"])
-
-        await asyncio.gather(*(client(n) for n in range(clients)))
-        elapsed = time.perf_counter() - started
-    return latencies, errors, elapsed, ids
 
 
 if __name__ == "__main__":

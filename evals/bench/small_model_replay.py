@@ -7,12 +7,13 @@ second); the app is served over HTTP as in production, with the model as its gen
 from __future__ import annotations
 
 import argparse
-import json
 import tempfile
 from pathlib import Path
 
 import httpx
 import yaml
+
+from evals.bench.sse import stream_events
 
 FIXTURES = Path(__file__).resolve().parents[2] / "tests" / "data" / "small-model-answers.yaml"
 
@@ -41,7 +42,7 @@ def main() -> None:
                 fake.enqueue(Behaviour(bad))
                 whole = client.post(f"{url}/api/ask", json={"question": item["question"]}).json()
                 fake.enqueue(Behaviour(bad, rate=args.rate))
-                events = _events(client, url, item["question"])
+                events = [(name, payload) for _, name, payload in stream_events(client, url, item["question"])]
                 done = events[-1][1]
                 shown = "".join(p["text"] for name, p in events if name == "delta")
                 replaced = any(name == "replace" for name, _ in events)
@@ -63,17 +64,6 @@ def main() -> None:
     for question, whole, done, _, _, why in rows:
         if whole["generator"] != "grounded" or done["generator"] != "grounded":
             print(f"  NOT REPLACED: {question[:60]!r} ({why})")
-
-
-def _events(client: httpx.Client, url: str, question: str) -> list[tuple[str, dict]]:
-    events, name = [], None
-    with client.stream("POST", f"{url}/api/ask/stream", json={"question": question}) as response:
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                name = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                events.append((name, json.loads(line.split(":", 1)[1])))
-    return events
 
 
 if __name__ == "__main__":

@@ -83,13 +83,14 @@ class StreamGate:
             return problems
         # Claims not checked yet, by text: the count alone can't tell (a line that turns out to end in a list's label
         # drops its label, so an earlier claim's place can be taken by a new one).
-        new = []
-        for text, own, _ in output.claims_with_marks(prefix):
-            if self._seen[text] > 0:
-                self._seen[text] -= 1
+        claims = [(text, own) for text, own, _ in output.claims_with_marks(prefix)]
+        seen, new = Counter(self._seen), []
+        for text, own in claims:
+            if seen[text] > 0:
+                seen[text] -= 1
             else:
                 new.append((text, own))
-        self._seen = Counter(text for text, _, _ in output.claims_with_marks(prefix))
+        self._seen = Counter(text for text, _ in claims)
         new = [c for c in new if not gap_statement(c[0])]  # "The articles don't cover that": no claim
         # A sentence with marks of its own is checked against them now; one without is read with the marks around
         # it, which may not have come yet: now it is checked against every passage, and with those marks at the end.

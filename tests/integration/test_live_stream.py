@@ -4,7 +4,6 @@ checked sentences reach the reader before the model has finished, a failing sent
 deadline, and what the call cost is kept with the reply."""
 from __future__ import annotations
 
-import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -12,6 +11,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, select
 
+from evals.bench.sse import stream_events
 from service.answering.pipeline import AnswerPipeline
 from service.db.tables import replies
 from service.tokens import hash_token
@@ -44,15 +44,16 @@ def good_answer(live):
 
 def _events(url: str, question: str) -> list[tuple[float, str, dict]]:
     """(seconds since the request, event name, payload) for each Server-Sent Event."""
-    started, events, name = time.monotonic(), [], None
-    with httpx.stream("POST", f"{url}/api/ask/stream", json={"question": question}, timeout=30) as response:
-        assert response.status_code == 200
-        for line in response.iter_lines():
-            if line.startswith("event:"):
-                name = line.split(":", 1)[1].strip()
-            elif line.startswith("data:"):
-                events.append((time.monotonic() - started, name, json.loads(line.split(":", 1)[1])))
-    return events
+    with httpx.Client(timeout=30) as client:
+        return list(stream_events(client, url, question))
+
+
+def _reply(url: str, question: str, stream: bool) -> tuple[dict, list]:
+    """The reply, streamed (with its events) or from POST /api/ask (no events)."""
+    if stream:
+        events = _events(url, question)
+        return events[-1][2], events
+    return httpx.post(f"{url}/api/ask", json={"question": question}, timeout=30).json(), []
 
 
 def _shown(events) -> list[str]:
@@ -198,12 +199,8 @@ def test_a_model_answer_that_claims_coverage_the_articles_lack_is_replaced(live,
     url, pipeline, _ = live
     claims, _ = _gap_answers(pipeline)
     fake.enqueue(Behaviour(claims, rate=60))
-    if stream:
-        events = _events(url, GAP_QUESTION)
-        reply = events[-1][2]
-        assert not any("not really doing no contact" in text for text in _shown(events)[:-1] if text != reply["answer"])
-    else:
-        reply = httpx.post(f"{url}/api/ask", json={"question": GAP_QUESTION}, timeout=30).json()
+    reply, events = _reply(url, GAP_QUESTION, stream)
+    assert not any("not really doing no contact" in text for text in _shown(events)[:-1] if text != reply["answer"])
     assert reply["generator"] == "grounded" and "claims coverage" in reply["fallback_reason"]
     assert reply["answer"].startswith("The articles don't talk about shared accounts")
 
@@ -213,12 +210,8 @@ def test_a_model_answer_that_says_the_gap_first_is_used(live, fake, stream):
     url, pipeline, _ = live
     _, honest = _gap_answers(pipeline)
     fake.enqueue(Behaviour(honest, rate=60))
-    if stream:
-        events = _events(url, GAP_QUESTION)
-        reply = events[-1][2]
-        assert "".join(_shown(events)) == reply["answer"]
-    else:
-        reply = httpx.post(f"{url}/api/ask", json={"question": GAP_QUESTION}, timeout=30).json()
+    reply, events = _reply(url, GAP_QUESTION, stream)
+    assert not stream or "".join(_shown(events)) == reply["answer"]
     assert reply["generator"] == "llm", reply["fallback_reason"]
     assert reply["answer"].startswith("The articles don't talk about shared accounts")
     request = fake.requests[-1]["messages"][1]["content"]
