@@ -124,7 +124,7 @@ def scope(pipeline, cases: list[tuple[str, dict]], tick: Callable[[], None]) -> 
 def answers(pipeline, cases: list[tuple[str, dict]], tick: Callable[[], None], name: str = "answers") -> SuiteResult:
     """Whole answers: key-point coverage, groundedness, citation validity, latency (in process)."""
     results, latencies, coverage, grounded_flags, citation_scores = [], [], [], [], []
-    fallbacks = 0
+    fallbacks = asked = 0
     for dataset, case in cases:
         t0 = time.perf_counter()
         result = pipeline.answer(case["question"])
@@ -148,19 +148,19 @@ def answers(pipeline, cases: list[tuple[str, dict]], tick: Callable[[], None], n
             citation_scores.append(validity)
             failures += problems
         fallbacks += reply.fallback_reason is not None
+        asked += reply.generator == "llm" or reply.fallback_reason is not None  # a crisis reply asks no model
         results.append(CaseResult(name, f"{dataset}/{case['id']}", case["question"],
                                   " | ".join(kp[0] for kp in case["key_points"]),
                                   f"{sum(covered)}/{len(covered)} key points, grounded {share:.2f}",
                                   not failures, (coverage[-1] + share + validity) / 3, reply.answer,
                                   msgspec.to_builtins(reply.citations), failures))
         tick()
-    n = len(results) or 1
     p50, p95 = percentiles(latencies) if latencies else (0.0, 0.0)
     metrics = {
         f"{name}.key_point_coverage": float(np.mean(coverage)) if coverage else 0.0,
         f"{name}.groundedness": float(np.mean(grounded_flags)) if grounded_flags else 1.0,
         f"{name}.citation_validity": float(np.mean(citation_scores)) if citation_scores else 1.0,
-        f"{name}.fallback_rate": fallbacks / n,
+        f"{name}.fallback_rate": fallbacks / (asked or 1),  # of the answers the model was asked for
     }
     if name != "answers":  # the in-process latency figures come from the main answer sets only
         return SuiteResult(name, metrics, results)

@@ -44,9 +44,9 @@ def rows(url: str, table) -> list:
         engine.dispose()
 
 
-def test_every_answer_is_recorded_and_feedback_is_stored(make_client, tmp_path):
-    client = make_client()
-    url = f"sqlite:///{tmp_path / 'coach.db'}"
+def test_every_answer_is_recorded_and_feedback_is_stored(make_client, db_url):
+    client = make_client(database_url=db_url)
+    url = db_url
     answer = client.post("/api/ask", json={"question": COWORKER}).json()
     with client.stream("POST", "/api/ask/stream", json={"question": "i don't want to be alive anymore"}) as r:
         raw = "".join(r.iter_text()).replace("\r\n", "\n")

@@ -234,3 +234,19 @@ def test_a_model_answer_in_the_readers_language_is_replaced_by_a_checked_english
     assert "written in es" in reply["fallback_reason"] or "not supported" in reply["fallback_reason"]
     assert reply["answer"].startswith("Gracias por escribir") and reply["citations"]
     assert not any("sugiere" in text for text in _shown(events))
+
+
+def test_a_readers_question_in_spanish_gets_the_checked_english_answer_after_a_note_in_spanish(live, fake):
+    """The reader's language, as far as it can be checked: the model writes from the English passages in English,
+    the answer is checked as any other, and the reader is told in their own language why it is in English."""
+    url, pipeline, _ = live
+    passages = shown_passages(pipeline, SPANISH)
+    # An answer of the articles' own words: the first two coach sentences of the first passage shown for it.
+    said = [s for s, role in zip(passages[0].sentences, passages[0].roles) if role != "comment"][:2]
+    fake.enqueue(Behaviour(" ".join(f"{sentence} [1]" for sentence in said), rate=60))
+    events = _events(url, SPANISH)
+    reply = events[-1][2]
+    assert reply["generator"] == "llm", reply["fallback_reason"]
+    assert reply["answer"].startswith("Gracias por escribir. Los artículos del coach están en inglés")
+    assert "".join(p["text"] for _, name, p in events if name == "delta") == reply["answer"]
+    assert _shown(events)[0].startswith("Gracias por escribir")  # the note comes first, before any checked sentence

@@ -23,9 +23,13 @@ def drafter(pipeline):
     return Drafter(pipeline)
 
 
-@pytest.fixture(scope="module")
-def imported(tmp_path_factory, drafter):
-    store = CommentStore(migrated_engine(f"sqlite:///{tmp_path_factory.mktemp('drafts') / 'coach.db'}"))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def imported(request, tmp_path_factory, drafter):
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('drafts') / 'coach.db'}"
+    else:
+        url = request.getfixturevalue("postgres").new_database()
+    store = CommentStore(migrated_engine(url))
     result = import_file(store, (DATA / "sample.wxr").read_bytes(), "wxr", drafter)
     return store, result
 
@@ -119,7 +123,7 @@ def test_triage_kinds():
     assert kind_of("My ex texted me after 3 weeks. Should I answer?")[0] == "question"
 
 
-def test_json_and_csv_import(tmp_path):
+def test_json_and_csv_import(db_url):
     rows = parse_json(b'[{"author": "Ann", "text": "How long?", "article_url": "https://x/what-is-the-no-contact-rule/",'
                       b' "posted_at": "2024-01-01T10:00:00Z", "external_id": "a1"}]',
                       {"zan-what-is-the-no-contact-rule"})
@@ -141,7 +145,7 @@ def test_json_and_csv_import(tmp_path):
         parse_json(b"[" * 100000 + b"]" * 100000)
     with pytest.raises(ImportRejected, match="author is 300 characters long; the limit is 200"):
         parse_json(json.dumps([{"author": "A" * 300, "text": "Hi?", "id": 1}]).encode())
-    store = CommentStore(migrated_engine(f"sqlite:///{tmp_path / 'c.db'}"))
+    store = CommentStore(migrated_engine(db_url))
     data = b'[{"author": "Ann", "text": "How long should no contact last?", "external_id": "a1"}]'
     assert import_file(store, data, "json").created == 1
     assert import_file(store, data, "json").skipped == 1

@@ -7,6 +7,7 @@ rate everything "none" when it is empty.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import re
 import threading
@@ -158,3 +159,44 @@ class FakeOpenAI:
 
     def enqueue_rating(self, *behaviours: Behaviour) -> None:
         self.risk_script.extend(behaviours)
+
+
+def replay(answers: list[str], rate: float = 0.0) -> FakeOpenAI:
+    """A server that answers every question with the next of `answers`, round and round (risk ratings: none)."""
+    server = FakeOpenAI()
+    turn = iter(range(1 << 62))
+
+    class Cycle(deque):  # the script never runs dry: each request takes the next recorded answer
+        def __bool__(self):
+            return True
+
+        def popleft(self):
+            return Behaviour(answers[next(turn) % len(answers)], rate=rate)
+
+    server.script = Cycle()
+    return server
+
+
+def main() -> None:
+    """Serve recorded answers over the wire protocol, e.g. the real small model's, for `coach eval --generator llm`."""
+    import argparse
+    from pathlib import Path
+
+    import yaml
+
+    parser = argparse.ArgumentParser(description=main.__doc__)
+    parser.add_argument("--replay", type=Path, required=True, help="a YAML file with `answers: [{answer: ...}]`")
+    parser.add_argument("--port", type=int, default=8089)
+    parser.add_argument("--rate", type=float, default=0.0, help="stream at this many tokens a second")
+    args = parser.parse_args()
+    recorded = [item["answer"].strip() for item in yaml.safe_load(args.replay.read_text(encoding="utf-8"))["answers"]]
+    server = replay(recorded, args.rate)
+    server.httpd.server_close()
+    server.httpd = _QuietServer(("127.0.0.1", args.port), server.httpd.RequestHandlerClass)
+    print(f"replaying {len(recorded)} answers at http://127.0.0.1:{args.port}/v1", flush=True)
+    with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends it quietly
+        server.httpd.serve_forever()
+
+
+if __name__ == "__main__":
+    main()
