@@ -39,8 +39,9 @@ class EndpointBreaker:
         trial = self._admit()
         try:
             result = func()
-        except self.failure:
-            self._record(ok=False, trial=trial)
+        except self.failure as exc:
+            # A request the dependency answered by refusing it (ModelRefusedRequest) shows the dependency is up.
+            self._record(ok=not getattr(exc, "endpoint_failed", True), trial=trial)
             raise
         except BaseException:
             self._release(trial)  # not the dependency's fault (a bug of ours, a cancellation): no verdict

@@ -79,3 +79,11 @@ class GenerationError(CoachError):
     """The model endpoint failed or its answer failed a check: the reader gets the grounded answer instead."""
 
     status_code = 502
+    endpoint_failed = True  # counts toward pausing the endpoint (breaker.py)
+
+
+class ModelRefusedRequest(GenerationError):
+    """The endpoint answered, refusing this one request (HTTP 400, 413 or 422: a prompt past its context, say): the
+    endpoint is up, so it doesn't count toward pausing it."""
+
+    endpoint_failed = False

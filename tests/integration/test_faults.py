@@ -108,6 +108,22 @@ def test_the_breaker_stops_calling_a_failing_model_and_health_says_so(fake, buil
         assert endpoint["state"] == "open" and endpoint["retry_in_s"] > 60
 
 
+def test_a_request_the_model_refuses_does_not_pause_it(fake, built_settings, embedder, tmp_path_factory):
+    # A request the endpoint refuses (a prompt past its context: HTTP 400) shows the endpoint is up: the grounded
+    # answer for that reader, and the next reader's question still goes to the model.
+    settings = llm_settings(built_settings, fake.url, llm_failures_to_pause=2, llm_pause=120)
+    pipeline = AnswerPipeline.build(settings, embedder)
+    fake.script.clear()
+    with serve(pipeline, tmp_path_factory.mktemp("refused"), rate_limit="off") as (url, _):
+        fake.enqueue(Behaviour(status=400), Behaviour(status=422), Behaviour(status=400))
+        for _ in range(3):
+            assert _ask(url, ORDINARY).json()["fallback_reason"].startswith("HTTP 4")
+        assert httpx.get(f"{url}/healthz").json()["checks"]["model_endpoint"]["state"] == "closed"
+        before = len(fake.requests)
+        _ask(url, ORDINARY)
+        assert len(fake.requests) == before + 1  # still asked
+
+
 @pytest.fixture(scope="module")
 def chroma(built_settings, tmp_path_factory):
     """A Chroma server on a copy of the built index (the embedded store's files are the server's format)."""

@@ -13,12 +13,14 @@ from pathlib import Path
 import httpx
 
 from ...breaker import EndpointBreaker
-from ...errors import GenerationError
+from ...errors import GenerationError, ModelRefusedRequest
 from ...knowledge.store import StoredPassage
 from ...prompts import render
 from ...settings import Settings
 from .base import Context, ModelText, Usage, must_tell_gap
 
+# Statuses that refuse one request (its prompt, its parameters) rather than say the endpoint is failing.
+REFUSED_REQUEST = frozenset({400, 413, 422})
 CONNECT_TIMEOUT = 3.0  # a server that doesn't accept the connection by then is down, whatever the total
 PieceSink = Callable[[str], None]
 
@@ -78,6 +80,9 @@ class ModelClient:
         except (self._openai.APITimeoutError, httpx.TimeoutException) as exc:
             raise GenerationError(f"timeout after {timeout:g} s (the whole answer)") from exc
         except self._openai.APIStatusError as exc:
+            if exc.status_code in REFUSED_REQUEST:
+                raise ModelRefusedRequest(f"HTTP {exc.status_code} from the model endpoint (this request refused)") \
+                    from exc
             raise GenerationError(f"HTTP {exc.status_code} from the model endpoint") from exc
         except (self._openai.APIError, httpx.HTTPError) as exc:
             raise GenerationError(f"model endpoint error: {type(exc).__name__}") from exc
