@@ -49,7 +49,7 @@ class AnswerPipeline:
         self.settings = settings
         self.embedder = embedder
         self.kb = kb
-        self.retriever = Retriever(kb)
+        self.retriever = Retriever(kb, deadline=settings.chroma_timeout if settings.chroma_url else None)
         self.safety = safety
         self.scope = scope
         self.disagreements = with_examples(disagreements, embedder)  # embedded once, like the situations

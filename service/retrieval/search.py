@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -24,8 +25,12 @@ class Retriever:
     """Top-k passages for one query: one Chroma query, BM25 postings and small matrix products."""
 
     def __init__(self, kb: KnowledgeBase, passage_weight: float = PASSAGE_WEIGHT,
-                 lexical_weight: float = LEXICAL_WEIGHT):
+                 lexical_weight: float = LEXICAL_WEIGHT, deadline: float | None = None):
         self.kb = kb
+        # A Chroma server's query as a whole, not only each read: a server answering a byte at a time never lets a
+        # read time out. The query runs on a thread of its own and the reader stops waiting at the deadline.
+        self.deadline = deadline
+        self._reads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chroma-query") if deadline else None
         self.passage_weight = passage_weight
         self.lexical_weight = lexical_weight
         self._memo: tuple[bytes, np.ndarray] | None = None
@@ -64,8 +69,16 @@ class Retriever:
         return chosen
 
     def _query(self, query_vector: np.ndarray, n: int) -> dict:
+        query = self.kb.handle.passages.query
         try:
-            return self.kb.handle.passages.query(query_embeddings=[query_vector.tolist()], n_results=n, include=[])
+            if self._reads is None:  # the embedded store: no network to wait on
+                return query(query_embeddings=[query_vector.tolist()], n_results=n, include=[])
+            return self._reads.submit(query, query_embeddings=[query_vector.tolist()], n_results=n,
+                                      include=[]).result(timeout=self.deadline)
+        except TimeoutError:
+            log.warning("chroma query took longer than %g s", self.deadline)
+            raise _unavailable("the coach's articles can't be searched right now; please try again shortly") \
+                from None
         except Exception as exc:  # a dead or frozen Chroma server (its session has a deadline), a broken store
             log.warning("chroma query failed: %s: %s", type(exc).__name__, exc)
             raise _unavailable("the coach's articles can't be searched right now; please try again shortly") \

@@ -15,6 +15,7 @@ import pytest
 from service.answering.pipeline import AnswerPipeline
 from tests.support.answers import GOOD as GOOD_ANSWERS
 from tests.support.chroma_server import ChromaServer
+from tests.support.drip_proxy import DripProxy
 from tests.support.model_server import Behaviour
 from tests.support.server import serve
 from tests.support.settings import llm_settings
@@ -177,6 +178,26 @@ def test_a_frozen_chroma_server_is_a_503_and_never_holds_back_care(chroma, chrom
     finally:
         chroma.thaw()
     _answers(chroma_app)
+
+
+@pytest.mark.server
+def test_a_chroma_server_answering_a_byte_at_a_time_is_cut_at_the_deadline(chroma, built_settings, embedder,
+                                                                           tmp_path_factory):
+    """Each byte comes before the per-read timeout, so only a deadline on the whole query ends the wait."""
+    with DripProxy(int(chroma.url.rsplit(":", 1)[1]), drip=0.3) as proxy:
+        settings = built_settings.with_overrides(chroma_url=proxy.url, chroma_timeout=1.0)
+        pipeline = AnswerPipeline.build(settings, embedder)
+        with serve(pipeline, tmp_path_factory.mktemp("chroma-drip"), rate_limit="off") as (url, _):
+            _answers(url)
+            proxy.dripping.set()
+            started = time.monotonic()
+            ordinary = _ask(url, ORDINARY)
+            waited = time.monotonic() - started
+            assert ordinary.status_code == 503 and int(ordinary.headers["retry-after"]) > 0
+            assert waited < 3.0, f"a dripping Chroma held a reader {waited:.1f} s (deadline 1 s)"
+            _while_chroma_is_down(url)
+            proxy.dripping.clear()
+            _answers(url)
 
 
 @pytest.mark.server
