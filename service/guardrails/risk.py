@@ -84,8 +84,8 @@ class SafetyCheck:
         texts = [message, *earlier_turns]
         languages = [language or detect_language(message), *(detect_language(t) for t in earlier_turns)]
         levels, categories, matched = [], [], []
-        for text in texts:
-            lvl, cats, hits = self.patterns.classify(text)
+        for text, lang in zip(texts, languages):
+            lvl, cats, hits = self.patterns.classify(text, english=lang == "en")
             levels.append(lvl)
             categories += [c for c in cats if c not in categories]
             matched += hits

@@ -47,8 +47,9 @@ class RiskPatterns:
         clean = self.clean(text)
         return {family for family, pattern in self.soft_cues.items() if pattern.search(clean)}
 
-    def classify(self, text: str) -> tuple[str, list[str], list[str]]:
-        """(level, categories, matched fragments) for one text, by patterns alone."""
+    def classify(self, text: str, english: bool = True) -> tuple[str, list[str], list[str]]:
+        """(level, categories, matched fragments) for one text, by patterns alone. The soft cues are English words
+        (German and Dutch "die" is an article): only an English text is read for them; the net reads the rest."""
         clean = self.clean(text)
         categories, matched = [], []
         for category, patterns in self.urgent.items():
@@ -65,7 +66,7 @@ class RiskPatterns:
         m = self.support.first(clean)
         if m:
             return "support", ["distress"], [m.group(0)]
-        cues = self.cues(text)
+        cues = self.cues(text) if english else set()
         if cues & self.soft_strong or len(cues) >= 2:
             return "support", ["possible risk"], [f"cues: {', '.join(sorted(cues))}"]
         return "none", [], []
