@@ -157,6 +157,7 @@
     ".src .num { flex: none; display: inline-flex; align-items: center; justify-content: center; width: 20px; height: 20px; border-radius: 50%; background: #dcefef; color: #084146; font-size: 11px; font-weight: 700; }",
     ".src .body { min-width: 0; flex: 1; }",
     ".src a, .src-toggle { color: #0b4f8a; font-weight: 600; }",
+    ".src-link { display: inline-block; margin-left: 8px; min-height: 24px; line-height: 24px; font-weight: 500; }",
     ".src-toggle { display: inline; padding: 0; border: 0; background: none; text-align: left; cursor: pointer; text-decoration: underline; text-decoration-style: dotted; text-underline-offset: 3px; }",
     ".src-toggle svg { vertical-align: -2px; margin-left: 2px; transition: transform .15s; }",
     ".src-toggle[aria-expanded='true'] svg { transform: rotate(180deg); }",
@@ -758,26 +759,26 @@
         ? c.title + " (“" + c.quote.split(/\s+/).slice(0, 6).join(" ") + "…”)" : c.title;
       var body = el("div", { className: "body" });
       var url = c.url ? safeUrl(c.url) : null;
+      // The quote is always one tap away; the article's page, when the coach has given its address, one more.
+      var quoteId = nextId("quote");
+      var toggle = el("button", { className: "src-toggle", type: "button", "aria-expanded": "false",
+                                  "aria-controls": quoteId },
+        title, icon("chevron"));
+      toggle.setAttribute("aria-label", title + " by " + c.author + ": show the quoted passage");
+      var quote = el("blockquote", { id: quoteId, hidden: true, text: c.quote });
+      toggle.addEventListener("click", function () {
+        var expanded = toggle.getAttribute("aria-expanded") === "true";
+        toggle.setAttribute("aria-expanded", expanded ? "false" : "true");
+        quote.hidden = expanded;
+      });
+      body.appendChild(toggle);
+      body.appendChild(el("span", { className: "by", text: " — " + c.author }));
       if (url) {
         body.appendChild(el("a", { className: "src-link", href: url, target: "_blank", rel: "noopener noreferrer",
-                                   text: title }));
-        body.appendChild(el("span", { className: "by", text: " — " + c.author }));
-      } else {
-        var quoteId = nextId("quote");
-        var toggle = el("button", { className: "src-toggle", type: "button", "aria-expanded": "false",
-                                    "aria-controls": quoteId },
-          title, icon("chevron"));
-        toggle.setAttribute("aria-label", title + " by " + c.author + ": show the quoted passage");
-        var quote = el("blockquote", { id: quoteId, hidden: true, text: c.quote });
-        toggle.addEventListener("click", function () {
-          var expanded = toggle.getAttribute("aria-expanded") === "true";
-          toggle.setAttribute("aria-expanded", expanded ? "false" : "true");
-          quote.hidden = expanded;
-        });
-        body.appendChild(toggle);
-        body.appendChild(el("span", { className: "by", text: " — " + c.author }));
-        body.appendChild(quote);
+                                   text: "Read the article", "aria-label": "Read " + title + " by " + c.author +
+                                   " (opens in a new tab)" }));
       }
+      body.appendChild(quote);
       list.appendChild(el("li", { className: "src", "data-n": String(c.n) },
         el("span", { className: "num", "aria-hidden": "true", text: String(c.n) }),
         el("span", { className: "sr", text: "Source " + c.n + ": " }),

@@ -102,12 +102,18 @@ def test_asks_streams_cites_follows_up_and_takes_feedback(site, page):
     assert sources.count() >= 1
     source = sources.first.inner_text()
     assert "What is the no contact rule?" in source and "Zan" in source
-    # No URL in the corpus: the title is a button that expands the quoted passage.
+    # The title is a button that expands the quoted passage; the article's own page is a link beside it.
     toggle = sources.first.locator(".src-toggle")
     quote = sources.first.locator("blockquote")
     assert toggle.get_attribute("aria-expanded") == "false" and quote.is_hidden()
     toggle.click()
     assert toggle.get_attribute("aria-expanded") == "true" and "work-related" in quote.inner_text()
+    link = sources.first.locator("a.src-link")
+    assert link.get_attribute("href") == "https://magnetofsuccess.com/what-is-the-no-contact-rule"
+    assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
+    assert "opens in a new tab" in link.get_attribute("aria-label")
+    box = link.bounding_box()
+    assert box["height"] >= 24  # WCAG 2.2 target size
     assert page.locator(f"{W} #nc-live").inner_text().startswith("The coach answered:")
 
     ARTIFACTS.mkdir(exist_ok=True)
