@@ -3,15 +3,14 @@ how much of the articles' answer a reader who doesn't write in English gets.
 
 Run: python -m evals.bench.languages
 Per question, as written and as translated: a labelled article among the passages shown (hit@5), the share of its
-key points the answer covers, and for questions the articles don't cover, whether the answer says so first."""
+key points the answer covers, and for questions the articles don't cover, whether the reply says so (declined, or
+answered as not or partly covered)."""
 from __future__ import annotations
 
 from collections import defaultdict
 
 from evals import scoring
 from evals.catalog import load_cases
-
-GAP_WORDS = ("don't", "do not", "doesn't", "does not", "aren't")
 
 
 def main() -> None:
@@ -27,14 +26,15 @@ def main() -> None:
         for field in ("question", "english"):
             prepared = pipeline.prepare(pipeline.screen(case[field]))
             shown = {h.passage.article_id for h in prepared.context.hits} if prepared.context else set()
-            answer = pipeline.answer(case[field]).reply.answer
+            reply = pipeline.answer(case[field]).reply
+            answer = reply.answer
             if case["articles"]:
                 found[f"{field}.hit5"].append(bool(shown & set(case["articles"])))
                 covered = scoring.key_points_covered(answer, case["key_points"])
                 found[f"{field}.key_points"].append(sum(covered) / len(covered))
-            else:  # the note in the reader's language comes first: the gap is told in the answer's first lines
-                body = answer.split("\n\n", 1)[-1][:300]
-                found[f"{field}.gap_told"].append(any(w in body for w in GAP_WORDS))
+            else:  # told: declined as out of scope, or the answer says what the articles don't cover
+                told = reply.scope == "out" or reply.coverage in ("partial", "not_covered")
+                found[f"{field}.gap_told"].append(told)
     covered = sum(bool(c["articles"]) for c in cases)
     print(f"{len(cases)} questions in {len({c['lang'] for c in cases})} languages ({covered} covered by the articles)")
     print(f"{'':28s}{'as written':>12s}{'in English':>12s}")

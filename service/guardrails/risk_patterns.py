@@ -59,8 +59,8 @@ class RiskPatterns:
                 matched.append(m.group(0))
         if categories and self.denials.search_any(clean) and set(categories) <= {"suicide", "self_harm"}:
             return "support", ["distress"], matched
-        if categories == ["abuse"] and self.safe_now.search_any(clean):
-            return "support", ["abuse"], matched
+        if set(categories) <= {"abuse", "threat"} and self.safe_now.search_any(clean):  # past, and safe since
+            return "support", categories, matched
         if categories:
             return "urgent", categories, matched
         m = self.support.first(clean)
