@@ -112,9 +112,10 @@ def test_llm_generator_eval_counts_fallbacks_and_stays_grounded(built_settings, 
     metrics = summary["metrics"]
     cases = json.loads((tmp_path / "cases.json").read_text())
     # Every in-scope question went to the model and fell back (a grounded "the articles don't cover this" included);
-    # declines and crisis replies never reach a model.
+    # declines and crisis replies never reach a model, and the rate counts only the answers the model was asked for.
     answered = [c for c in cases if "not answered (scope out" not in " ".join(c["failures"])
                 and "risk urgent)" not in " ".join(c["failures"])]
-    share = len(answered) / summary["cases"]["answers_held_out"]
-    assert metrics["answers_held_out.fallback_rate"] == pytest.approx(share, abs=1e-3)
+    assert 0 < len(answered) < summary["cases"]["answers_held_out"]  # the set has a crisis reply the model never saw
+    assert len(fake.requests) >= len(answered)
+    assert metrics["answers_held_out.fallback_rate"] == 1.0
     assert metrics["answers_held_out.groundedness"] == 1.0 and metrics["answers_held_out.citation_validity"] == 1.0
