@@ -40,8 +40,11 @@ class EndpointBreaker:
         try:
             result = func()
         except self.failure as exc:
-            # A request the dependency answered by refusing it (ModelRefusedRequest) shows the dependency is up.
-            self._record(ok=not getattr(exc, "endpoint_failed", True), trial=trial)
+            if getattr(exc, "endpoint_failed", True):
+                self._record(ok=False, trial=trial)
+            elif trial:  # refused one request (ModelRefusedRequest): the endpoint answered, so it is up again
+                self._record(ok=True, trial=True)
+            # else no verdict: a refusal neither counts as a failure nor resets the run of failures before it
             raise
         except BaseException:
             self._release(trial)  # not the dependency's fault (a bug of ours, a cancellation): no verdict

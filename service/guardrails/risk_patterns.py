@@ -59,7 +59,7 @@ class RiskPatterns:
                 matched.append(m.group(0))
         if categories and self.denials.search_any(clean) and set(categories) <= {"suicide", "self_harm"}:
             return "support", ["distress"], matched
-        if set(categories) <= {"abuse", "threat"} and self.safe_now.search_any(clean):  # past, and safe since
+        if categories == ["abuse"] and self.safe_now.search_any(clean):  # past, and safe since
             return "support", categories, matched
         if categories:
             return "urgent", categories, matched

@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
+import threading
+from concurrent.futures import Future
 
 import numpy as np
 
@@ -17,6 +18,7 @@ CANDIDATES = 24  # embedding windows fetched from Chroma (and lexical top passag
 PASSAGE_WEIGHT = 0.5
 LEXICAL_WEIGHT = 0.2
 log = logging.getLogger("coach")
+QUERY_THREADS = 8  # Chroma server queries in flight at once per process (each a daemon thread)
 CHROMA_PAUSE = 3.0  # seconds the index is left alone after a failed query (then one query tries it again)
 PER_SECTION = 2  # at most this many of the top k from one section of one article: keeps results diverse
 
@@ -28,9 +30,11 @@ class Retriever:
                  lexical_weight: float = LEXICAL_WEIGHT, deadline: float | None = None):
         self.kb = kb
         # A Chroma server's query as a whole, not only each read: a server answering a byte at a time never lets a
-        # read time out. The query runs on a thread of its own and the reader stops waiting at the deadline.
+        # read time out. The query runs on a daemon thread of its own (never joined at exit) and the reader stops
+        # waiting at the deadline; at most QUERY_THREADS run at once, and past that a reader is refused at once
+        # rather than queued behind queries a slow server still holds.
         self.deadline = deadline
-        self._reads = ThreadPoolExecutor(max_workers=4, thread_name_prefix="chroma-query") if deadline else None
+        self._slots = threading.BoundedSemaphore(QUERY_THREADS) if deadline else None
         self.passage_weight = passage_weight
         self.lexical_weight = lexical_weight
         self._memo: tuple[bytes, np.ndarray] | None = None
@@ -71,10 +75,9 @@ class Retriever:
     def _query(self, query_vector: np.ndarray, n: int) -> dict:
         query = self.kb.handle.passages.query
         try:
-            if self._reads is None:  # the embedded store: no network to wait on
+            if self._slots is None:  # the embedded store: no network to wait on
                 return query(query_embeddings=[query_vector.tolist()], n_results=n, include=[])
-            return self._reads.submit(query, query_embeddings=[query_vector.tolist()], n_results=n,
-                                      include=[]).result(timeout=self.deadline)
+            return self._timed(lambda: query(query_embeddings=[query_vector.tolist()], n_results=n, include=[]))
         except TimeoutError:
             log.warning("chroma query took longer than %g s", self.deadline)
             raise _unavailable("the coach's articles can't be searched right now; please try again shortly") \
@@ -83,6 +86,24 @@ class Retriever:
             log.warning("chroma query failed: %s: %s", type(exc).__name__, exc)
             raise _unavailable("the coach's articles can't be searched right now; please try again shortly") \
                 from exc
+
+    def _timed(self, call):
+        """call() on a daemon thread, waited for until the deadline (TimeoutError after it, or at once when every
+        query thread is still held by the server)."""
+        if not self._slots.acquire(blocking=False):
+            raise TimeoutError("every query thread is still waiting on the server")
+        result: Future = Future()
+
+        def run():
+            try:
+                result.set_result(call())
+            except BaseException as exc:  # handed to the waiting reader, or dropped when it has gone
+                result.set_exception(exc)
+            finally:
+                self._slots.release()
+
+        threading.Thread(target=run, name="chroma-query", daemon=True).start()
+        return result.result(timeout=self.deadline)
 
     def sentence_scores(self, query_vector: np.ndarray, query: str = "") -> np.ndarray:
         """Every coach sentence: similarity plus the same lexical share as passage ranking."""

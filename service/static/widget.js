@@ -157,7 +157,7 @@
     ".src .num { flex: none; display: inline-flex; align-items: center; justify-content: center; width: 20px; height: 20px; border-radius: 50%; background: #dcefef; color: #084146; font-size: 11px; font-weight: 700; }",
     ".src .body { min-width: 0; flex: 1; }",
     ".src a, .src-toggle { color: #0b4f8a; font-weight: 600; }",
-    ".src-link { display: inline-block; margin-left: 8px; min-height: 24px; line-height: 24px; font-weight: 500; }",
+    ".src .src-link { display: inline-block; margin-left: 8px; min-height: 24px; line-height: 24px; font-weight: 500; }",
     ".src-toggle { display: inline; padding: 0; border: 0; background: none; text-align: left; cursor: pointer; text-decoration: underline; text-decoration-style: dotted; text-underline-offset: 3px; }",
     ".src-toggle svg { vertical-align: -2px; margin-left: 2px; transition: transform .15s; }",
     ".src-toggle[aria-expanded='true'] svg { transform: rotate(180deg); }",
@@ -775,8 +775,8 @@
       body.appendChild(el("span", { className: "by", text: " — " + c.author }));
       if (url) {
         body.appendChild(el("a", { className: "src-link", href: url, target: "_blank", rel: "noopener noreferrer",
-                                   text: "Read the article", "aria-label": "Read " + title + " by " + c.author +
-                                   " (opens in a new tab)" }));
+                                   text: "Read the article", "aria-label": "Read the article: " + title + " by " +
+                                   c.author + " (opens in a new tab)" }));
       }
       body.appendChild(quote);
       list.appendChild(el("li", { className: "src", "data-n": String(c.n) },

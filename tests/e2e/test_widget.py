@@ -111,7 +111,8 @@ def test_asks_streams_cites_follows_up_and_takes_feedback(site, page):
     link = sources.first.locator("a.src-link")
     assert link.get_attribute("href") == "https://magnetofsuccess.com/what-is-the-no-contact-rule"
     assert link.get_attribute("target") == "_blank" and "noopener" in link.get_attribute("rel")
-    assert "opens in a new tab" in link.get_attribute("aria-label")
+    label = link.get_attribute("aria-label")  # the visible words first (WCAG 2.5.3, label in name)
+    assert label.startswith("Read the article: What is the no contact rule?") and label.endswith("(opens in a new tab)")
     box = link.bounding_box()
     assert box["height"] >= 24  # WCAG 2.2 target size
     assert page.locator(f"{W} #nc-live").inner_text().startswith("The coach answered:")

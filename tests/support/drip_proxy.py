@@ -32,7 +32,11 @@ class DripProxy:
                 client, _ = self._listener.accept()
             except OSError:
                 return
-            upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            try:
+                upstream = socket.create_connection(("127.0.0.1", self.upstream_port))
+            except OSError:  # the server behind is down: the client sees its connection closed, as it would
+                client.close()
+                continue
             threading.Thread(target=self._pipe, args=(client, upstream, False), daemon=True).start()
             threading.Thread(target=self._pipe, args=(upstream, client, True), daemon=True).start()
 
@@ -50,3 +54,4 @@ class DripProxy:
             for s in (source, target):
                 with contextlib.suppress(OSError):  # the other side may have gone already
                     s.shutdown(socket.SHUT_RDWR)
+                s.close()

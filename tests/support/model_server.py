@@ -163,6 +163,8 @@ class FakeOpenAI:
 
 def replay(answers: list[str], rate: float = 0.0) -> FakeOpenAI:
     """A server that answers every question with the next of `answers`, round and round (risk ratings: none)."""
+    if not answers:
+        raise ValueError("nothing to replay: the file has no answers")
     server = FakeOpenAI()
     turn = iter(range(1 << 62))
 

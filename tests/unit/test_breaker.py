@@ -56,3 +56,23 @@ def test_calls_run_side_by_side():
     for t in threads:
         t.join()
     assert most[0] == 4
+
+
+def test_a_refused_request_is_no_verdict_but_a_refused_trial_closes_it():
+    from service.errors import ModelRefusedRequest
+
+    def _refuse():
+        raise ModelRefusedRequest("HTTP 400 from the model endpoint (this request refused)")
+
+    breaker = EndpointBreaker(failures=2, pause=0.2)
+    with pytest.raises(GenerationError):
+        breaker.call(_fail)
+    with pytest.raises(ModelRefusedRequest):
+        breaker.call(_refuse)  # neither a failure nor a success: the run of failures goes on
+    with pytest.raises(GenerationError):
+        breaker.call(_fail)
+    assert breaker.state == "open"
+    time.sleep(0.25)
+    with pytest.raises(ModelRefusedRequest):
+        breaker.call(_refuse)  # the trial was answered: the endpoint is up
+    assert breaker.state == "closed"
