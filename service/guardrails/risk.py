@@ -85,7 +85,7 @@ class SafetyCheck:
         languages = [language or detect_language(message), *(detect_language(t) for t in earlier_turns)]
         levels, categories, matched = [], [], []
         for text, lang in zip(texts, languages):
-            lvl, cats, hits = self.patterns.classify(text, english=lang == "en")
+            lvl, cats, hits = self.patterns.classify(text, lang)
             levels.append(lvl)
             categories += [c for c in cats if c not in categories]
             matched += hits

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..patterns import PatternSet
 from ..text import normalise_chat
+from .language import detect as detect_language
 from .patterns_file import load_pattern_file
 
 FILE = "risk_patterns.yaml"
@@ -47,9 +48,10 @@ class RiskPatterns:
         clean = self.clean(text)
         return {family for family, pattern in self.soft_cues.items() if pattern.search(clean)}
 
-    def classify(self, text: str, english: bool = True) -> tuple[str, list[str], list[str]]:
+    def classify(self, text: str, language: str | None = None) -> tuple[str, list[str], list[str]]:
         """(level, categories, matched fragments) for one text, by patterns alone. The soft cues are English words
-        (German and Dutch "die" is an article): only an English text is read for them; the net reads the rest."""
+        (German and Dutch "die" is an article): only an English text is read for them; the net reads the rest.
+        `language`: the text's, when the caller knows it; else it is detected here."""
         clean = self.clean(text)
         categories, matched = [], []
         for category, patterns in self.urgent.items():
@@ -66,7 +68,7 @@ class RiskPatterns:
         m = self.support.first(clean)
         if m:
             return "support", ["distress"], [m.group(0)]
-        cues = self.cues(text) if english else set()
+        cues = self.cues(text) if (language or detect_language(text)) == "en" else set()
         if cues & self.soft_strong or len(cues) >= 2:
             return "support", ["possible risk"], [f"cues: {', '.join(sorted(cues))}"]
         return "none", [], []

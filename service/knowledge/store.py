@@ -7,14 +7,13 @@ what is gone. Embedded (PersistentClient) or a Chroma server (HttpClient, COACH_
 from __future__ import annotations
 
 import logging
-from concurrent.futures import ThreadPoolExecutor
-from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from urllib.parse import urlparse
 
 import httpx
 import numpy as np
 
+from ..deadline import call_within
 from ..errors import IndexMissing, IndexUnavailable
 from ..settings import Settings
 from .articles import Article
@@ -90,14 +89,11 @@ def make_client(settings: Settings, timeout: float | None = None):
 def _timed_http_client(make, timeout: float, where: str):
     """chromadb's HttpClient reads through an httpx session without a timeout, and its constructor already calls
     the server: it is built in a thread waited for `timeout` seconds, then its session gets the deadline."""
-    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chroma-connect")
     try:
-        client = pool.submit(make).result(timeout=timeout)
-    except FutureTimeout:
+        client = call_within(make, timeout, name="chroma-connect")
+    except TimeoutError:
         raise IndexUnavailable(f"the Chroma server at {where} did not answer within {timeout:g} s",
                                headers={"Retry-After": RETRY_AFTER}) from None
-    finally:
-        pool.shutdown(wait=False)
     session = getattr(getattr(client, "_server", None), "_session", None)
     if isinstance(session, httpx.Client):
         session.timeout = httpx.Timeout(timeout, connect=min(3.0, timeout))

@@ -3,11 +3,11 @@ from __future__ import annotations
 
 import logging
 import threading
-from concurrent.futures import Future
 
 import numpy as np
 
 from ..breaker import EndpointBreaker
+from ..deadline import call_within
 from ..errors import IndexUnavailable
 from ..knowledge.store import RETRY_AFTER, StoredPassage, passage_of
 from .knowledge_base import Hit, KnowledgeBase
@@ -73,37 +73,17 @@ class Retriever:
         return chosen
 
     def _query(self, query_vector: np.ndarray, n: int) -> dict:
-        query = self.kb.handle.passages.query
+        def search_windows() -> dict:
+            return self.kb.handle.passages.query(query_embeddings=[query_vector.tolist()], n_results=n, include=[])
+
         try:
             if self._slots is None:  # the embedded store: no network to wait on
-                return query(query_embeddings=[query_vector.tolist()], n_results=n, include=[])
-            return self._timed(lambda: query(query_embeddings=[query_vector.tolist()], n_results=n, include=[]))
-        except TimeoutError:
-            log.warning("chroma query took longer than %g s", self.deadline)
-            raise _unavailable("the coach's articles can't be searched right now; please try again shortly") \
-                from None
-        except Exception as exc:  # a dead or frozen Chroma server (its session has a deadline), a broken store
-            log.warning("chroma query failed: %s: %s", type(exc).__name__, exc)
+                return search_windows()
+            return call_within(search_windows, self.deadline, self._slots, name="chroma-query")
+        except Exception as exc:  # a dead, frozen or dripping Chroma server (past the deadline), a broken store
+            log.warning("chroma query failed: %s: %s", type(exc).__name__, exc or f"over {self.deadline:g} s")
             raise _unavailable("the coach's articles can't be searched right now; please try again shortly") \
                 from exc
-
-    def _timed(self, call):
-        """call() on a daemon thread, waited for until the deadline (TimeoutError after it, or at once when every
-        query thread is still held by the server)."""
-        if not self._slots.acquire(blocking=False):
-            raise TimeoutError("every query thread is still waiting on the server")
-        result: Future = Future()
-
-        def run():
-            try:
-                result.set_result(call())
-            except BaseException as exc:  # handed to the waiting reader, or dropped when it has gone
-                result.set_exception(exc)
-            finally:
-                self._slots.release()
-
-        threading.Thread(target=run, name="chroma-query", daemon=True).start()
-        return result.result(timeout=self.deadline)
 
     def sentence_scores(self, query_vector: np.ndarray, query: str = "") -> np.ndarray:
         """Every coach sentence: similarity plus the same lexical share as passage ranking."""

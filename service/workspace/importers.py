@@ -11,7 +11,6 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 
 from ..errors import ImportRejected
-from ..guardrails.language import detect as detect_language
 from .comments import CommentStore
 from .html_text import readable_text
 from .records import ArticleRecord, CommentRecord, ImportResult
@@ -227,7 +226,7 @@ def import_records(store: CommentStore, records: list[CommentRecord], source: st
 def _pattern_level(text: str, pipeline) -> str:
     if pipeline is None:
         return triage(text).risk_level
-    return pipeline.safety.patterns.classify(text, english=detect_language(text) == "en")[0]
+    return pipeline.safety.patterns.classify(text)[0]
 
 
 def _blog_status(r: CommentRecord) -> str:

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import yaml
 
-from ..guardrails.language import detect as detect_language
 from ..guardrails.risk import RiskAssessment
 from ..guardrails.risk_patterns import load_risk_patterns
 from ..settings import get_settings
@@ -85,8 +84,7 @@ def triage(text: str, pipeline=None) -> Triage:
     else the risk patterns alone."""
     if pipeline is None:
         kind, reasons = kind_of(text)
-        patterns = load_risk_patterns(get_settings().knowledge_dir)
-        level, _, matched = patterns.classify(text, english=detect_language(text) == "en")
+        level, _, matched = load_risk_patterns(get_settings().knowledge_dir).classify(text)
         return Triage(kind, level, None, reasons + matched)
     kind, reasons = kind_of(text, pipeline.settings.knowledge_dir)
     vector = pipeline.embedder.embed([text])[0]

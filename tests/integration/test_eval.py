@@ -95,14 +95,12 @@ def test_a_deliberate_regression_fails_the_gate(built_settings, fresh_settings, 
 def test_llm_generator_eval_counts_fallbacks_and_stays_grounded(built_settings, fresh_settings, tmp_path):
     """`coach eval --generator llm` against the wire-protocol test server answering with the real small model's
     bad answers: every model answer is rejected, the report counts the fallbacks and the replies stay grounded."""
-    from tests.support.model_server import Behaviour, FakeOpenAI
+    from tests.support.model_server import replay
     from tests.support.paths import SMALL_MODEL_ANSWERS as FIXTURES
     from tests.support.paths import load_yaml
 
     bad = [a["answer"] for a in load_yaml(FIXTURES)["answers"]]
-    with FakeOpenAI() as fake:
-        for i in range(60):
-            fake.enqueue(Behaviour(bad[i % len(bad)]))
+    with replay(bad) as fake:
         env = _env(built_settings, COACH_LLM_BASE_URL=fake.url, COACH_LLM_MODEL="fake-model", COACH_LLM_API_KEY="k")
         result = CliRunner().invoke(main, ["eval", "--suite", "answers_held_out", "--generator", "llm",
                                            "--no-progress", "--out", str(tmp_path)], env=env)

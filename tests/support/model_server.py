@@ -8,11 +8,13 @@ rate everything "none" when it is empty.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import json
 import re
 import threading
 import time
 from collections import deque
+from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -48,10 +50,11 @@ def tokens(text: str) -> list[str]:
 
 
 class FakeOpenAI:
-    def __init__(self):
+    def __init__(self, port: int = 0):
         self.script: deque[Behaviour] = deque()
         self.risk_script: deque[Behaviour] = deque()
         self.default: Behaviour | None = None  # what every answer request gets once the script is empty
+        self.rotation: Iterator[Behaviour] | None = None  # or the next of these, round and round (replay)
         self.requests: list[dict] = []
         self.cut_streams = 0  # streams the client hung up on before the end (a stopped answer)
         self.sent_log: list[tuple[float, str]] = []  # (time.monotonic(), piece) of the latest answer stream
@@ -71,7 +74,7 @@ class FakeOpenAI:
                     b = server.risk_script.popleft() if server.risk_script else Behaviour(RATED_NONE)
                 else:
                     server.requests.append(body)
-                    b = server.script.popleft() if server.script else server.default or Behaviour("")
+                    b = server.script.popleft() if server.script else server.next_default()
                 if b.delay and b.stall_after is None:
                     time.sleep(b.delay)
                 if b.status != 200:
@@ -142,7 +145,7 @@ class FakeOpenAI:
                 except (BrokenPipeError, ConnectionResetError):
                     server.cut_streams += 1
 
-        self.httpd = _QuietServer(("127.0.0.1", 0), Handler)
+        self.httpd = _QuietServer(("127.0.0.1", port), Handler)
         self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
@@ -154,6 +157,12 @@ class FakeOpenAI:
         self.httpd.shutdown()
         self.httpd.server_close()
 
+    def next_default(self) -> Behaviour:
+        """What an answer request gets when the script is empty."""
+        if self.rotation is not None:
+            return next(self.rotation)
+        return self.default or Behaviour("")
+
     def enqueue(self, *behaviours: Behaviour) -> None:
         self.script.extend(behaviours)
 
@@ -161,21 +170,12 @@ class FakeOpenAI:
         self.risk_script.extend(behaviours)
 
 
-def replay(answers: list[str], rate: float = 0.0) -> FakeOpenAI:
+def replay(answers: list[str], rate: float = 0.0, port: int = 0) -> FakeOpenAI:
     """A server that answers every question with the next of `answers`, round and round (risk ratings: none)."""
     if not answers:
         raise ValueError("nothing to replay: the file has no answers")
-    server = FakeOpenAI()
-    turn = iter(range(1 << 62))
-
-    class Cycle(deque):  # the script never runs dry: each request takes the next recorded answer
-        def __bool__(self):
-            return True
-
-        def popleft(self):
-            return Behaviour(answers[next(turn) % len(answers)], rate=rate)
-
-    server.script = Cycle()
+    server = FakeOpenAI(port)
+    server.rotation = itertools.cycle([Behaviour(answer, rate=rate) for answer in answers])
     return server
 
 
@@ -192,9 +192,7 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=0.0, help="stream at this many tokens a second")
     args = parser.parse_args()
     recorded = [item["answer"].strip() for item in yaml.safe_load(args.replay.read_text(encoding="utf-8"))["answers"]]
-    server = replay(recorded, args.rate)
-    server.httpd.server_close()
-    server.httpd = _QuietServer(("127.0.0.1", args.port), server.httpd.RequestHandlerClass)
+    server = replay(recorded, args.rate, args.port)
     print(f"replaying {len(recorded)} answers at http://127.0.0.1:{args.port}/v1", flush=True)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C ends it quietly
         server.httpd.serve_forever()
