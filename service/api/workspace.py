@@ -8,7 +8,7 @@ from litestar import Controller, Request, Response, get, post, put
 from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException
 from litestar.handlers.base import BaseRouteHandler
-from litestar.params import Body, FromPath, FromQuery, Parameter
+from litestar.params import Body, FromPath, FromQuery, JSONBody, Parameter
 
 from ..answering.pipeline import AnswerPipeline
 from ..errors import BadInput, Unavailable
@@ -136,7 +136,7 @@ class WorkspaceApiController(Controller):
 
     @post("/comments/bulk", status_code=200, sync_to_thread=True,
           summary="Approve (drafts as they stand), discard, mark as spam or restore many comments at once")
-    def bulk(self, comment_store: CommentStoreDep, drafter: DrafterDep, data: BulkIn) -> dict:
+    def bulk(self, comment_store: CommentStoreDep, drafter: DrafterDep, data: JSONBody[BulkIn]) -> dict:
         return bulk_move(comment_store, drafter, data.action, data.ids)
 
     @get("/comments/{comment_id:int}", sync_to_thread=True, summary="One comment with its draft and article")

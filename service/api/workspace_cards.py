@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get, post, put
 from litestar.enums import RequestEncodingType
-from litestar.params import Body, FromPath
+from litestar.params import Body, FromPath, JSONBody
 from litestar.response import Redirect, Template
 
 from ..answering.question_kind import KINDS
@@ -37,7 +37,7 @@ class CardsApiController(Controller):
 
     @put("/{card_id:str}", sync_to_thread=True,
          summary="Create or replace a card; 422 when a quote or verdict sentence drifts from the articles")
-    def save(self, card_editor: CardEditorDep, card_id: FromPath[str], data: CardIn) -> dict:
+    def save(self, card_editor: CardEditorDep, card_id: FromPath[str], data: JSONBody[CardIn]) -> dict:
         return card_editor.save(card_id, data.kind, data.examples, data.verdict,
                                 [{"article": q.article, "quote": q.quote} for q in data.support])
 

@@ -31,7 +31,7 @@ from .dependencies import (
 )
 from .workspace import MAX_IMPORT_BYTES, export_response, gaps_report, job_view, start_import
 from .workspace_cards import CardPagesController
-from .workspace_queue import QueuePagesController
+from .workspace_queue import QueuePagesController, restore_drafts
 from .workspace_session import (
     PREFIX,
     SESSION_STORE,
@@ -147,9 +147,11 @@ class WorkspacePagesController(Controller):
     def _comment(request: Request, titles: dict[str, str], row: dict, status: int = 200,
                  problem: dict | None = None) -> Template:
         item = queue_item(row, titles)
+        store = request.app.state.comment_store
         editable = row["status"] == "pending" and row["version"] is not None
-        above, below = QueueView(request.app.state.comment_store.engine).thread(row)
+        above, below = QueueView(store.engine).thread(row)
         return page(request, "comment.html.j2", status, c=item, editable=editable, problem=problem,
+                    missing_draft=row["version"] is None and store.needs_draft(row["id"]),
                     above=[queue_item(r, titles) for r in above], below=[queue_item(r, titles) for r in below],
                     edited=row["draft_text"] is not None and row["draft_text"] != row["generated_text"],
                     updated=when(row["updated_at"]))
@@ -229,6 +231,16 @@ class WorkspacePagesController(Controller):
         except VersionConflict:
             return self._conflict(request, comment_store, titles, comment_id, text)
         _notice(request, "A fresh draft replaced the previous one.")
+        return Redirect(f"{PREFIX}/comments/{comment_id}", status_code=303)
+
+    @post("/comments/{comment_id:int}/draft", status_code=303, sync_to_thread=True)
+    def write_missing_draft(self, request: Request, comment_store: CommentStoreDep, drafter: DrafterDep,
+                            comment_id: FromPath[int]) -> Response:
+        """The repair path: a queued comment an interrupted import left without a draft gets one (once)."""
+        row = _get(comment_store, comment_id)
+        restore_drafts(comment_store, drafter, [comment_id])
+        if row["version"] is None:
+            _notice(request, f"Wrote a draft for {row['author']}'s comment.")
         return Redirect(f"{PREFIX}/comments/{comment_id}", status_code=303)
 
     @post("/comments/{comment_id:int}/discard", status_code=303, sync_to_thread=True)

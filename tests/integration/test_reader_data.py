@@ -2,6 +2,7 @@
 questions, answers and comments erased after COACH_RETENTION_DAYS while the anonymous counts stay."""
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -81,3 +82,29 @@ def test_old_questions_answers_and_comments_are_erased_but_counted(pipeline, db_
     assert old.safety_level == "urgent" and old.created_at  # the anonymous count stays
     assert comment is None and new.question.startswith("How long") and new.redacted_at is None
     engine.dispose()
+
+
+def test_the_served_app_erases_old_questions_when_it_starts(pipeline, tmp_path):
+    """The sweep runs in the app's lifespan (at startup, then hourly): an aged reply is redacted by the service."""
+    from tests.support.db import migrated_engine
+
+    with serve(pipeline, tmp_path, rate_limit="off", coach_token_hash=hash_token(TOKEN),
+               retention_days=7) as (url, settings):
+        old = _ask(url, "I want to kill myself tonight", "conv-aged")
+        kept = _ask(url, "How long should no contact last?", "conv-aged")
+    engine = migrated_engine(settings.db_url)
+    with engine.begin() as conn:
+        conn.execute(update(replies).where(replies.c.id == old["id"])
+                     .values(created_at=datetime.now(UTC) - timedelta(days=8)))
+    engine.dispose()
+    with serve(pipeline, tmp_path, rate_limit="off", coach_token_hash=hash_token(TOKEN),
+               retention_days=7) as (url, _):
+        exported = None
+        for _attempt in range(100):  # the sweep starts with the app; give it a moment
+            exported = httpx.get(f"{url}/api/coach/conversations/{kept['id']}", headers=AUTH, timeout=30).json()
+            if exported["replies"][0]["question"] == "":
+                break
+            time.sleep(0.1)
+    first, second = exported["replies"]
+    assert first["reply_id"] == old["id"] and first["question"] == "" and first["answer"] == ""
+    assert second["question"] == "How long should no contact last?"
