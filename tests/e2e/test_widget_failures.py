@@ -3,6 +3,7 @@ by the real app; the failures are real too: a port nobody listens on, a server t
 a blog on another origin that the API's CORS settings don't allow."""
 from __future__ import annotations
 
+import io
 import socket
 import threading
 import time
@@ -11,7 +12,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from PIL import Image, ImageChops
 
+from tests.support.paths import ARTIFACTS
 from tests.support.server import serve
 
 pytestmark = pytest.mark.browser
@@ -212,3 +215,40 @@ def test_dark_mode_theme_and_brand_colour(site, blog, browser, scheme, attrs, pa
                                  html_attrs='lang="en" style="background:#000"') as (page, _):
         assert page.locator(f"{W} .panel").evaluate("p => getComputedStyle(p).backgroundColor") == panel
         assert page.locator(f"{W} .head").evaluate("h => getComputedStyle(h).backgroundColor") == head
+
+
+def _panel_after_an_urgent_message(browser, blog, site, **page_options) -> Image.Image:
+    """The open panel, crisis card shown (API down: the same content on every page), as a screenshot."""
+    api = f"http://127.0.0.1:{closed_port()}/api"
+    with blog_page(browser, blog, site, api, locale="en-GB", **page_options) as (page, _):
+        send(page, URGENT)
+        page.locator(CARD).wait_for()
+        shot = page.locator(f"{W} .panel").screenshot(animations="disabled", caret="hide")
+    return Image.open(io.BytesIO(shot)).convert("RGB")
+
+
+def _same(a: Image.Image, b: Image.Image, corner: int = 16) -> bool:
+    """Pixel for pixel, but for the panel's rounded corners, where the host page shows through by design."""
+    if a.size != b.size:
+        return False
+    diff = ImageChops.difference(a, b)
+    w, h = a.size
+    for x, y in ((0, 0), (w - corner, 0), (0, h - corner), (w - corner, h - corner)):
+        diff.paste((0, 0, 0), (x, y, x + corner, y + corner))
+    return diff.getbbox() is None
+
+
+def test_screenshots_the_widget_on_rtl_and_dark_host_pages_matches_a_plain_page(site, blog, browser):
+    """Compared pixel for pixel: the host page's direction, language and colours never reach the widget; only the
+    reader's or the blog's chosen theme does."""
+    plain = _panel_after_an_urgent_message(browser, blog, site)
+    rtl = _panel_after_an_urgent_message(browser, blog, site, html_attrs='lang="ar" dir="rtl"')
+    dark_on_white = _panel_after_an_urgent_message(browser, blog, site, attrs=' data-theme="dark"')
+    dark_on_black = _panel_after_an_urgent_message(browser, blog, site, attrs=' data-theme="dark"',
+                                                   html_attrs='lang="ar" dir="rtl" style="background:#000;color:#fff"')
+    ARTIFACTS.mkdir(exist_ok=True)
+    for name, shot in (("ltr", plain), ("rtl", rtl), ("dark", dark_on_black)):
+        shot.save(ARTIFACTS / f"widget-crisis-card-{name}.png")
+    assert _same(plain, rtl)
+    assert _same(dark_on_white, dark_on_black)
+    assert not _same(plain, dark_on_white)  # the screenshots do show the theme
