@@ -6,6 +6,9 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
+# The languages the reader-facing templates (urgent, check_in, language_note) are written in; any other gets English.
+TEMPLATE_LANGUAGES = frozenset({"en", "es", "fr", "de", "pt", "it", "nl"})
+
 
 @lru_cache(maxsize=4)
 def environment(prompts_dir: Path) -> Environment:

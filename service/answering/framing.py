@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..guardrails.risk import RiskAssessment
-from ..prompts import render
+from ..prompts import TEMPLATE_LANGUAGES, render
 from .stages import Prepared
 
 
@@ -20,6 +20,22 @@ def opening(prompts_dir: Path, prepared: Prepared) -> tuple[str, ...]:
     if prepared.risk.level == "urgent":
         lines.append(check_in(prompts_dir, prepared))
     return tuple(lines)
+
+
+def written_language(prepared: Prepared) -> str:
+    """The language the reader-facing templates write to this reader in."""
+    return prepared.language if prepared.language in TEMPLATE_LANGUAGES else "en"
+
+
+def reader_language_lines(prompts_dir: Path, prepared: Prepared) -> dict[str, str]:
+    """Our lines in the reader's language above an English answer (the language note, a check-in), with it."""
+    language = written_language(prepared)
+    if language == "en":
+        return {}
+    lines = [render(prompts_dir, "language_note.j2", lang=prepared.language)]
+    if prepared.risk.level == "urgent":
+        lines.append(check_in(prompts_dir, prepared))
+    return dict.fromkeys(lines, language)
 
 
 def check_in(prompts_dir: Path, prepared: Prepared) -> str:

@@ -240,17 +240,20 @@ class AnswerPipeline:
             lines = [framing.check_in(prompts, prepared)] if risk.level == "urgent" else []
             text = "\n\n".join([*lines, render(prompts, "index_down.j2")])
             text = framing.with_support(prompts, text, risk)
-            return self._result(text, [], scope.scope, scope.kind, risk, "grounded")
+            return self._result(text, [], scope.scope, scope.kind, risk, "grounded",
+                                paragraph_languages=framing.reader_language_lines(prompts, prepared))
         if risk.emergency:
             text = render(prompts, "urgent.j2", categories=risk.categories,
                           resources=risk.resources, lang=prepared.language)
-            return self._result(text, [], scope.scope, scope.kind, risk, "grounded")
+            return self._result(text, [], scope.scope, scope.kind, risk, "grounded",
+                                language=framing.written_language(prepared))
         if scope.scope == "out":
             text = render(prompts, "decline.j2", kind=scope.kind)
             if risk.level == "urgent":  # declined (an attempt to override the instructions), never without care
                 text = f"{framing.check_in(prompts, prepared)}\n\n{text}"
             text = framing.with_support(prompts, text, risk)
-            result = self._result(text, [], "out", scope.kind, risk, "grounded")
+            result = self._result(text, [], "out", scope.kind, risk, "grounded",
+                                  paragraph_languages=framing.reader_language_lines(prompts, prepared))
             if scope.kind in GAP_DECLINES:  # a breakup question the articles leave to a professional: a content gap
                 result.reply.coverage, result.reply.topic = "not_covered", f"declined-{scope.kind}"
             return result
@@ -278,14 +281,17 @@ class AnswerPipeline:
             composition.coverage, composition.topic = plan.coverage.level, plan.card.id if plan.card else \
                 plan.coverage.topic
         return self._result(text, composition.citations, "in", prepared.scope.kind, prepared.risk,
-                            composition.generator, fallback_reason, composition)
+                            composition.generator, fallback_reason, composition,
+                            paragraph_languages=framing.reader_language_lines(self.settings.prompts_dir, prepared))
 
     def _result(self, text: str, citations: list, scope: str, scope_kind: str, risk: RiskAssessment,
                 generator: str, fallback_reason: str | None = None,
-                composition: Composition | None = None) -> AnswerResult:
+                composition: Composition | None = None, *, language: str = "en",
+                paragraph_languages: dict[str, str] | None = None) -> AnswerResult:
+        shown = {line: lang for line, lang in (paragraph_languages or {}).items() if line in text}
         reply = Reply(uuid.uuid4().hex, text, citations, scope, Safety(risk.level, risk.categories, risk.resources),
                       generator, fallback_reason, scope_kind, composition.coverage if composition else "none",
-                      composition.topic if composition else None)
+                      composition.topic if composition else None, language, shown)
         if composition is None:
             return AnswerResult(reply, risk=risk)
         support = framing.support_lines(self.settings.prompts_dir, risk)

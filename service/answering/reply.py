@@ -42,3 +42,8 @@ class Reply(msgspec.Struct):
     # (told so plainly); "none" for replies that are not answers (a crisis reply, a decline).
     coverage: Literal["covered", "partial", "not_covered", "none"] = "none"
     topic: str | None = None  # the answer card or situation it was answered by, for the coach's gap report
+    # The language the reply is written in (a crisis reply is in the reader's, when a template exists for it), and
+    # the paragraphs written in another one (a note in the reader's language above an English answer): the widget
+    # marks each with `lang` so a screen reader reads it with the right voice.
+    language: str = "en"
+    paragraph_languages: dict[str, str] = msgspec.field(default_factory=dict)

@@ -639,7 +639,10 @@
         node.setAttribute("data-state", "done");
         node.setAttribute("data-reply-id", reply.id || "");
         node.setAttribute("data-safety", (reply.safety && reply.safety.level) || "none");
-        renderAnswer(answer, text, reply.citations || [], node);
+        // The reply's language, and the lines written in the reader's (a note above an English answer), marked so
+        // a screen reader reads each with the right voice.
+        answer.setAttribute("lang", reply.language || "en");
+        renderAnswer(answer, text, reply.citations || [], node, reply.paragraph_languages || {});
         var safety = reply.safety || { level: "none", resources: [] };
         var resources = safety.resources || [];
         if (safety.level === "urgent" && resources.length) {
@@ -679,22 +682,25 @@
   }
 
   // Answer text: paragraphs, "- " list points, [n] citation marks and bare links.
-  function renderAnswer(container, text, citations, messageNode) {
+  function renderAnswer(container, text, citations, messageNode, languages) {
     container.textContent = "";
     var blocks = text.replace(/\r\n?/g, "\n").split(/\n{2,}/);
     blocks.forEach(function (block) {
       var list = null;
+      var lang = languages && Object.prototype.hasOwnProperty.call(languages, block.trim()) ? languages[block.trim()] : null;
       block.split("\n").forEach(function (line) {
         if (!line.trim()) return;
         var bullet = /^\s*[-•*]\s+/.exec(line);
         if (bullet) {
           if (!list) { list = el("ul"); container.appendChild(list); }
           var li = el("li");
+          if (lang) li.setAttribute("lang", lang);
           inline(li, line.slice(bullet[0].length), citations, messageNode);
           list.appendChild(li);
         } else {
           list = null;
           var p = el("p");
+          if (lang) p.setAttribute("lang", lang);
           inline(p, line, citations, messageNode);
           container.appendChild(p);
         }

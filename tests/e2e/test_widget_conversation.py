@@ -152,3 +152,29 @@ def test_each_answer_shows_its_reply_id_and_asks_carry_one_conversation_id(site,
         assert len(ids) == 3 and ids[0] == ids[1] != ids[2] and len(ids[0]) == 32
     finally:
         context.close()
+
+
+def test_lines_in_the_readers_language_are_marked_for_screen_readers(site, browser):
+    """A Spanish question: the note above the English answer is lang="es", the answer itself English; a French
+    crisis message: the whole reply is lang="fr". Also after a reload."""
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="es-ES")
+    try:
+        page = context.new_page()
+        page.set_default_timeout(60_000)
+        open_and_ask(page, site, "mi ex es mi compañero de trabajo, ¿qué hago?")
+        answer = page.locator(f"{DONE} .answer").first
+        assert answer.get_attribute("lang") == "en"
+        note = answer.locator("p[lang='es']")
+        assert note.count() == 1 and note.inner_text().startswith("Gracias por escribir")
+        assert answer.locator("p:not([lang])").count() >= 1  # the answer paragraphs read as the widget's English
+        page.locator(INPUT).fill("je veux mourir ce soir, j'ai les cachets")
+        page.locator(INPUT).press("Enter")
+        page.locator(DONE).nth(1).wait_for()
+        assert page.locator(f"{DONE} .answer").nth(1).get_attribute("lang") == "fr"
+        page.reload()
+        page.locator(f"{W} .launcher").click()
+        page.locator(DONE).nth(1).wait_for()
+        assert page.locator(f"{DONE} .answer").first.locator("p[lang='es']").count() == 1
+        assert page.locator(f"{DONE} .answer").nth(1).get_attribute("lang") == "fr"
+    finally:
+        context.close()
