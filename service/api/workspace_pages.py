@@ -18,6 +18,7 @@ from ..errors import ImportRejected, NotFound, Unavailable, VersionConflict
 from ..settings import Settings
 from ..tokens import verify_token
 from ..workspace.comments import CommentStore
+from ..workspace.drafting import draft_missing
 from ..workspace.metrics import metrics
 from ..workspace.queue import QueueView
 from .dependencies import (
@@ -31,7 +32,7 @@ from .dependencies import (
 )
 from .workspace import MAX_IMPORT_BYTES, export_response, gaps_report, job_view, start_import
 from .workspace_cards import CardPagesController
-from .workspace_queue import QueuePagesController, restore_drafts
+from .workspace_queue import QueuePagesController
 from .workspace_session import (
     PREFIX,
     SESSION_STORE,
@@ -236,11 +237,14 @@ class WorkspacePagesController(Controller):
     @post("/comments/{comment_id:int}/draft", status_code=303, sync_to_thread=True)
     def write_missing_draft(self, request: Request, comment_store: CommentStoreDep, drafter: DrafterDep,
                             comment_id: FromPath[int]) -> Response:
-        """The repair path: a queued comment an interrupted import left without a draft gets one (once)."""
+        """The repair path: a queued comment whose drafting was cut short gets a draft (once, whoever clicks)."""
         row = _get(comment_store, comment_id)
-        restore_drafts(comment_store, drafter, [comment_id])
-        if row["version"] is None:
+        if draft_missing(comment_store, drafter, [comment_id]):
             _notice(request, f"Wrote a draft for {row['author']}'s comment.")
+        elif row["status"] != "pending":
+            _notice(request, f"This comment is {row['status']}: nothing was written.", "error")
+        else:
+            _notice(request, "This comment already has a draft: nothing was written.")
         return Redirect(f"{PREFIX}/comments/{comment_id}", status_code=303)
 
     @post("/comments/{comment_id:int}/discard", status_code=303, sync_to_thread=True)

@@ -13,7 +13,7 @@ from msgspec import Struct
 
 from ..errors import BadInput
 from ..workspace.comments import CommentStore
-from ..workspace.drafting import Drafter
+from ..workspace.drafting import Drafter, draft_missing
 from ..workspace.metrics import metrics
 from ..workspace.queue import PAGE_SIZE, VIEWS, QueueFilter, QueueView
 from .dependencies import CommentStoreDep, DrafterDep, TitlesDep
@@ -37,18 +37,10 @@ def queue_filter(status: str, article: str | None, kind: str | None, q: str | No
     return QueueFilter(status, article or None, kind or None, (q or "").strip() or None, page_number).checked()
 
 
-def restore_drafts(store: CommentStore, drafter: Drafter, ids: list[int]) -> None:
-    """A comment brought back from spam or discarded gets the draft it never had."""
-    for comment_id in ids:
-        if store.needs_draft(comment_id):
-            row = store.get(comment_id)
-            store.set_draft(comment_id, drafter.draft(row["author"], row["text"], row["article_id"]).text)
-
-
 def bulk_move(store: CommentStore, drafter: Drafter, action: str, ids: list[int]) -> dict[str, list[int]]:
     result = QueueView(store.engine).move(action, ids)
     if action == "restore":
-        restore_drafts(store, drafter, result["moved"])
+        draft_missing(store, drafter, result["moved"])
     return result
 
 

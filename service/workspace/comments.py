@@ -84,12 +84,28 @@ class CommentStore:
             return moved.rowcount == 1
 
     def needs_draft(self, comment_id: int) -> bool:
-        """A queued comment without a draft (an import was stopped between storing it and drafting it)."""
-        query = (select(comments.c.id).select_from(comments.outerjoin(drafts, drafts.c.comment_id == comments.c.id))
-                 .where((comments.c.id == comment_id) & (comments.c.status == "pending") &
-                        comments.c.kind.notin_(NOT_QUEUED_KINDS) & drafts.c.comment_id.is_(None)))
+        """A queued comment without a draft (its drafting was cut short: an import or a restore interrupted)."""
         with self.engine.connect() as conn:
-            return conn.execute(query).first() is not None
+            return conn.execute(self._without_draft(comment_id)).first() is not None
+
+    @staticmethod
+    def _without_draft(comment_id: int):
+        return (select(comments.c.id).select_from(comments.outerjoin(drafts, drafts.c.comment_id == comments.c.id))
+                .where((comments.c.id == comment_id) & (comments.c.status == "pending") &
+                       comments.c.kind.notin_(NOT_QUEUED_KINDS) & drafts.c.comment_id.is_(None)))
+
+    def add_missing_draft(self, comment_id: int, text: str) -> bool:
+        """The first draft of a queued comment that has none; False (and nothing written) when it has one by now,
+        written by another request meanwhile, or has left the queue. Never touches an existing draft."""
+        try:
+            with self.engine.begin() as conn:
+                if conn.execute(self._without_draft(comment_id)).first() is None:
+                    return False
+                conn.execute(drafts.insert().values(comment_id=comment_id, text=text, generated_text=text,
+                                                    version=1, updated_at=now()))
+        except IntegrityError:  # two requests raced past the check: the first one's draft stays
+            return False
+        return True
 
     def set_draft(self, comment_id: int, text: str, expected_version: int | None = None) -> int:
         """A freshly generated draft (new or regenerated): bumps the version and returns it.

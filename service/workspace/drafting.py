@@ -257,3 +257,16 @@ def _mentions(sentence: str, names: list[str]) -> bool:
 
 def _source(passage: StoredPassage, sentence: str) -> dict:
     return {"article_id": passage.article_id, "title": passage.title, "quote": sentence}
+
+
+def draft_missing(store, drafter: Drafter, ids: list[int]) -> list[int]:
+    """Drafts for the queued comments among `ids` that have none (brought back from spam, or their drafting was
+    cut short); the ids it wrote one for. A draft written meanwhile by another request is kept."""
+    written = []
+    for comment_id in ids:
+        if store.needs_draft(comment_id):
+            row = store.get(comment_id)
+            if store.add_missing_draft(comment_id, drafter.draft(row["author"], row["text"], row["article_id"]).text):
+                written.append(comment_id)
+    return written
+

@@ -199,8 +199,8 @@ def import_records(store: CommentStore, records: list[CommentRecord], source: st
             result.skipped += 1
             result.updated += store.refresh_status(existing, _blog_status(r))
             if drafter is not None and store.needs_draft(existing):
-                store.set_draft(existing, drafter.draft(r.author, r.text, r.article_id, triage(r.text, pipeline)).text)
-                result.repaired += 1
+                text = drafter.draft(r.author, r.text, r.article_id, triage(r.text, pipeline)).text
+                result.repaired += store.add_missing_draft(existing, text)
         else:
             kind, level, status, checked = _filed(r, pipeline)
             comment_id, created = store.add_comment(

@@ -228,14 +228,17 @@ def _panel_after_an_urgent_message(browser, blog, site, **page_options) -> Image
 
 
 def _same(a: Image.Image, b: Image.Image, corner: int = 16) -> bool:
-    """Pixel for pixel, but for the panel's rounded corners, where the host page shows through by design."""
+    """Pixel for pixel (at most 0.1% of pixels off by more than 8 of 255: anti-aliasing), but for the panel's
+    rounded corners (`.panel` border-radius: 16px in widget.js), where the host page shows through by design. A
+    host page leaking in (mirrored layout, its fonts or colours) changes far more."""
     if a.size != b.size:
         return False
-    diff = ImageChops.difference(a, b)
+    diff = ImageChops.difference(a, b).convert("L")
     w, h = a.size
     for x, y in ((0, 0), (w - corner, 0), (0, h - corner), (w - corner, h - corner)):
-        diff.paste((0, 0, 0), (x, y, x + corner, y + corner))
-    return diff.getbbox() is None
+        diff.paste(0, (x, y, x + corner, y + corner))
+    off = sum(diff.point(lambda v: 255 if v > 8 else 0).histogram()[255:])
+    return off <= 0.001 * w * h
 
 
 def test_screenshots_the_widget_on_rtl_and_dark_host_pages_matches_a_plain_page(site, blog, browser):

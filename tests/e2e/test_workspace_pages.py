@@ -162,26 +162,27 @@ def test_a_stale_save_is_a_409_and_the_first_edit_is_kept(site, store, seeded):
 
 
 def test_a_comment_left_without_a_draft_is_repaired_from_its_page(site, store, seeded):
-    """An import cut short between a comment and its draft: the page says so and one button writes the draft."""
+    """Drafting cut short between a comment and its draft: the page says so and one button writes the draft."""
     from service.db.tables import drafts
 
     base, _ = site
-    linda = next(r["id"] for r in store.queue("pending") if r["id"] != seeded["Greg"])
-    author = store.get(linda)["author"]
+    queued = next(r["id"] for r in store.queue("pending") if r["id"] != seeded["Greg"])
+    author = store.get(queued)["author"]
     with store.engine.begin() as conn:
-        conn.execute(drafts.delete().where(drafts.c.comment_id == linda))
+        conn.execute(drafts.delete().where(drafts.c.comment_id == queued))
     with sign_in(base) as c:
-        page_text = html.unescape(c.get(f"/coach/comments/{linda}").text)
-        assert "No draft yet: the import that brought this comment in was interrupted" in page_text
+        page_text = html.unescape(c.get(f"/coach/comments/{queued}").text)
+        assert "No draft yet: its drafting was cut short" in page_text
         assert "Write the draft" in page_text and 'id="text"' not in page_text
-        assert c.post(f"/coach/comments/{linda}/draft", data={}).status_code == 403  # CSRF like every form
-        r = c.post(f"/coach/comments/{linda}/draft", data={"_csrf_token": csrf(page_text)})
-        assert r.status_code == 303 and r.headers["location"] == f"/coach/comments/{linda}"
-        repaired = c.get(f"/coach/comments/{linda}").text
-        assert f"Wrote a draft for {author}" in html.unescape(repaired) and editor(repaired).strip()
-        assert version(repaired) == 1
-        c.post(f"/coach/comments/{linda}/draft", data={"_csrf_token": csrf(repaired)})  # twice: still one draft
-        assert store.get(linda)["version"] == 1
+        assert c.post(f"/coach/comments/{queued}/draft", data={}).status_code == 403  # CSRF like every form
+        r = c.post(f"/coach/comments/{queued}/draft", data={"_csrf_token": csrf(page_text)})
+        assert r.status_code == 303 and r.headers["location"] == f"/coach/comments/{queued}"
+        repaired = html.unescape(c.get(f"/coach/comments/{queued}").text)
+        assert f"Wrote a draft for {author}" in repaired and editor(repaired).strip()
+        assert version(repaired) == 1 and "Write the draft" not in repaired
+        r = c.post(f"/coach/comments/{queued}/draft", data={"_csrf_token": csrf(repaired)})  # a second click
+        assert "already has a draft: nothing was written" in html.unescape(c.get(r.headers["location"]).text)
+        assert store.get(queued)["version"] == 1
 
 
 def test_pages_metrics_feedback_and_sign_out(site, store, seeded):

@@ -1,6 +1,7 @@
-"""kill -9 in the middle of an import, on PostgreSQL, with `coach serve` as an operator runs it: nothing the coach
-already had is lost or duplicated, the cut-short job says so (never "running" forever), and importing the file again
-brings in the rest and drafts every comment left without a draft."""
+"""kill -9 in the middle of an import or of approvals, on PostgreSQL, with `coach serve` as an operator runs it:
+nothing the coach already had is lost or duplicated, the cut-short job says so (never "running" forever), importing
+the file again brings in the rest and drafts every comment left without a draft, and every approval the server
+answered is kept."""
 from __future__ import annotations
 
 import os
@@ -121,6 +122,7 @@ def test_kill_9_during_approvals_loses_no_acknowledged_approval(postgres, built_
            "COACH_GENERATOR": "grounded"}
     proc, url = _serve(env)
     acknowledged: set[int] = set()
+    refused: list[int] = []  # any status but 200 before the kill is a bug, not a race
     lock = threading.Lock()
     try:
         started = httpx.post(f"{url}/api/coach/import?format=wxr", content=build_export(240), headers=AUTH,
@@ -134,9 +136,11 @@ def test_kill_9_during_approvals_loses_no_acknowledged_approval(postgres, built_
         todo = [i for i, (status, _) in states.items() if status == "pending"]
         assert len(todo) >= 100
         engine = create_engine(db_url)
-        with engine.connect() as conn:
-            versions = dict(conn.execute(select(drafts.c.comment_id, drafts.c.version)).all())
-        engine.dispose()
+        try:
+            with engine.connect() as conn:
+                versions = dict(conn.execute(select(drafts.c.comment_id, drafts.c.version)).all())
+        finally:
+            engine.dispose()
 
         def approve(ids: list[int]) -> None:
             with httpx.Client(base_url=url, headers=AUTH, timeout=10) as client:
@@ -146,14 +150,18 @@ def test_kill_9_during_approvals_loses_no_acknowledged_approval(postgres, built_
                                         json={"version": versions[comment_id]})
                     except httpx.HTTPError:
                         return  # the server is gone
-                    if r.status_code == 200:
-                        with lock:
+                    with lock:
+                        if r.status_code == 200:
                             acknowledged.add(comment_id)
+                        else:
+                            refused.append(r.status_code)
 
         workers = [threading.Thread(target=approve, args=(todo[k::8],)) for k in range(8)]
         for w in workers:
             w.start()
+        deadline = time.monotonic() + 120
         while len(acknowledged) < 30:
+            assert not refused and any(w.is_alive() for w in workers) and time.monotonic() < deadline, refused
             time.sleep(0.01)
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait(timeout=30)

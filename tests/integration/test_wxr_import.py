@@ -141,3 +141,40 @@ def test_the_api_imports_in_the_background_and_reports_progress(pipeline, tmp_pa
         assert client.get("/api/coach/imports/nope", headers=auth).status_code == 404
         refused = client.post("/api/coach/import?format=wxr", content=BLOG[:2000], headers=auth)
         assert refused.status_code == 400 and "not a readable WordPress export" in refused.json()["detail"]
+
+
+def test_two_requests_drafting_a_missing_draft_write_it_once_and_never_over_an_approval(store, drafter):
+    """Two clicks (or two tabs) on "Write the draft": one draft; a draft approved meanwhile is never replaced."""
+    import threading
+
+    from service.workspace.drafting import draft_missing
+
+    import_file(store, BLOG, "wxr", drafter, coach_names=COACH)
+    sam = next(r for r in store.queue("pending") if r["external_id"] == "22")
+
+    class SlowDrafter:  # both requests pass the "no draft yet" check before either writes
+        def __init__(self):
+            self.barrier = threading.Barrier(2)
+
+        def draft(self, *args):
+            self.barrier.wait(10)
+            return drafter.draft(*args)
+
+    with store.engine.begin() as conn:
+        conn.execute(drafts.delete().where(drafts.c.comment_id == sam["id"]))
+    slow, written = SlowDrafter(), []
+    clicks = [threading.Thread(target=lambda: written.extend(draft_missing(store, slow, [sam["id"]])))
+              for _ in range(2)]
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join(60)
+    assert written == [sam["id"]] and store.get(sam["id"])["version"] == 1
+
+    with store.engine.begin() as conn:
+        conn.execute(drafts.delete().where(drafts.c.comment_id == sam["id"]))
+    assert store.add_missing_draft(sam["id"], "the coach's draft")
+    store.approve(sam["id"], 1, "the coach's reply")
+    assert not store.add_missing_draft(sam["id"], "a late machine draft")  # it left the queue: nothing written
+    row = store.get(sam["id"])
+    assert row["status"] == "approved" and row["draft_text"] == "the coach's reply" and row["approved_at"]
