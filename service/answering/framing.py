@@ -10,15 +10,21 @@ from .stages import Prepared
 
 
 def opening(prompts_dir: Path, prepared: Prepared) -> tuple[str, ...]:
-    """Lines before the answer: who can help with a part the coach can't (a message kept in scope because of
-    risk), a note that the answer is in English, and a check-in while the conversation carries urgent risk."""
+    """Lines before the answer (`opening_lines` without their languages)."""
+    return tuple(line for line, _ in opening_lines(prompts_dir, prepared))
+
+
+def opening_lines(prompts_dir: Path, prepared: Prepared) -> tuple[tuple[str, str], ...]:
+    """Lines before the answer, each with the language it is written in: who can help with a part the coach can't
+    (a message kept in scope because of risk), a note that the answer is in English, and a check-in while the
+    conversation carries urgent risk (both in the reader's language when a template has it)."""
     lines = []
     if prepared.scope.kind != "in":  # kept in scope because of risk: still say who can help with that part
-        lines.append(render(prompts_dir, "decline.j2", kind=prepared.scope.kind))
+        lines.append((render(prompts_dir, "decline.j2", kind=prepared.scope.kind), "en"))
     if prepared.language != "en":
-        lines.append(render(prompts_dir, "language_note.j2", lang=prepared.language))
+        lines.append((render(prompts_dir, "language_note.j2", lang=prepared.language), written_language(prepared)))
     if prepared.risk.level == "urgent":
-        lines.append(check_in(prompts_dir, prepared))
+        lines.append(check_in_line(prompts_dir, prepared))
     return tuple(lines)
 
 
@@ -27,15 +33,14 @@ def written_language(prepared: Prepared) -> str:
     return prepared.language if prepared.language in TEMPLATE_LANGUAGES else "en"
 
 
-def reader_language_lines(prompts_dir: Path, prepared: Prepared) -> dict[str, str]:
-    """Our lines in the reader's language above an English answer (the language note, a check-in), with it."""
-    language = written_language(prepared)
-    if language == "en":
-        return {}
-    lines = [render(prompts_dir, "language_note.j2", lang=prepared.language)]
-    if prepared.risk.level == "urgent":
-        lines.append(check_in(prompts_dir, prepared))
-    return dict.fromkeys(lines, language)
+def not_in_english(lines) -> dict[str, str]:
+    """{line: language} for the (line, language) pairs not written in English (the reply's paragraph_languages)."""
+    return {line: language for line, language in lines if language != "en"}
+
+
+def check_in_line(prompts_dir: Path, prepared: Prepared) -> tuple[str, str]:
+    """The check-in with the language it is written in."""
+    return check_in(prompts_dir, prepared), written_language(prepared)
 
 
 def check_in(prompts_dir: Path, prepared: Prepared) -> str:

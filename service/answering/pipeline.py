@@ -237,11 +237,11 @@ class AnswerPipeline:
         """Urgent risk in this very message and out-of-scope requests are answered without retrieval or a model."""
         risk, scope, prompts = prepared.risk, prepared.scope, self.settings.prompts_dir
         if prepared.index_down:  # only a reader at risk gets here: care and the lines, and the honest reason
-            lines = [framing.check_in(prompts, prepared)] if risk.level == "urgent" else []
-            text = "\n\n".join([*lines, render(prompts, "index_down.j2")])
+            lines = [framing.check_in_line(prompts, prepared)] if risk.level == "urgent" else []
+            text = "\n\n".join([*(line for line, _ in lines), render(prompts, "index_down.j2")])
             text = framing.with_support(prompts, text, risk)
             return self._result(text, [], scope.scope, scope.kind, risk, "grounded",
-                                paragraph_languages=framing.reader_language_lines(prompts, prepared))
+                                paragraph_languages=framing.not_in_english(lines))
         if risk.emergency:
             text = render(prompts, "urgent.j2", categories=risk.categories,
                           resources=risk.resources, lang=prepared.language)
@@ -249,11 +249,12 @@ class AnswerPipeline:
                                 language=framing.written_language(prepared))
         if scope.scope == "out":
             text = render(prompts, "decline.j2", kind=scope.kind)
-            if risk.level == "urgent":  # declined (an attempt to override the instructions), never without care
-                text = f"{framing.check_in(prompts, prepared)}\n\n{text}"
+            lines = [framing.check_in_line(prompts, prepared)] if risk.level == "urgent" else []
+            if lines:  # declined (an attempt to override the instructions), never without care
+                text = f"{lines[0][0]}\n\n{text}"
             text = framing.with_support(prompts, text, risk)
             result = self._result(text, [], "out", scope.kind, risk, "grounded",
-                                  paragraph_languages=framing.reader_language_lines(prompts, prepared))
+                                  paragraph_languages=framing.not_in_english(lines))
             if scope.kind in GAP_DECLINES:  # a breakup question the articles leave to a professional: a content gap
                 result.reply.coverage, result.reply.topic = "not_covered", f"declined-{scope.kind}"
             return result
@@ -272,7 +273,8 @@ class AnswerPipeline:
             if fallback_reason:
                 log.warning("llm answer replaced by the grounded one: %s", fallback_reason)
             composition = self.grounded.compose(context)
-        opening = framing.opening(self.settings.prompts_dir, prepared)
+        opening_lines = framing.opening_lines(self.settings.prompts_dir, prepared)
+        opening = [line for line, _ in opening_lines]
         answer = framing.with_support(self.settings.prompts_dir, composition.text, prepared.risk)
         text = "\n\n".join([*opening, answer])
         composition.framing = (*opening, *composition.framing)
@@ -282,16 +284,15 @@ class AnswerPipeline:
                 plan.coverage.topic
         return self._result(text, composition.citations, "in", prepared.scope.kind, prepared.risk,
                             composition.generator, fallback_reason, composition,
-                            paragraph_languages=framing.reader_language_lines(self.settings.prompts_dir, prepared))
+                            paragraph_languages=framing.not_in_english(opening_lines))
 
     def _result(self, text: str, citations: list, scope: str, scope_kind: str, risk: RiskAssessment,
                 generator: str, fallback_reason: str | None = None,
                 composition: Composition | None = None, *, language: str = "en",
                 paragraph_languages: dict[str, str] | None = None) -> AnswerResult:
-        shown = {line: lang for line, lang in (paragraph_languages or {}).items() if line in text}
         reply = Reply(uuid.uuid4().hex, text, citations, scope, Safety(risk.level, risk.categories, risk.resources),
                       generator, fallback_reason, scope_kind, composition.coverage if composition else "none",
-                      composition.topic if composition else None, language, shown)
+                      composition.topic if composition else None, language, paragraph_languages or {})
         if composition is None:
             return AnswerResult(reply, risk=risk)
         support = framing.support_lines(self.settings.prompts_dir, risk)

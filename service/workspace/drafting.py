@@ -4,6 +4,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..answering.conversation import Conversation
 from ..answering.generators.base import Context, must_tell_gap
@@ -16,6 +17,9 @@ from ..knowledge.store import StoredPassage
 from ..prompts import render
 from ..text import squash
 from .triage import Triage, triage
+
+if TYPE_CHECKING:
+    from .comments import CommentStore
 
 log = logging.getLogger("coach")
 MAX_SENTENCES = 4
@@ -259,7 +263,7 @@ def _source(passage: StoredPassage, sentence: str) -> dict:
     return {"article_id": passage.article_id, "title": passage.title, "quote": sentence}
 
 
-def draft_missing(store, drafter: Drafter, ids: list[int]) -> list[int]:
+def draft_missing(store: CommentStore, drafter: Drafter, ids: list[int]) -> list[int]:
     """Drafts for the queued comments among `ids` that have none (brought back from spam, or their drafting was
     cut short); the ids it wrote one for. A draft written meanwhile by another request is kept."""
     written = []
@@ -269,4 +273,3 @@ def draft_missing(store, drafter: Drafter, ids: list[int]) -> list[int]:
             if store.add_missing_draft(comment_id, drafter.draft(row["author"], row["text"], row["article_id"]).text):
                 written.append(comment_id)
     return written
-
