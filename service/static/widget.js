@@ -58,46 +58,26 @@
   var CSS = [
     ":host { all: initial; }",
     ".root { --nc-brand: #0d5b61; --nc-on-brand: #ffffff; }",
-    // Dark: from the reader's system setting, unless the blog says data-theme="light" or "dark".
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .panel { background: #15191d; border-color: #2d343b; } }",
+    // Dark (.root.dark): from the reader's system setting, unless the blog says data-theme="light" or "dark".
     ".root.dark .panel { background: #15191d; border-color: #2d343b; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .log { background: #0e1114; } }",
     ".root.dark .log { background: #0e1114; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .msg.bot .bubble { background: #1b2025; border-color: #323a42; color: #e7eaed; } }",
     ".root.dark .msg.bot .bubble { background: #1b2025; border-color: #323a42; color: #e7eaed; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .answer a, .root:not(.light) .src a, .root:not(.light) .src-toggle, .root:not(.light) .res-web { color: #8cc4ff; } }",
     ".root.dark .answer a, .root.dark .src a, .root.dark .src-toggle, .root.dark .res-web { color: #8cc4ff; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .cite, .root:not(.light) .src .num { background: #1f4b4f; color: #d7f0f0; } }",
     ".root.dark .cite, .root.dark .src .num { background: #1f4b4f; color: #d7f0f0; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .sources, .root:not(.light) .composer { border-color: #2d343b; } }",
     ".root.dark .sources, .root.dark .composer { border-color: #2d343b; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .sources h3, .root:not(.light) .src .by, .root:not(.light) .res-contact, .root:not(.light) .feedback, .root:not(.light) .fb-form label { color: #b3bcc4; } }",
     ".root.dark .sources h3, .root.dark .src .by, .root.dark .res-contact, .root.dark .feedback, .root.dark .fb-form label { color: #b3bcc4; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .src blockquote { background: #12161a; color: #d5dadf; } }",
     ".root.dark .src blockquote { background: #12161a; color: #d5dadf; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .resources.urgent { background: #2a1513; border-color: #ff8a7a; } }",
     ".root.dark .resources.urgent { background: #2a1513; border-color: #ff8a7a; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .resources.urgent h3 { color: #ffb4a8; } }",
     ".root.dark .resources.urgent h3 { color: #ffb4a8; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .resources.support { background: #152030; border-color: #3b4f66; } }",
     ".root.dark .resources.support { background: #152030; border-color: #3b4f66; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .resources.support h3, .root:not(.light) .res-name { color: #e7eaed; } }",
     ".root.dark .resources.support h3, .root.dark .res-name { color: #e7eaed; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .thumb, .root:not(.light) .copy, .root:not(.light) .btn.ghost { background: #1b2025; border-color: #4a545d; color: #e7eaed; } }",
     ".root.dark .thumb, .root.dark .copy, .root.dark .btn.ghost { background: #1b2025; border-color: #4a545d; color: #e7eaed; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .notice { background: #2b2406; border-color: #8a6d00; color: #f5e7b0; } }",
     ".root.dark .notice { background: #2b2406; border-color: #8a6d00; color: #f5e7b0; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .notice.err { background: #2a1513; border-color: #b4594a; color: #ffd2c9; } }",
     ".root.dark .notice.err { background: #2a1513; border-color: #b4594a; color: #ffd2c9; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .composer, .root:not(.light) .disclaimer { background: #15191d; } }",
     ".root.dark .composer, .root.dark .disclaimer { background: #15191d; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .disclaimer { color: #aab3bb; } }",
     ".root.dark .disclaimer { color: #aab3bb; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .reply-id { color: #aab3bb; } }",
     ".root.dark .reply-id { color: #aab3bb; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .composer textarea, .root:not(.light) .fb-form textarea { background: #0e1114; border-color: #6b7780; color: #e7eaed; } }",
     ".root.dark .composer textarea, .root.dark .fb-form textarea { background: #0e1114; border-color: #6b7780; color: #e7eaed; }",
-    "@media (prefers-color-scheme: dark) { .root:not(.light) .composer textarea::placeholder { color: #8d979f; } }",
     ".root.dark .composer textarea::placeholder { color: #8d979f; }",
     ".root { all: initial; display: block; font-family: system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, 'Liberation Sans', sans-serif; font-size: 15px; line-height: 1.5; color: #1f2328; -webkit-font-smoothing: antialiased; -webkit-tap-highlight-color: transparent; }",
     "*, *::before, *::after { box-sizing: border-box; }",
@@ -297,7 +277,14 @@
   // The widget speaks English whatever the host page's language and direction ("ar", rtl): said here, so screen
   // readers use an English voice and the layout is not mirrored.
   var root = el("div", { className: "root", lang: "en", dir: "ltr" });
-  if (data.theme === "light" || data.theme === "dark") root.classList.add(data.theme);
+  if (data.theme === "light" || data.theme === "dark") {
+    root.classList.add(data.theme);
+  } else if (window.matchMedia) { // follow the reader's system setting, live
+    var darkScheme = window.matchMedia("(prefers-color-scheme: dark)");
+    var followScheme = function () { root.classList.toggle("dark", darkScheme.matches); };
+    followScheme();
+    if (darkScheme.addEventListener) darkScheme.addEventListener("change", followScheme);
+  }
   if (data.color && /^#[0-9a-f]{6}$/i.test(data.color)) { // the blog's brand colour, text on it kept readable
     var rgb = [1, 3, 5].map(function (i) {
       var c = parseInt(data.color.substr(i, 2), 16) / 255;
