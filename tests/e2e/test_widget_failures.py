@@ -139,6 +139,17 @@ def test_api_down_an_urgent_message_still_gets_the_crisis_lines_and_keeps_the_qu
         assert page.locator(f"{W} .msg.user").count() == 0 and page.locator(f"{W} .typing").count() == 0
 
 
+def test_offline_an_urgent_message_gets_the_crisis_lines_and_says_offline(site, blog, browser):
+    with blog_page(browser, blog, site, f"{site}/api", locale="en-US") as (page, _):
+        page.context.set_offline(True)  # the script is loaded; the connection drops before the reader sends
+        send(page, URGENT)
+        page.locator(CARD).wait_for()
+        assert "988" in page.locator(CARD).inner_text()  # the reader's country (en-US), carried by the script
+        assert "offline" in page.locator(NOTICE).inner_text()
+        assert page.locator(INPUT).input_value() == URGENT
+        page.context.set_offline(False)
+
+
 def test_api_down_an_ordinary_message_gets_a_calm_try_again_without_crisis_lines(site, blog, browser):
     with blog_page(browser, blog, site, f"http://127.0.0.1:{closed_port()}/api") as (page, _):
         send(page, ORDINARY)
