@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..answering.conversation import Conversation
 from ..answering.generators.base import Context, must_tell_gap
-from ..answering.guidance import coaches_named
+from ..answering.guidance import COACHES, Card, coaches_named
 from ..errors import GenerationError
 from ..guardrails.gap_statements import tells_gap
 from ..guardrails.language import detect as detect_language
@@ -201,7 +201,7 @@ class Drafter:
         if differ and voice is None and chosen:
             chosen = self._pick(context, skip | self._not_by(chosen[0][0].author), article_id, thread - skip)
         others = self._other_readers(author)
-        points, sources = self._opening(context)
+        points, sources = self._opening(context, article_id)
         count = sum(len([s for s in _SENTENCE_END.split(p) if s.strip()]) for p in points)
         for passage, sentence in chosen:
             if _mentions(sentence, others):
@@ -234,21 +234,39 @@ class Drafter:
             return None
         return next((p.author for p in self.kb.passages.values() if p.article_id == article_id), None)
 
-    def _opening(self, context: Context) -> tuple[list[str], list[dict]]:
+    def _opening(self, context: Context, article_id: str | None = None) -> tuple[list[str], list[dict]]:
         """The answer's first words, as in the widget: the coach's card verdict for the question (in the coach's own
-        voice, so only one that names no coach) with its quotes as sources, or a plain word that the articles don't
-        cover it yet."""
+        voice: one that names no coach, or only the coach whose article the comment is on) with its quotes as
+        sources, or a plain word that the articles don't cover it yet."""
         plan = self.pipeline.planner.plan(context)
         card = plan.card
-        if card is not None and not coaches_named(card.verdict) and not _THE_COACHES.search(card.verdict):
+        verdict = _in_own_voice(card.verdict_for(plan.kind), card, article_id) if card is not None else None
+        if verdict is not None:
             found = [(self.pipeline.grounded.passage_with(s.article_id, s.quote), s.quote) for s in card.support]
-            return [card.verdict_for(plan.kind)], [_source(p, quote) for p, quote in found if p is not None]
+            return [verdict], [_source(p, quote) for p, quote in found if p is not None]
         if card is None and plan.coverage.level == "not_covered" and plan.coverage.gap is not None:
             # Only when nothing else fits: a comment naming a gap in passing ("we were long distance") is still
             # answered on what it asks.
             return [f"I haven't written about {plan.coverage.gap.label} yet, so I can't give you specific advice on "
                     "that part; here is what I'd say more generally."], []
         return [], []
+
+
+def _in_own_voice(verdict: str, card: Card, article_id: str | None) -> str | None:
+    """The card's verdict as the publishing coach would write it, or None when it can't be: a verdict naming no coach
+    as it is; one resting only on this coach's own quotes and naming only them by a bare "(Zan)" mark, without the
+    mark ("... work-related subjects (Zan)." -> "... work-related subjects."). "Zan told a reader ..." or another
+    coach's view is not the coach's own voice."""
+    if _THE_COACHES.search(verdict):
+        return None
+    named = coaches_named(verdict)
+    if not named:
+        return verdict
+    own = article_id.split("-", 1)[0] if article_id else None
+    if named != {own} or any(s.article_id.split("-", 1)[0] != own for s in card.support):
+        return None
+    bare = re.sub(rf"\s*\({COACHES[own]}\)", "", verdict)
+    return None if coaches_named(bare) else bare
 
 
 def _mentions(sentence: str, names: list[str]) -> bool:

@@ -211,3 +211,18 @@ def test_a_megabyte_comment_is_imported_and_triaged_whole(db_url, drafter):
     assert result.created == 1 and result.urgent == 1
     row = store.queue("pending")[0]
     assert len(store.get(row["id"])["text"]) == len(text) and store.get(row["id"])["draft_text"]
+
+
+@pytest.mark.parametrize("article_id,expected", [
+    # can-we-be-friends rests on Zan's words alone: on Zan's blog it is Zan's own verdict, without the "(Zan)" mark
+    ("zan-what-is-the-no-contact-rule", "No: exes might be able to be friends later, but not anytime soon"),
+    # ...on Barker's blog it would put Zan's verdict in Barker's mouth: the draft picks Barker's own sentences
+    ("barker-no-contact-questions", None),
+])
+def test_a_draft_opens_with_the_card_that_answers_it_in_the_publishing_coachs_voice(drafter, article_id, expected):
+    draft = drafter.draft("Mel", "He said he still wants me in his life as a friend. Can we be friends?", article_id)
+    if expected:
+        assert draft.text.split("\n\n")[1].startswith(expected), draft.text
+        assert "(Zan)" not in draft.text and "Zan " not in draft.text
+    else:
+        assert "not anytime soon" not in draft.text, draft.text
