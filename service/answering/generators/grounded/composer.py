@@ -20,6 +20,11 @@ CARD_POINTS = 3  # with the coach's verdict and its quotes, a couple more of the
 CARD_RELEVANCE = 0.45  # ...each really about the question (cosine): a verdict needs no padding
 GAP_POINTS = 2  # what the articles say nearby a question they don't answer: a principle or two, not a list
 GAP_RELEVANCE = 0.35  # ...each at least this close (cosine) to the question itself
+# Without a card, the coaches' sides or a gap: the lead sentence and at most two more. None of 32 answers of that
+# shape was publishable unchanged (answers_blind5-7), most for off-point bullets; the third point was rarely the one
+# a reviewer missed. A relevance floor as well (0.3-0.4) cut bullets that carried key points (answers_holdout -0.03
+# to -0.08), as did trimming the points under the coaches' sides, so neither is done.
+STITCHED_POINTS = 2
 
 
 class _Citations:
@@ -80,6 +85,8 @@ class GroundedComposer:
         if told or verdict:  # the nearest principle, or more on the verdict: nothing merely sharing a word or two
             floor = CARD_RELEVANCE if verdict else GAP_RELEVANCE
             chosen = [p for p in chosen if float(p[0].vector @ context.query_vector) >= floor][:most]
+        elif not differences:
+            chosen = chosen[:1 + STITCHED_POINTS]  # the lead and two more
         points = self._nearest(coverage.gap, cited) if told and coverage.gap is not None else []
         points += [{"text": text, "author": c.passage.author, "n": cited.cite(c.passage, quote),
                     "reply": c.passage.roles[c.index] == "reply"} for c, text, quote in chosen
