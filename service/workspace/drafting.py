@@ -192,13 +192,18 @@ class Drafter:
         skip = thread if self.leave_one_out else set()
         conversation = Conversation.of(text)
         context = Context(conversation, vector, self._hits(text, vector, skip))
-        # On a point the coaches disagree on, a reply in the coach's voice takes one side: the author of the article
-        # the comment is on (the publishing coach), else the best sentence's. Stitched together, Barker's "about 30
-        # days" beside Zan's "indefinite (forever)" contradict each other.
+        # A reply in the coach's voice speaks for the author of the article the comment is on (the publishing
+        # coach): another coach's line reads as theirs ("your ex is going to be missing you like crazy" under
+        # Sakurai's post against using no contact to win an ex back; 7 of 30 blind-reviewed drafts contradicted
+        # their author so). Only when that coach's articles have nothing for the comment, the others' are drawn on;
+        # and on a point the coaches disagree on, still one side: stitched together, Barker's "about 30 days" beside
+        # Zan's "indefinite (forever)" contradict each other.
         differ = bool(self.pipeline.differences_for(conversation, vector))
-        voice = self._author_of(article_id) if differ else None
+        voice = self._author_of(article_id)
         chosen = self._pick(context, skip | self._not_by(voice), article_id, thread - skip)
-        if differ and voice is None and chosen:
+        if voice is not None and not chosen and not differ:
+            chosen = self._pick(context, skip, article_id, thread - skip)
+        elif differ and voice is None and chosen:
             chosen = self._pick(context, skip | self._not_by(chosen[0][0].author), article_id, thread - skip)
         others = self._other_readers(author)
         points, sources = self._opening(context, article_id)
