@@ -117,7 +117,7 @@ def card_problems(cards: list[Card], article_texts: dict[str, str], embedder: Em
 
 def coaches_named(text: str) -> set[str]:
     """The coaches a text names, as article id prefixes ("Zan says ..." -> {"zan"})."""
-    return {a for a, name in COACHES.items() if re.search(rf"\b{name}\b", text)}
+    return {a for a, name in COACHES.items() if re.search(rf"\b{re.escape(name)}\b", text)}
 
 
 def _author_of(support: Support) -> str:

@@ -72,9 +72,10 @@ class Planner:
             self.cards = checked_cards(folder, article_texts, embedder, strict=False)
 
     def _card(self, question: str, query_vector: np.ndarray) -> Card | None:
-        """The coach's card for the question. A question told inside its story ("Day 19 and I still stare at my
-        phone… How long until it stops feeling like torture?") and fitting no card as a whole is matched by its
-        asking sentence alone: the story dilutes the whole message's meaning below every card's."""
+        """The coach's card for the question: by the retrieval query; else by the message as written (the query
+        says its asking sentences twice, which can drown the situation); else, for a question told inside its story
+        ("Day 19 and I still stare at my phone… How long until it stops feeling like torture?"), by its asking
+        sentence alone: the story dilutes the whole message's meaning below every card's."""
         card = card_for(self.cards, query_vector)[0]
         if card is None and self.embedder is not None and Conversation.of(question).query != question.strip():
             written, written_best = card_for(self.cards, self.embedder.embed([question])[0])

@@ -274,6 +274,12 @@
     shadow.appendChild(style);
   }
 
+  // A media query's changes, also in browsers whose MediaQueryList has only the older addListener (Safari 12-13).
+  function onMediaChange(query, listener) {
+    if (query.addEventListener) query.addEventListener("change", listener);
+    else if (query.addListener) query.addListener(listener);
+  }
+
   // The widget speaks English whatever the host page's language and direction ("ar", rtl): said here, so screen
   // readers use an English voice and the layout is not mirrored.
   var root = el("div", { className: "root", lang: "en", dir: "ltr" });
@@ -283,7 +289,7 @@
     var darkScheme = window.matchMedia("(prefers-color-scheme: dark)");
     var followScheme = function () { root.classList.toggle("dark", darkScheme.matches); };
     followScheme();
-    if (darkScheme.addEventListener) darkScheme.addEventListener("change", followScheme);
+    onMediaChange(darkScheme, followScheme);
   }
   if (data.color && /^#[0-9a-f]{6}$/i.test(data.color)) { // the blog's brand colour, text on it kept readable
     var rgb = [1, 3, 5].map(function (i) {
@@ -434,7 +440,7 @@
     if (fullScreen()) panel.setAttribute("aria-modal", "true");
     else panel.removeAttribute("aria-modal");
   }
-  if (FULL_SCREEN && FULL_SCREEN.addEventListener) FULL_SCREEN.addEventListener("change", markModal);
+  if (FULL_SCREEN) onMediaChange(FULL_SCREEN, markModal);
   markModal();
 
   root.addEventListener("keydown", function (event) {

@@ -201,9 +201,9 @@ class Drafter:
         differ = bool(self.pipeline.differences_for(conversation, vector))
         voice = self._author_of(article_id)
         chosen = self._pick(context, skip | self._not_by(voice), article_id, thread - skip)
-        if voice is not None and not chosen and not differ:
-            chosen = self._pick(context, skip, article_id, thread - skip)
-        elif differ and voice is None and chosen:
+        if voice is not None and not chosen:
+            chosen, voice = self._pick(context, skip, article_id, thread - skip), None
+        if differ and voice is None and chosen:
             chosen = self._pick(context, skip | self._not_by(chosen[0][0].author), article_id, thread - skip)
         others = self._other_readers(author)
         points, sources = self._opening(context, article_id)
@@ -258,19 +258,19 @@ class Drafter:
 
 
 def _in_own_voice(verdict: str, card: Card, article_id: str | None) -> str | None:
-    """The card's verdict as the publishing coach would write it, or None when it can't be: a verdict naming no coach
-    as it is; one resting only on this coach's own quotes and naming only them by a bare "(Zan)" mark, without the
-    mark ("... work-related subjects (Zan)." -> "... work-related subjects."). "Zan told a reader ..." or another
-    coach's view is not the coach's own voice."""
+    """The card's verdict as the publishing coach would write it, or None when it can't be: on a coach's post, one
+    resting only on that coach's quotes and naming no other coach, without its bare "(Zan)" mark ("... work-related
+    subjects (Zan)." -> "... work-related subjects."); "Zan told a reader ..." or another coach's view is not the
+    coach's own voice. Without a known coach, a verdict that names no coach, as it is."""
     if _THE_COACHES.search(verdict):
         return None
     named = coaches_named(verdict)
-    if not named:
-        return verdict
     own = article_id.split("-", 1)[0] if article_id else None
-    if named != {own} or any(s.article_id.split("-", 1)[0] != own for s in card.support):
-        return None
-    bare = re.sub(rf"\s*\({COACHES[own]}\)", "", verdict)
+    if own not in COACHES:  # no coach's post (or an unknown one): only a verdict that names nobody
+        return None if named else verdict
+    if named - {own} or any(s.article_id.split("-", 1)[0] != own for s in card.support):
+        return None  # another coach's view, or resting on another coach's words
+    bare = re.sub(rf"\s*\({re.escape(COACHES[own])}\)", "", verdict)
     return None if coaches_named(bare) else bare
 
 

@@ -13,6 +13,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 from PIL import Image, ImageChops
+from playwright.sync_api import expect
 
 from tests.support.paths import ARTIFACTS
 from tests.support.server import serve
@@ -226,6 +227,16 @@ def test_dark_mode_theme_and_brand_colour(site, blog, browser, scheme, attrs, pa
                                  html_attrs='lang="en" style="background:#000"') as (page, _):
         assert page.locator(f"{W} .panel").evaluate("p => getComputedStyle(p).backgroundColor") == panel
         assert page.locator(f"{W} .head").evaluate("h => getComputedStyle(h).backgroundColor") == head
+
+
+def test_the_theme_follows_a_change_of_the_readers_system_setting_while_open(site, blog, browser):
+    with blog_page(browser, blog, site, f"{site}/api", scheme="light") as (page, _):
+        panel = page.locator(f"{W} .panel")
+        expect(panel).to_have_css("background-color", "rgb(255, 255, 255)")
+        page.emulate_media(color_scheme="dark")  # the reader's system switches while the page is open
+        expect(panel).to_have_css("background-color", "rgb(21, 25, 29)")
+        page.emulate_media(color_scheme="light")
+        expect(panel).to_have_css("background-color", "rgb(255, 255, 255)")
 
 
 def _panel_after_an_urgent_message(browser, blog, site, **page_options) -> Image.Image:

@@ -221,8 +221,22 @@ def test_a_megabyte_comment_is_imported_and_triaged_whole(db_url, drafter):
 ])
 def test_a_draft_opens_with_the_card_that_answers_it_in_the_publishing_coachs_voice(drafter, article_id, expected):
     draft = drafter.draft("Mel", "He said he still wants me in his life as a friend. Can we be friends?", article_id)
+    coach = article_id.split("-")[0]
+    assert draft.sources and all(s["article_id"].startswith(coach) for s in draft.sources), draft.sources
+    assert "Thank you for sharing this" not in draft.text  # answered, not asked for more detail
     if expected:
         assert draft.text.split("\n\n")[1].startswith(expected), draft.text
         assert "(Zan)" not in draft.text and "Zan " not in draft.text
     else:
-        assert "not anytime soon" not in draft.text, draft.text
+        assert "not anytime soon" not in draft.text and "Zan" not in draft.text, draft.text
+
+
+@pytest.mark.parametrize("question", [
+    "How long should no contact last? Is 30 days enough or should it be forever?",
+    "Should I tell my ex I'm going no contact or just disappear?",
+])
+def test_a_draft_on_a_disagreement_under_a_post_with_nothing_on_it_still_answers(drafter, question):
+    # Sakurai's post says nothing on either: the draft takes one other coach's side rather than asking for detail.
+    draft = drafter.draft("Mel", question, "sakurai-no-contact-to-heal")
+    assert "Thank you for sharing this" not in draft.text, draft.text
+    assert draft.sources and len({s["article_id"].split("-")[0] for s in draft.sources}) == 1, draft.sources

@@ -15,7 +15,7 @@ from ...situations import Situation, situation_of
 from ..base import Context
 from .sentences import HEADING_CONDITION, adjustment, clean, has_anchor, under_heading
 
-MAX_POINTS = 4  # the lead plus up to three points: blind readers marked down every off-topic fourth and fifth
+MAX_POINTS = 4  # picked: the lead plus up to three points (composer.py shows at most two after a stitched lead)
 DIFFERENCE_POINTS = 3  # when the coaches' differing views are shown, they are the answer: fewer points besides
 MIN_POINTS = 3
 PER_PASSAGE = 2
