@@ -120,8 +120,9 @@ def coaches_named(text: str) -> set[str]:
     return {a for a, name in COACHES.items() if re.search(rf"\b{re.escape(name)}\b", text)}
 
 
-def _author_of(support: Support) -> str:
-    return support.article_id.split("-", 1)[0]
+def coach_of(article_id: str) -> str:
+    """The coach an article is by, as its id prefix ("zan-what-is..." -> "zan"; a key of COACHES when known)."""
+    return article_id.split("-", 1)[0]
 
 
 def _support_of_sentences(card: Card, embedder: Embedder, problems: list[str]) -> tuple[tuple[int, ...], ...]:
@@ -139,7 +140,7 @@ def _support_of_sentences(card: Card, embedder: Embedder, problems: list[str]) -
     for row, j in enumerate(claimed):
         # The quote that backs it best (and any nearly as good): a mark must point at the words the sentence rests on.
         named = coaches_named(sentences[j])
-        allowed = [k for k, (i, _) in enumerate(quoted) if not named or _author_of(card.support[i]) in named]
+        allowed = [k for k, (i, _) in enumerate(quoted) if not named or coach_of(card.support[i].article_id) in named]
         row_sims = np.where(np.isin(np.arange(len(quoted)), allowed), sims[row], -1.0)
         # A sentence naming a coach ("Zan says ...") rests on that coach's quotes only.
         floor = max(SUPPORT_THRESHOLD, float(row_sims.max()) - NEARLY_AS_GOOD)

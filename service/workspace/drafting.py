@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from ..answering.conversation import Conversation
 from ..answering.generators.base import Context, must_tell_gap
-from ..answering.guidance import COACHES, Card, coaches_named
+from ..answering.guidance import COACHES, Card, coach_of, coaches_named
 from ..errors import GenerationError
 from ..guardrails.gap_statements import tells_gap
 from ..guardrails.language import detect as detect_language
@@ -265,10 +265,10 @@ def _in_own_voice(verdict: str, card: Card, article_id: str | None) -> str | Non
     if _THE_COACHES.search(verdict):
         return None
     named = coaches_named(verdict)
-    own = article_id.split("-", 1)[0] if article_id else None
+    own = coach_of(article_id) if article_id else None
     if own not in COACHES:  # no coach's post (or an unknown one): only a verdict that names nobody
         return None if named else verdict
-    if named - {own} or any(s.article_id.split("-", 1)[0] != own for s in card.support):
+    if named - {own} or any(coach_of(s.article_id) != own for s in card.support):
         return None  # another coach's view, or resting on another coach's words
     bare = re.sub(rf"\s*\({re.escape(COACHES[own])}\)", "", verdict)
     return None if coaches_named(bare) else bare

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from ..errors import ImportRejected
 from .comments import CommentStore
+from .drafting import draft_missing
 from .html_text import readable_text
 from .records import ArticleRecord, CommentRecord, ImportResult
 from .triage import kind_of, triage
@@ -198,9 +199,8 @@ def import_records(store: CommentStore, records: list[CommentRecord], source: st
         if existing is not None:
             result.skipped += 1
             result.updated += store.refresh_status(existing, _blog_status(r))
-            if drafter is not None and store.needs_draft(existing):
-                text = drafter.draft(r.author, r.text, r.article_id, triage(r.text, pipeline)).text
-                result.repaired += store.add_missing_draft(existing, text)
+            if drafter is not None:
+                result.repaired += len(draft_missing(store, drafter, [existing]))
         else:
             kind, level, status, checked = _filed(r, pipeline)
             comment_id, created = store.add_comment(
