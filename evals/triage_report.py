@@ -42,6 +42,8 @@ def main() -> None:
         print(f"  {level} recall {caught}/{len(labelled)}")
     none = [(c, t) for c, t in got if c["level"] == "none"]
     print(f"  false urgent on the rest {sum(t.risk_level == 'urgent' for _, t in none)}/{len(none)}")
+    # A calm comment rated support gets the crisis note in its draft: the cost the coach sees most.
+    print(f"  false support or urgent on the rest {sum(t.risk_level != 'none' for _, t in none)}/{len(none)}")
     if args.errors:
         for c, t in got:
             if c["kind"] != t.kind or (c["level"] == "urgent") != (t.risk_level == "urgent"):
