@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 ALONE, PREVIOUS, NEVER = "alone", "previous", "never"
-RULES_VERSION = "7"  # part of every passage id (chunking.py): a change to the rules below re-marks on `coach ingest`
+RULES_VERSION = "8"  # part of every passage id (chunking.py): a change to the rules below re-marks on `coach ingest`
 
 # Openers that point back to what came before: a connective, a pronoun standing for something said earlier,
 # an answer to a question asked just before ("Yes,", "Absolutely.").
@@ -26,7 +26,9 @@ _LEANS = re.compile(
     # "It's a self-respect rule" names something said before; "It's normal to struggle" stands alone
     r"it(?:[’']s| is| was) (?:a|an|the|also|just|because|why|what|how|not|this|that)|it means|it does|"
     # "It will make sure…", "It might regain your faith": "it" standing for something named before
-    r"it (?:will|would|might|may|can|could|should|helps?|makes?|gives?|lets?|allows?|won[’']t|tells|shows|sends)|"
+    r"it (?:will|would|might|may|can|could|should|helps?|makes?|gives?|lets?|allows?|won[’']t|tells|shows|sends|"
+    # "It requires a certain amount of commitment…": what requires it was named before
+    r"requires|needs|takes|involves|demands|depends|feels|works)|"
     # "Keep it short and simple", "Do it properly": the thing was named before
     r"(?:keep|do|make|try|say|send|take) (?:it|this|that|them)|"
     # "You can do this by…": the thing to do was said before
@@ -43,6 +45,16 @@ _POINTS_BACK = re.compile(
     r"(?:such|these|those) (?:people|exes|dumpers|dumpees|ones|things|steps|rules|tips|mistakes|signs|reasons)|"
     r"the latter|the former|as such|do (?:that|this)|the (?:first|second) rejection)\b", re.I)
 EARLY_WORDS = 9
+# Anywhere in a sentence: a pointer to a list or cases the article gave before ("Don't be alarmed if you haven't
+# seen any of these signs yet", "In all three cases, you're still depending on the ex", "You won't get rid of it").
+# Not "these situations": under a heading that names them ("When you live with your ex…: in these situations…") the
+# heading is shown as its condition (under_heading).
+_REFERS_TO_LIST = re.compile(
+    r"\b(?:(?:these|those) (?:signs|steps|tips|rules|mistakes|reasons|cases|examples|scenarios|things)|"
+    r"this (?:technique|method|approach|strategy|process)|"
+    r"more to it than (?:that|this)|"
+    r"(?:in|of) (?:all|both|each of) (?:(?:two|three|four|five|these|those) )?(?:cases|situations|scenarios|examples)|"
+    r"all (?:three|four|five) of (?:them|these|those)|rid of (?:it|them|this|that))\b", re.I)
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?…])[”\"’]?\s+")
 _PAGE_ONLY = re.compile(
     r"\b(?:below|above|picture|image|photo|infographic|table below|video|click|subscribe|newsletter|"
@@ -75,7 +87,7 @@ def standing(sentence: str) -> str:
     if _BACK_TO_THREAD.match(s) or _LIST_LEAD_IN.match(s) or (_PAGE_ONLY.search(s) and not _NOT_A_PICTURE.search(s)):
         return NEVER
     first = _SENTENCE_BREAK.split(s, maxsplit=1)[0]  # a quoted pair is judged by its first sentence
-    if _LEANS.match(s) or _POINTS_BACK.search(" ".join(first.split()[:EARLY_WORDS])):
+    if _LEANS.match(s) or _POINTS_BACK.search(" ".join(first.split()[:EARLY_WORDS])) or _REFERS_TO_LIST.search(first):
         return PREVIOUS
     return ALONE
 

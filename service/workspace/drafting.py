@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING
 
 from ..answering.conversation import Conversation
 from ..answering.generators.base import Context, must_tell_gap
-from ..answering.guidance import COACHES, Card, coach_of, coaches_named
 from ..errors import GenerationError
 from ..guardrails.gap_statements import tells_gap
 from ..guardrails.language import detect as detect_language
@@ -16,6 +15,7 @@ from ..guardrails.output import CITATION, verify
 from ..knowledge.store import StoredPassage
 from ..prompts import render
 from ..text import squash
+from .draft_voice import in_own_voice
 from .triage import Triage, triage
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ if TYPE_CHECKING:
 log = logging.getLogger("coach")
 MAX_SENTENCES = 4
 TEMPLATE = "draft_reply.j2"
-_THE_COACHES = re.compile(r"\bthe coaches\b")
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 
 
@@ -109,7 +108,10 @@ class Drafter:
             return Draft(body, "thanks", checked.risk_level)
         generator, fallback_reason = "grounded", None
         points, sources = [], []
-        vector = self.pipeline.embedder.embed([text])[0]  # one embedding serves the model's draft and its fallback
+        # One embedding serves the model's draft and its fallback: of the comment with its asking sentences said
+        # twice, as a reader's question is (Conversation.query). A blog comment is mostly backstory; embedded as it
+        # is, the story picks the sentences and the post's own answer to the question is missed.
+        vector = self.pipeline.embedder.embed([Conversation.of(text).query])[0]
         if self.pipeline.model is not None:
             points, sources, fallback_reason = self._llm_advice(author, text, vector, checked.risk_level)
             generator = "llm" if points else "grounded"
@@ -179,7 +181,7 @@ class Drafter:
     def _hits(self, text: str, vector, skip: set[str]) -> list:
         """The top k passages for a comment, never one of `skip`."""
         k = self.pipeline.settings.retrieval_k
-        return [h for h in self.pipeline.retriever.search(vector, k=k + len(skip), query=text)
+        return [h for h in self.pipeline.retriever.search(vector, k=k + len(skip), query=Conversation.of(text).query)
                 if h.passage.id not in skip][:k]
 
     def _other_readers(self, author: str | None) -> list[str]:
@@ -200,13 +202,14 @@ class Drafter:
         # Zan's "indefinite (forever)" contradict each other.
         differ = bool(self.pipeline.differences_for(conversation, vector))
         voice = self._author_of(article_id)
-        chosen = self._pick(context, skip | self._not_by(voice), article_id, thread - skip)
-        if voice is not None and not chosen:
+        points, sources = self._opening(context, article_id)
+        shown = frozenset(s["quote"] for s in sources)  # the opening verdict's quotes: not said twice
+        chosen = self._pick(context, skip | self._not_by(voice), article_id, thread - skip, shown)
+        if voice is not None and not chosen and not sources:  # a card's own-voice verdict is answer enough
             chosen, voice = self._pick(context, skip, article_id, thread - skip), None
         if differ and voice is None and chosen:
             chosen = self._pick(context, skip | self._not_by(chosen[0][0].author), article_id, thread - skip)
         others = self._other_readers(author)
-        points, sources = self._opening(context, article_id)
         count = sum(len([s for s in _SENTENCE_END.split(p) if s.strip()]) for p in points)
         for passage, sentence in chosen:
             if _mentions(sentence, others):
@@ -222,10 +225,10 @@ class Drafter:
         return points, sources
 
     def _pick(self, context: Context, skip: set[str] | frozenset[str], article_id: str | None,
-              own: set[str]) -> list[tuple[StoredPassage, str]]:
-        """The composer's best advice sentences for the comment, never from `skip`."""
+              own: set[str], shown: frozenset[str] = frozenset()) -> list[tuple[StoredPassage, str]]:
+        """The composer's best advice sentences for the comment, never from `skip` nor repeating `shown`."""
         return self.pipeline.grounded.advice(context, skip_passages=skip, prefer_article=article_id, limit=6,
-                                             own=frozenset(own))
+                                             own=frozenset(own), shown=shown)
 
     def _not_by(self, author: str | None) -> frozenset[str]:
         """Ids of the passages another coach wrote (none when no author is given)."""
@@ -245,9 +248,11 @@ class Drafter:
         sources, or a plain word that the articles don't cover it yet."""
         plan = self.pipeline.planner.plan(context)
         card = plan.card
-        verdict = _in_own_voice(card.verdict_for(plan.kind), card, article_id) if card is not None else None
-        if verdict is not None:
-            found = [(self.pipeline.grounded.passage_with(s.article_id, s.quote), s.quote) for s in card.support]
+        own = in_own_voice(card, plan.kind, article_id) if card is not None else None
+        if own is not None:
+            verdict, cited = own
+            quotes = [card.support[i] for i in cited]
+            found = [(self.pipeline.grounded.passage_with(s.article_id, s.quote), s.quote) for s in quotes]
             return [verdict], [_source(p, quote) for p, quote in found if p is not None]
         if card is None and plan.coverage.level == "not_covered" and plan.coverage.gap is not None:
             # Only when nothing else fits: a comment naming a gap in passing ("we were long distance") is still
@@ -255,23 +260,6 @@ class Drafter:
             return [f"I haven't written about {plan.coverage.gap.label} yet, so I can't give you specific advice on "
                     "that part; here is what I'd say more generally."], []
         return [], []
-
-
-def _in_own_voice(verdict: str, card: Card, article_id: str | None) -> str | None:
-    """The card's verdict as the publishing coach would write it, or None when it can't be: on a coach's post, one
-    resting only on that coach's quotes and naming no other coach, without its bare "(Zan)" mark ("... work-related
-    subjects (Zan)." -> "... work-related subjects."); "Zan told a reader ..." or another coach's view is not the
-    coach's own voice. Without a known coach, a verdict that names no coach, as it is."""
-    if _THE_COACHES.search(verdict):
-        return None
-    named = coaches_named(verdict)
-    own = coach_of(article_id) if article_id else None
-    if own not in COACHES:  # no coach's post (or an unknown one): only a verdict that names nobody
-        return None if named else verdict
-    if named - {own} or any(coach_of(s.article_id) != own for s in card.support):
-        return None  # another coach's view, or resting on another coach's words
-    bare = re.sub(rf"\s*\({re.escape(COACHES[own])}\)", "", verdict)
-    return None if coaches_named(bare) else bare
 
 
 def _mentions(sentence: str, names: list[str]) -> bool:

@@ -217,18 +217,39 @@ def test_a_megabyte_comment_is_imported_and_triaged_whole(db_url, drafter):
     # can-we-be-friends rests on Zan's words alone: on Zan's blog it is Zan's own verdict, without the "(Zan)" mark
     ("zan-what-is-the-no-contact-rule", "No: exes might be able to be friends later, but not anytime soon"),
     # ...on Barker's blog it would put Zan's verdict in Barker's mouth: the draft picks Barker's own sentences
+    # (Barker's post says nothing on friendship with an ex: the draft draws on the others' sentences, never on the
+    # card's verdict naming Zan)
     ("barker-no-contact-questions", None),
 ])
 def test_a_draft_opens_with_the_card_that_answers_it_in_the_publishing_coachs_voice(drafter, article_id, expected):
     draft = drafter.draft("Mel", "He said he still wants me in his life as a friend. Can we be friends?", article_id)
-    coach = article_id.split("-")[0]
-    assert draft.sources and all(s["article_id"].startswith(coach) for s in draft.sources), draft.sources
+    assert draft.sources, draft.text
     assert "Thank you for sharing this" not in draft.text  # answered, not asked for more detail
     if expected:
+        assert all(s["article_id"].startswith("zan") for s in draft.sources), draft.sources
         assert draft.text.split("\n\n")[1].startswith(expected), draft.text
         assert "(Zan)" not in draft.text and "Zan " not in draft.text
     else:
         assert "not anytime soon" not in draft.text and "Zan" not in draft.text, draft.text
+
+
+@pytest.mark.parametrize("article_id,expected,not_said", [
+    # dating-during-no-contact quotes Zan and Sakurai: on Zan's post its Zan sentences open the draft, "Zan says"
+    # and Sakurai's line left out; on Sakurai's post, her line alone
+    ("zan-struggling-with-no-contact", "Better not: no contact gets much more tolerable for dumpees who avoid",
+     "forfeit your right"),
+    ("sakurai-no-contact-to-heal", "Don't forfeit your right to make clear choices just to avoid being alone.",
+     "comparisons between romantic partners"),
+])
+def test_a_card_quoting_two_coaches_opens_a_draft_with_the_publishing_coachs_part(drafter, article_id, expected,
+                                                                                   not_said):
+    draft = drafter.draft("Jo", "I've been on a few dates to distract myself. Should I start dating again during "
+                                "no contact?", article_id)
+    opening = draft.text.split("\n\n")[1]
+    assert opening.startswith(expected), draft.text
+    assert not_said not in draft.text and " says " not in opening, draft.text
+    coach = article_id.split("-")[0]
+    assert draft.sources and all(s["article_id"].startswith(coach) for s in draft.sources), draft.sources
 
 
 @pytest.mark.parametrize("question", [

@@ -45,6 +45,15 @@ def test_the_kind_of_the_last_question_asked(question, kind):
     ("2 – Your ex is reaching out far more often than they did before No Contact.", NEVER),  # a list's item
     ("30 days is the rule of thumb.", ALONE),
     ("You can’t get back with an ex by abandoning your self-respect and what you bring to the table.", ALONE),
+    # pointers to a list or cases given before, anywhere in the sentence (blind draft reviews, 2026-12-03)
+    ("Don’t be alarmed if you haven’t seen any of these signs yet.", PREVIOUS),
+    ("In all three cases, you’re still depending on the ex to provide you with a reaction.", PREVIOUS),
+    ("It requires a certain amount of commitment, strength, bravery, perseverance, and blind faith.", PREVIOUS),
+    ("You won’t get rid of it right away, but you’ll recover quicker.", PREVIOUS),
+    ("Sometimes this technique will be working perfectly, but your ex might just be disciplined.", PREVIOUS),
+    # ...but under a heading that names them, "these situations" reads with the heading as its condition
+    ("In these situations you’ll need to keep your distance but be willing to communicate.", ALONE),
+    ("It’s normal to struggle with no contact.", ALONE),
 ])
 def test_whether_a_sentence_stands_on_its_own(sentence, mark):
     assert standing(sentence) == mark

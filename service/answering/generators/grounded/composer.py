@@ -166,18 +166,18 @@ class GroundedComposer:
         return self.picker.extra_hits(context, None, n=n)
 
     def advice(self, context: Context, *, skip_passages: frozenset[str] | set[str] = frozenset(),
-               prefer_article: str | None = None, limit: int = 4,
-               own: frozenset[str] = frozenset()) -> list[tuple[StoredPassage, str]]:
+               prefer_article: str | None = None, limit: int = 4, own: frozenset[str] = frozenset(),
+               shown: frozenset[str] = frozenset()) -> list[tuple[StoredPassage, str]]:
         """(passage, sentence to show) for the best advice sentences, without the answer's framing.
 
         Used by the coach's reply drafts: `skip_passages` are never drawn on and sentences from
         `prefer_article` get a small bonus; `own` are the threads answering this very reader. compose() does not
-        use it."""
+        use it. `shown`: quotes the draft already rests on (its opening verdict's), never repeated."""
         # Drafts answer one reader's whole comment, which often names several situations: the first one named
         # serves it better than the one closest to the whole comment (replies similarity 0.394 against 0.365),
         # and the situation's anchors would crowd out the rest of it.
         situation = situation_of(context, self.situations, meaning=False)
-        chosen = self.picker.select(context, set(), situation, frozenset(skip_passages), prefer_article,
+        chosen = self.picker.select(context, set(shown), situation, frozenset(skip_passages), prefer_article,
                                     anchors=False, own=frozenset(own))
         return [(c.passage, text) for c, text, _ in chosen[:limit]]
 
