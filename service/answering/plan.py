@@ -15,7 +15,7 @@ from .coverage import Coverage, Gap, coverage_of, load_gaps
 from .feelings import FeelingCheck
 from .generators.base import Context
 from .guidance import Card, card_for, checked_cards, coaches_named, nearest_card
-from .question_kind import kind_of, questions_in
+from .question_kind import asks_if_wrong, kind_of, questions_in
 from .situations import Situation, situation_of
 
 # The asking sentence alone is matched to the cards when it has this many words ("what now?" names no topic) and
@@ -126,4 +126,7 @@ class Planner:
         if card is None and coverage.told and coverage.gap is None and self.embedder is not None:
             # By the question alone: the retrieval query repeats its asking sentence ("Should I take it? right?").
             nearest = nearest_card(self.cards, self.embedder.embed([question])[0])
-        return AnswerPlan(kind_of(question), self.feelings.of(question), card, coverage, situation, nearest)
+        kind = kind_of(question)
+        if kind in ("yes_no", "should_i") and asks_if_wrong(question):
+            kind = "other"  # the card's "Yes:" would answer "is it weird?" the wrong way round
+        return AnswerPlan(kind, self.feelings.of(question), card, coverage, situation, nearest)

@@ -61,3 +61,15 @@ def _kind_of_sentence(sentence: str) -> str:
         if _YES_NO.search(s) or re.search(r"\b(or not|right)\?*$", s):
             return "yes_no"
     return "other"
+
+
+# "Is it weird to see a therapist?": a card's "Yes: seek help" would read as "yes, it is weird". A question asking
+# whether something is wrong gets the card's verdict without its yes or no (answers_blind9, ab9-019).
+_ASKS_IF_WRONG = re.compile(r"\b(is it|isn[’']?t it|am i|would it be|is that|was it|was i)\s+(\w+\s+)?"
+                            r"(weird|wrong|bad|selfish|stupid|crazy|pathetic|silly|petty|dumb|unfair|cruel|mean|"
+                            r"rude|creepy|desperate|needy|weak|embarrassing|cringe|too much)\b", re.I)
+
+
+def asks_if_wrong(message: str) -> bool:
+    """True when the main question asks whether something is wrong, weird or weak ("is it weird to...?")."""
+    return any(_ASKS_IF_WRONG.search(s) for s in questions_in(message)[-1:])

@@ -23,6 +23,7 @@ _LEANS = re.compile(
     r"without (?:this|these|that|it|them)|because of (?:this|that)|for (?:this|that) reason|for example|"
     r"for instance|the same|another|the other|the (?:second|third|last|next) (?:one|thing|step)|"
     r"needless to say|he or she|at first|even so|after that|before that|until then|by then|at that point|"
+    r"at the same time|"
     # "It's a self-respect rule" names something said before; "It's normal to struggle" stands alone
     r"it(?:[’']s| is| was) (?:a|an|the|also|just|because|why|what|how|not|this|that)|it means|it does|"
     # "It will make sure…", "It might regain your faith": "it" standing for something named before

@@ -7,7 +7,7 @@ import pytest
 from service.answering.conversation import Conversation
 from service.answering.coverage import coverage_of, load_gaps
 from service.answering.feelings import FeelingCheck
-from service.answering.question_kind import kind_of
+from service.answering.question_kind import asks_if_wrong, kind_of
 from service.knowledge.standalone import ALONE, NEVER, PREVIOUS, standing, standings
 from tests.support.paths import KNOWLEDGE
 
@@ -54,6 +54,7 @@ def test_the_kind_of_the_last_question_asked(question, kind):
     # ...but under a heading that names them, "these situations" reads with the heading as its condition
     ("In these situations you’ll need to keep your distance but be willing to communicate.", ALONE),
     ("It’s normal to struggle with no contact.", ALONE),
+    ("At the same time, because YOU made the choice to go No Contact, your ex is going to be missing you.", PREVIOUS),
 ])
 def test_whether_a_sentence_stands_on_its_own(sentence, mark):
     assert standing(sentence) == mark
@@ -119,3 +120,13 @@ def test_a_follow_up_is_embedded_with_the_turn_it_refers_to_and_a_new_question_a
 def test_the_asking_sentence_weighs_more_than_the_backstory():
     conversation = Conversation.of("We broke up more than two years ago. Is it normal to still miss her?")
     assert conversation.query.startswith("Is it normal to still miss her?")
+
+
+@pytest.mark.parametrize("question,flips", [
+    ("is it weird to see a therapist for a breakup?", True),  # a card's "Yes: seek help" would say "yes, weird"
+    ("am i pathetic for still checking his insta?", True),
+    ("Is it normal to still miss her?", False),
+    ("should i block him?", False),
+])
+def test_a_question_asking_if_something_is_wrong_gets_no_yes_or_no_from_a_card(question, flips):
+    assert asks_if_wrong(question) is flips
