@@ -208,7 +208,7 @@ class Drafter:
         if voice is not None and not chosen and not sources:  # a card's own-voice verdict is answer enough
             chosen, voice = self._pick(context, skip, article_id, thread - skip), None
         if differ and voice is None and chosen:
-            chosen = self._pick(context, skip | self._not_by(chosen[0][0].author), article_id, thread - skip)
+            chosen = self._pick(context, skip | self._not_by(chosen[0][0].author), article_id, thread - skip, shown)
         others = self._other_readers(author)
         count = sum(len([s for s in _SENTENCE_END.split(p) if s.strip()]) for p in points)
         for passage, sentence in chosen:
