@@ -111,14 +111,15 @@ class Drafter:
         # One embedding serves the model's draft and its fallback: of the comment with its asking sentences said
         # twice, as a reader's question is (Conversation.query). A blog comment is mostly backstory; embedded as it
         # is, the story picks the sentences and the post's own answer to the question is missed.
-        vector = self.pipeline.embedder.embed([Conversation.of(text).query])[0]
+        conversation = Conversation.of(text)
+        vector = self.pipeline.embedder.embed([conversation.query])[0]
         if self.pipeline.model is not None:
-            points, sources, fallback_reason = self._llm_advice(author, text, vector, checked.risk_level)
+            points, sources, fallback_reason = self._llm_advice(author, conversation, vector, checked.risk_level)
             generator = "llm" if points else "grounded"
             if fallback_reason:
                 log.warning("model draft replaced by the grounded one: %s", fallback_reason)
         if not points:
-            points, sources = self._advice(author, text, vector, article_id)
+            points, sources = self._advice(author, conversation, vector, article_id)
         note = ""
         if checked.risk_level == "support":
             safety = checked.safety  # a blog reply shows no resource cards: the note names a line itself
@@ -132,16 +133,16 @@ class Drafter:
                       support_note=note)
         return Draft(body, "question", checked.risk_level, sources, generator, fallback_reason)
 
-    def _llm_advice(self, author: str | None, text: str, vector,
+    def _llm_advice(self, author: str | None, conversation: Conversation, vector,
                     level: str) -> tuple[list[str], list[dict], str | None]:
         """The model's advice from the same passages and the coach's own replies as examples, checked like an
         answer; ([], [], reason) sends the draft back to the grounded composer."""
-        pipeline = self.pipeline
+        pipeline, text = self.pipeline, conversation.question
         skip = self.same_thread(text)  # the reply to this very comment is never an example or a source
-        hits = self._hits(text, vector, skip)
+        hits = self._hits(conversation, vector, skip)
         passages = [h.passage for h in hits]
         # The same guidance as the reader's answers: the coach's verdict to open with, or the gap to name first.
-        context = Context(Conversation.of(text), vector, hits, level=level)
+        context = Context(conversation, vector, hits, level=level)
         plan = context.plan = pipeline.planner.plan(context)
         verdict = plan.card.verdict_for(plan.kind) if plan.card is not None else None
         gap = (plan.coverage.gap.label if plan.coverage.gap else "that") if must_tell_gap(context) else None
@@ -178,10 +179,10 @@ class Drafter:
                 break
         return out
 
-    def _hits(self, text: str, vector, skip: set[str]) -> list:
+    def _hits(self, conversation: Conversation, vector, skip: set[str]) -> list:
         """The top k passages for a comment, never one of `skip`."""
         k = self.pipeline.settings.retrieval_k
-        return [h for h in self.pipeline.retriever.search(vector, k=k + len(skip), query=Conversation.of(text).query)
+        return [h for h in self.pipeline.retriever.search(vector, k=k + len(skip), query=conversation.query)
                 if h.passage.id not in skip][:k]
 
     def _other_readers(self, author: str | None) -> list[str]:
@@ -189,11 +190,11 @@ class Drafter:
         own = {n.lower() for n in (author or "").replace(".", " ").split() if n}
         return [n for n in self.readers if not (set(n.lower().replace(".", " ").split()) & own)]
 
-    def _advice(self, author: str | None, text: str, vector, article_id: str | None) -> tuple[list[str], list[dict]]:
-        thread = self.same_thread(text)
+    def _advice(self, author: str | None, conversation: Conversation, vector,
+                article_id: str | None) -> tuple[list[str], list[dict]]:
+        thread = self.same_thread(conversation.question)
         skip = thread if self.leave_one_out else set()
-        conversation = Conversation.of(text)
-        context = Context(conversation, vector, self._hits(text, vector, skip))
+        context = Context(conversation, vector, self._hits(conversation, vector, skip))
         # A reply in the coach's voice speaks for the author of the article the comment is on (the publishing
         # coach): another coach's line reads as theirs ("your ex is going to be missing you like crazy" under
         # Sakurai's post against using no contact to win an ex back; 7 of 30 blind-reviewed drafts contradicted
