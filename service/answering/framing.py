@@ -14,18 +14,29 @@ def opening(prompts_dir: Path, prepared: Prepared) -> tuple[str, ...]:
     return tuple(line for line, _ in opening_lines(prompts_dir, prepared))
 
 
-def opening_lines(prompts_dir: Path, prepared: Prepared) -> tuple[tuple[str, str], ...]:
+def opening_lines(prompts_dir: Path, prepared: Prepared, *,
+                  gap_told: bool = False) -> tuple[tuple[str, str], ...]:
     """Lines before the answer, each with the language it is written in: who can help with a part the coach can't
     (a message kept in scope because of risk), a note that the answer is in English, and a check-in while the
-    conversation carries urgent risk (both in the reader's language when a template has it)."""
+    conversation carries urgent risk (both in the reader's language when a template has it). `gap_told`: the
+    answer itself tells the gap (the grounded composer's gap line), so the decline's pointer may be redundant."""
     lines = []
-    if prepared.scope.kind != "in":  # kept in scope because of risk: still say who can help with that part
+    if prepared.scope.kind != "in" and not (gap_told and gap_names_who_helps(prepared)):
+        # kept in scope because of risk: still say who can help with that part
         lines.append((render(prompts_dir, "decline.j2", kind=prepared.scope.kind), "en"))
     if prepared.language != "en":
         lines.append((render(prompts_dir, "language_note.j2", lang=prepared.language), written_language(prepared)))
     if prepared.risk.level == "urgent":
         lines.append(check_in_line(prompts_dir, prepared))
     return tuple(lines)
+
+
+def gap_names_who_helps(prepared: Prepared) -> bool:
+    """The answer will tell a known gap and who can answer it ("a doctor or a sexual-health clinic"): the decline's
+    own pointer would say the same thing twice, in other words."""
+    plan = prepared.context.plan if prepared.context is not None else None
+    coverage = plan.coverage if plan is not None else None
+    return bool(coverage is not None and coverage.told and coverage.gap is not None and coverage.gap.ask)
 
 
 def written_language(prepared: Prepared) -> str:

@@ -18,6 +18,10 @@ _WHAT_TO_DO = re.compile(r"^(what (should|do|can|would) (i|we)|what now|what nex
                          r"any (advice|tips)|what['’]?s the best way|help)\b|\bwhat (should|do|can) i do\b", re.I)
 _YES_NO = re.compile(r"^(is|does|do|did|can|could|will|would|was|are|am|has|have|isn['’]?t|doesn['’]?t|won['’]?t|"
                      r"is it|does it|did i|am i|have i|will (he|she|they|my ex|it))\b", re.I)
+# "Can someone explain the difference?" asks for an explanation, not a yes or a no (a card's "No:" opened it).
+_REQUEST = re.compile(r"^(can|could|would|will) (you|someone|somebody|anyone|anybody|u) (please |pls )?"
+                      r"(explain|tell me (what|how|why|the)|describe|clarify|break (it|this) down|walk me through|"
+                      r"help me understand)\b", re.I)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])[”\"’')]*\s+|\n+")  # chat is often lower case: no capital needed after a stop
 _CLAUSE = re.compile(r"[,;:]\s+|\s+(?:so|but|and|or)\s+(?=(?:should|do|does|is|can|will|would|how|what|why)\b)|"
                      r"\s+[-–—(]\s*")
@@ -58,6 +62,8 @@ def _kind_of_sentence(sentence: str) -> str:
             return "should_i"
         if _WHAT_TO_DO.search(s):
             return "what_to_do"
+        if _REQUEST.search(s):
+            return "other"
         if _YES_NO.search(s) or re.search(r"\b(or not|right)\?*$", s):
             return "yes_no"
     return "other"

@@ -40,9 +40,24 @@ class Topics:
         if card is False:  # not worked out by the caller
             card = card_for(self.planner.cards, query_vector)[0]
         found = matching(self.disagreements, conversation, query_vector, self.situations, card=card)
-        if not found or follow_up is None or found[0].matches(normalise_chat(conversation.question)):
+        if not found:
+            return found
+        names_it = found[0].matches(normalise_chat(conversation.question))
+        if conversation.user_turns and not names_it and _shown_last_time(found[0], conversation):
+            return []  # the reader has just read these sides: the follow-up's own answer, not the same block again
+        if follow_up is None or names_it:
             return found
         previous = Conversation.of(conversation.last_user_turn or "")
         earlier = matching(self.disagreements, previous, follow_up[1], self.situations,
                            card=self.planner.card_of(previous, follow_up[1]))
         return [] if earlier and earlier[0].id == found[0].id else found
+
+
+def _shown_last_time(disagreement: Disagreement, conversation: Conversation) -> bool:
+    """True when the previous reply laid out this disagreement (its heading, or one of its sides' quotes)."""
+    said = [h["content"] for h in conversation.history if h.get("role") == "assistant"]
+    if not said:
+        return False
+    last = normalise_chat(said[-1])
+    return normalise_chat(f"differ on {disagreement.summary}") in last or any(
+        normalise_chat(p.quote) in last for p in disagreement.positions)

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pytest
@@ -13,6 +13,7 @@ from service.answering.generators.grounded.selection import DIFFERENCE_POINTS
 from service.answering.generators.grounded.sentences import adjustment as _adjustment
 from service.answering.meaning import by_meaning, closeness, with_examples
 from service.guardrails import output as checks
+from service.guardrails.scope import ScopeResult
 from service.text import normalise_quotes, squash
 
 
@@ -75,7 +76,8 @@ def test_grounded_answers_pass_the_output_check(pipeline):
         assert len(answered.passages) == len(reply.citations)
         result = checks.verify(reply.answer, answered.passages, pipeline.embedder, framing=answered.framing)
         assert result.ok, (question, result.reasons)
-        assert len(result.support) >= 3  # the articles' sentences were checked, not only framing
+        assert len(result.support) >= 2  # the articles' sentences were checked, not only framing (a card's verdict
+        # alone can be two sentences)
 
 
 def test_readers_names_from_comment_threads_are_never_repeated(pipeline):
@@ -206,3 +208,38 @@ def test_every_situation_and_topic_has_anchors_from_the_articles(pipeline):
     for item in list(pipeline.grounded.situations) + list(pipeline.disagreements):
         for anchor in item.anchors:
             assert anchor in text, (item.id, anchor)
+
+
+@pytest.mark.parametrize("question", ["can we still be friends after no contact?",
+                                      "I broke no contact last night and texted him. did I ruin everything?"])
+def test_a_coachs_verdict_is_the_whole_answer(pipeline, question):
+    """No "More from the articles" under a card's verdict: a blind reviewer cut those bullets as filler or repeats."""
+    reply = pipeline.answer(question).reply
+    assert reply.topic in {c.id for c in pipeline.planner.cards} and reply.citations, reply.answer
+    assert "More from the articles" not in reply.answer, reply.answer
+
+
+def test_a_health_question_kept_for_risk_names_who_can_help_once(pipeline):
+    """Kept in scope because of risk, a question the coach's gaps name (with who can answer it) gets that pointer
+    once: the decline's own pointer would repeat it in other words (answers_blind10)."""
+    screened = pipeline.screen("I found out he cheated. Should I get tested for STIs? I feel disgusting")
+    screened.pending = None
+    screened.risk = replace(screened.risk, level="support", categories=["distress"])
+    screened.scope = ScopeResult("in", "medical")
+    prepared = pipeline.prepare(screened)
+    answer = (pipeline.prepared_reply(prepared) or pipeline.finish(prepared, pipeline.write(prepared))).reply.answer
+    assert "a doctor or a sexual-health clinic is the right person to ask" in answer, answer
+    assert "Health questions (symptoms" not in answer, answer
+
+
+def test_a_follow_up_is_not_shown_the_sides_it_has_just_read(pipeline):
+    """The previous reply laid out the coaches' sides; a follow-up on something new gets its own answer, and one
+    asking about that very point again still gets the sides."""
+    first = "my ex keeps texting me, should i reply?"
+    shown = pipeline.answer(first).reply.answer
+    assert "The coaches differ on" in shown
+    history = [{"role": "user", "content": first}, {"role": "assistant", "content": shown}]
+    new = pipeline.answer("ok but now he's calling at 2am from numbers i don't know. what do i do", history).reply
+    assert "The coaches differ on" not in new.answer and new.citations, new.answer
+    again = pipeline.answer("so should I block him or not?", history).reply
+    assert "The coaches differ on" in again.answer, again.answer

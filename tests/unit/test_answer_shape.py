@@ -22,6 +22,8 @@ from tests.support.paths import KNOWLEDGE
     ("we broke up 2 years ago. anyway. is it normal to still miss her?", "yes_no"),
     ("and now he's sent me a follow request out of nowhere?? does that mean he wants me back", "yes_no"),
     ("my ex is my coworker", "other"),
+    ("my therapist said 'no response' vs 'no contact'. Can someone explain the difference?", "other"),  # not a yes/no
+    ("can I text him on his birthday?", "yes_no"),
 ])
 def test_the_kind_of_the_last_question_asked(question, kind):
     assert kind_of(question) == kind
@@ -83,6 +85,12 @@ def test_named_gaps_are_told_even_when_a_situation_fits():
     ("i was diagnosed with depression after the breakup, should i tell him?", "health"),
     ("my ex posted a tiktok about our breakup and it has 200k views", "public-announcement"),  # views, not money
     ("he still owes me £2k from the holiday", "money-property"),
+    ("he tells my sister 'she owes me an explanation'. should I reply once?", None),  # not money (answers_blind10)
+    ("Why does my chest physically hurt?? for days now. Is broken heart syndrome a thing", "physical-symptoms"),
+    ("day 19 and it feels like torture, my chest literally aches", None),  # heartbreak, not a symptom to see to
+    ("the landlord says we both have to sign to take my name off the lease", "housing"),
+    ("we're both still on the lease. can I do no contact?", None),  # living together: the coaches' topic
+    ("how long do we have to be separated before I can file for divorce?", "legal"),
 ])
 def test_a_named_gap_fires_on_what_the_reader_asks_about(question, gap):
     found = coverage_of(question, load_gaps(KNOWLEDGE / "gaps.yaml"), card=None, situation=None, disagreement=None,
@@ -102,6 +110,7 @@ def test_feelings_are_read_in_the_files_order():
     feelings = FeelingCheck.load(KNOWLEDGE / "feelings.yaml")
     assert feelings.of("his dad died yesterday, should I go to the funeral?") == "grief"
     assert feelings.of("she texted me and my hands are literally shaking") == "fear"
+    assert feelings.of("she wants me back. I want to say yes so badly my hands are shaking") is None  # eagerness
     assert feelings.of("I feel so stupid, I texted him again") == "shame"
     assert feelings.of("day 19 and it feels like torture, my chest literally aches") == "pain"
     assert feelings.of("scared and heartbroken, he's moving in with her") == "fear"  # the more specific feeling first
