@@ -36,7 +36,8 @@ class Topics:
                     follow_up: FollowUp | None = None) -> list[Disagreement]:
         """The disagreement the question is about, unless a situation or the question's answer card is closer. A
         follow-up asking something of its own is not given the earlier turn's disagreement again unless it names
-        that point itself."""
+        that point itself, and no follow-up is shown sides the previous reply has just laid out unless it asks about
+        that point again."""
         if card is False:  # not worked out by the caller
             card = card_for(self.planner.cards, query_vector)[0]
         found = matching(self.disagreements, conversation, query_vector, self.situations, card=card)
