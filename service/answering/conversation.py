@@ -66,3 +66,8 @@ class Conversation:
     @property
     def last_user_turn(self) -> str | None:
         return self.user_turns[-1] if self.user_turns else None
+
+    @property
+    def last_reply(self) -> str | None:
+        """The service's previous reply in the kept history, if any."""
+        return next((h["content"] for h in reversed(self.history) if h.get("role") == "assistant"), None)

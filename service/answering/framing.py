@@ -19,7 +19,8 @@ def opening_lines(prompts_dir: Path, prepared: Prepared, *,
     """Lines before the answer, each with the language it is written in: who can help with a part the coach can't
     (a message kept in scope because of risk), a note that the answer is in English, and a check-in while the
     conversation carries urgent risk (both in the reader's language when a template has it). `gap_told`: the
-    answer itself tells the gap (the grounded composer's gap line), so the decline's pointer may be redundant."""
+    answer itself tells the gap (a grounded answer not "covered": its gap line names who can help; one the composer
+    recomposed from a nearby card is "covered" and has no such line), so the decline's pointer may be redundant."""
     lines = []
     if prepared.scope.kind != "in" and not (gap_told and gap_names_who_helps(prepared)):
         # kept in scope because of risk: still say who can help with that part

@@ -273,8 +273,8 @@ class AnswerPipeline:
             if fallback_reason:
                 log.warning("llm answer replaced by the grounded one: %s", fallback_reason)
             composition = self.grounded.compose(context)
-        opening_lines = framing.opening_lines(self.settings.prompts_dir, prepared,
-                                              gap_told=composition.generator == self.grounded.name)
+        gap_told = composition.generator == self.grounded.name and composition.coverage != "covered"
+        opening_lines = framing.opening_lines(self.settings.prompts_dir, prepared, gap_told=gap_told)
         opening = [line for line, _ in opening_lines]
         answer = framing.with_support(self.settings.prompts_dir, composition.text, prepared.risk)
         text = "\n\n".join([*opening, answer])

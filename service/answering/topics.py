@@ -44,7 +44,7 @@ class Topics:
         if not found:
             return found
         names_it = found[0].matches(normalise_chat(conversation.question))
-        if conversation.user_turns and not names_it and _shown_last_time(found[0], conversation):
+        if not names_it and _shown_last_time(found[0], conversation):
             return []  # the reader has just read these sides: the follow-up's own answer, not the same block again
         if follow_up is None or names_it:
             return found
@@ -56,9 +56,8 @@ class Topics:
 
 def _shown_last_time(disagreement: Disagreement, conversation: Conversation) -> bool:
     """True when the previous reply laid out this disagreement (its heading, or one of its sides' quotes)."""
-    said = [h["content"] for h in conversation.history if h.get("role") == "assistant"]
-    if not said:
+    if conversation.last_reply is None:
         return False
-    last = normalise_chat(said[-1])
+    last = normalise_chat(conversation.last_reply)
     return normalise_chat(f"differ on {disagreement.summary}") in last or any(
         normalise_chat(p.quote) in last for p in disagreement.positions)
