@@ -11,10 +11,11 @@ import numpy as np
 from ..embeddings import Embedder
 from ..retrieval.knowledge_base import KnowledgeBase
 from .conversation import Conversation
-from .coverage import Coverage, Gap, coverage_of, load_gaps
+from .coverage import Coverage, Gap, coverage_of, gap_by_meaning, load_gaps
 from .feelings import FeelingCheck
 from .generators.base import Context
 from .guidance import Card, card_for, checked_cards, coaches_named, nearest_card
+from .meaning import with_examples
 from .question_kind import asks_if_wrong, kind_of, questions_in
 from .situations import Situation, situation_of
 
@@ -61,9 +62,9 @@ class Planner:
     def load(cls, knowledge_dir: Path, kb: KnowledgeBase, situations: list[Situation], embedder: Embedder,
              article_texts: dict[str, str]) -> Planner:
         folder = knowledge_dir / "guidance"
-        return cls(kb, situations, checked_cards(folder, article_texts, embedder, strict=False),
-                   load_gaps(knowledge_dir / "gaps.yaml"), FeelingCheck.load(knowledge_dir / "feelings.yaml"), folder,
-                   embedder)
+        gaps = with_examples(load_gaps(knowledge_dir / "gaps.yaml"), embedder)  # examples embedded once
+        return cls(kb, situations, checked_cards(folder, article_texts, embedder, strict=False), gaps,
+                   FeelingCheck.load(knowledge_dir / "feelings.yaml"), folder, embedder)
 
     def reload_cards(self, embedder: Embedder, article_texts: dict[str, str]) -> None:
         """Re-read the cards after the coach edits one (one assignment: a request sees the old list or the new)."""
@@ -102,6 +103,15 @@ class Planner:
         previous = self._card(conversation.last_user_turn or "", previous_vector)
         return None if card is not None and previous is not None and card.id == previous.id else card
 
+    def _gap_by_meaning(self, question: str, query_vector: np.ndarray) -> Gap | None:
+        """A named gap by meaning: the question as sent for retrieval, as written, and its asking sentence alone."""
+        if self.embedder is None or not any(g.vectors is not None for g in self.gaps):
+            return None
+        asked = " ".join(questions_in(question))
+        texts = [question] + ([asked] if len(asked.split()) >= MIN_ASKED_WORDS - 1 and asked != question else [])
+        return gap_by_meaning([g for g in self.gaps if g.vectors is not None], self.cards,
+                              [query_vector, *self.embedder.embed(texts)])
+
     def plan(self, context: Context, language: str = "en", card: Card | None | bool = False) -> AnswerPlan:
         """`language`: the message's. Closeness to the articles is only judged in English (the model reads
         English), and not for a reader at risk, who gets whatever the articles offer besides the lines."""
@@ -113,6 +123,13 @@ class Planner:
             # (disagreements.yaml), not by a card that gives the sides again in its own words.
             card = None
         situation = situation_of(context, self.situations)
+        # A named gap by meaning is told to every English reader, at risk or not ("should I ask my GP for sleeping
+        # pills?" needs the doctor named either way); nearness to the articles is judged only for readers not at risk.
+        gap = self._gap_by_meaning(question, context.query_vector) if language == "en" else None
+        if gap is not None and card is None:
+            # A question about a named gap isn't answered by a disagreement one of its words brought up ("never
+            # apologised once. is my ex a narcissist?" is not about apologising before no contact).
+            context.differences = []
         if language != "en" or context.level != "none":
             closest = 1.0  # not judged: worked out only when it is
         else:
@@ -121,7 +138,7 @@ class Planner:
         coverage = coverage_of(question, self.gaps, card=card.id if card else None,
                                situation=situation.id if situation else None,
                                disagreement=context.differences[0].id if context.differences else None,
-                               closest_sentence=closest)
+                               closest_sentence=closest, gap_by_meaning=gap)
         nearest = None
         if card is None and coverage.told and coverage.gap is None and self.embedder is not None:
             # By the question alone: the retrieval query repeats its asking sentence ("Should I take it? right?").

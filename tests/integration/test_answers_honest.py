@@ -56,6 +56,11 @@ def test_yes_no_questions_get_the_verdict_first(base_url, question, verdict):
     ("we adopted a dog together 2 years ago, who gets to keep him?", "pets you shared"),
     ("I lent her $4,000 for her car, can I legally make her pay it back?", "money, debts or property"),
     ("what's the best way to learn to play the ukulele after a breakup?", "that directly"),  # by meaning
+    # named gaps no pattern of theirs matches, found by the meaning of their examples (coverage.gap_by_meaning)
+    ("my heart pounds and my chest goes tight every night since she left. can a broken heart actually kill you?",
+     "physical symptoms"),
+    ("he love bombed me then went cold and never said sorry once. does that make him a narcissist?",
+     "personality disorder"),
 ])
 def test_questions_the_articles_dont_cover_are_told_so_first(base_url, question, says):
     reply = ask(base_url, question)

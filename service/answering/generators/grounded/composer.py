@@ -46,7 +46,9 @@ class _Citations:
                                            passage.author, passage.url, quote))
         else:
             c = self.citations[self._numbers[passage.id] - 1]
-            if quote not in c.quote:
+            if c.quote in quote:  # the same words and the next sentence: one quote, not the first said twice
+                c.quote = quote
+            elif quote not in c.quote:
                 c.quote = f"{c.quote} … {quote}"
         return self._numbers[passage.id]
 
@@ -90,9 +92,13 @@ class GroundedComposer:
         elif not differences:
             chosen = chosen[:1 + STITCHED_POINTS]  # the lead and two more
         points = self._nearest(coverage.gap, cited) if told and coverage.gap is not None else []
+        # A point that holds a quote the verdict or a coach's side already gave says it twice (a side's sentence
+        # and the one after it, as a bullet under the sides).
+        said = [squash(q) for q in quoted]
         points += [{"text": text, "author": c.passage.author, "n": cited.cite(c.passage, quote),
                     "reply": c.passage.roles[c.index] == "reply"} for c, text, quote in chosen
-                   if not any(quote in p["text"] or p["text"] in quote for p in points)]
+                   if not any(quote in p["text"] or p["text"] in quote for p in points)
+                   and not any(q in squash(quote) for q in said)]
         framing = self._framing(plan, told)
         if not points and not differences and not verdict and plan is not None and plan.nearest is not None:
             # Nothing picked, but a card the question is near: its answer, rather than "I couldn't find anything".
@@ -136,7 +142,9 @@ class GroundedComposer:
         card = plan.card
         passages = {i: self.passage_with(s.article_id, s.quote) for i, s in enumerate(card.support)}
         lines = []
-        for sentence, backing in card.verdict_sentences(plan.kind):
+        # After a told gap the yes/no the reader asked may be the part the articles don't cover ("is a coach the
+        # same as a therapist?"): the verdict without its "Yes:"/"No:".
+        for sentence, backing in card.verdict_sentences("other" if plan.coverage.told else plan.kind):
             # Cited in reading order, only the quotes a sentence rests on: every mark in the text has its source.
             numbers = dict.fromkeys(cited.cite(passages[i], card.support[i].quote) for i in backing
                                     if passages.get(i) is not None)  # two quotes of one passage: one mark
