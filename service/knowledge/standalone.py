@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 ALONE, PREVIOUS, NEVER = "alone", "previous", "never"
-RULES_VERSION = "8"  # part of every passage id (chunking.py): a change to the rules below re-marks on `coach ingest`
+RULES_VERSION = "9"  # part of every passage id (chunking.py): a change to the rules below re-marks on `coach ingest`
 
 # Openers that point back to what came before: a connective, a pronoun standing for something said earlier,
 # an answer to a question asked just before ("Yes,", "Absolutely.").
@@ -24,6 +24,8 @@ _LEANS = re.compile(
     r"for instance|the same|another|the other|the (?:second|third|last|next) (?:one|thing|step)|"
     r"needless to say|he or she|at first|even so|after that|before that|until then|by then|at that point|"
     r"at the same time|"
+    # "Making it all the more important to…": the participle carries on the sentence before it
+    r"making it (?:all |even |so much )?(?:the )?(?:more|less|harder|easier)|"
     # "It's a self-respect rule" names something said before; "It's normal to struggle" stands alone
     r"it(?:[’']s| is| was) (?:a|an|the|also|just|because|why|what|how|not|this|that)|it means|it does|"
     # "It will make sure…", "It might regain your faith": "it" standing for something named before
@@ -78,6 +80,15 @@ _NUMBERED = re.compile(r"^\(?\d+[.)]?\s*$|^\(\w+ .*\)$")  # "1", "(Continues bel
 # "2 – Your ex is reaching out far more often…": one item of a numbered list (signs, steps) means something only
 # under the list's heading; stitched into an answer it reads as a fragment ("2 – … 3 – …", answers_blind7).
 _LIST_ITEM = re.compile(r"^\d+\s*[–—-]\s+")
+# "Having to change routines that we shared for years.", "Feeling abandoned and unwanted.": a short -ing phrase with
+# no verb of its own is an item of the list before it ("Dating tends to create comparisons…" has one).
+_ING_START = re.compile(r"^[A-Z][a-z]+ing\b")
+_FINITE = re.compile(
+    r"\b(?:is|are|was|were|am|be|been|will|would|can|could|should|must|may|might|do|does|did|has|have|had|\w+n[’']t|"
+    r"tends|helps|makes|means|gives|keeps|takes|leads|causes|hurts|feels|seems|becomes|requires|allows|shows|"
+    r"enables|creates|works|matters|gets|puts|lets|costs|saved|made|helped|changed|became)\b", re.I)
+_CLAUSE = re.compile(r"\b(?:that|which|who|when|because|if|while)\b", re.I)  # a verb after these is not its own
+FRAGMENT_WORDS = 12
 
 
 def standing(sentence: str) -> str:
@@ -90,6 +101,10 @@ def standing(sentence: str) -> str:
     first = _SENTENCE_BREAK.split(s, maxsplit=1)[0]  # a quoted pair is judged by its first sentence
     if _LEANS.match(s) or _POINTS_BACK.search(" ".join(first.split()[:EARLY_WORDS])) or _REFERS_TO_LIST.search(first):
         return PREVIOUS
+    if _ING_START.match(s) and len(s.split()) <= FRAGMENT_WORDS:
+        head = _CLAUSE.split(s, maxsplit=1)[0].split()[1:]  # its own words after the -ing word
+        if not _FINITE.search(" ".join(head)):
+            return PREVIOUS
     return ALONE
 
 

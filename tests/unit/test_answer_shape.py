@@ -57,6 +57,13 @@ def test_the_kind_of_the_last_question_asked(question, kind):
     ("In these situations you’ll need to keep your distance but be willing to communicate.", ALONE),
     ("It’s normal to struggle with no contact.", ALONE),
     ("At the same time, because YOU made the choice to go No Contact, your ex is going to be missing you.", PREVIOUS),
+    # a participle carrying on the sentence before, and a verbless -ing item of a list
+    ("Making it all the more important to take your heart back and protect your space.", PREVIOUS),
+    ("Having to change routines that we shared for years.", PREVIOUS),
+    ("Feeling abandoned and unwanted.", PREVIOUS),
+    ("Dating tends to create comparisons between romantic partners and triggers nostalgia.", ALONE),
+    ("Learning how to properly do No Contact saved my sanity.", ALONE),
+    ("Keeping busy helps.", ALONE),
 ])
 def test_whether_a_sentence_stands_on_its_own(sentence, mark):
     assert standing(sentence) == mark
