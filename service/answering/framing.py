@@ -33,7 +33,7 @@ def opening_lines(prompts_dir: Path, prepared: Prepared, *,
 
 
 def gap_names_who_helps(prepared: Prepared) -> bool:
-    """The answer will tell a known gap and who can answer it ("a doctor or a sexual-health clinic"): the decline's
+    """The answer will tell a known gap and who can answer it ("a sexual-health clinic"): the decline's
     own pointer would say the same thing twice, in other words."""
     plan = prepared.context.plan if prepared.context is not None else None
     coverage = plan.coverage if plan is not None else None

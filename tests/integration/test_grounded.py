@@ -228,7 +228,7 @@ def test_a_health_question_kept_for_risk_names_who_can_help_once(pipeline):
     screened.scope = ScopeResult("in", "medical")
     prepared = pipeline.prepare(screened)
     answer = (pipeline.prepared_reply(prepared) or pipeline.finish(prepared, pipeline.write(prepared))).reply.answer
-    assert "a doctor or a sexual-health clinic is the right person to ask" in answer, answer
+    assert "a sexual-health clinic (they are confidential" in answer and "is the right person to ask" in answer, answer
     assert "Health questions (symptoms" not in answer, answer
 
 
