@@ -67,6 +67,12 @@ def load_gaps(path: Path) -> list[Gap]:
             for g in data.get("gaps") or []]
 
 
+def gap_named(question: str, gaps: list[Gap]) -> Gap | None:
+    """The first named gap whose patterns match the question."""
+    text = normalise_chat(question)
+    return next((g for g in gaps if g.patterns is not None and g.patterns.search_any(text)), None)
+
+
 def gap_by_meaning(gaps: list[Gap], cards: list, vectors: list[np.ndarray]) -> Gap | None:
     """The named gap the question's meaning is closest to, if close enough and clearly closer than any card's."""
     best: tuple[float, Gap] | None = None
@@ -84,8 +90,7 @@ def coverage_of(question: str, gaps: list[Gap], *, card: str | None, situation: 
                 closest_sentence: float, gap_by_meaning: Gap | None = None) -> Coverage:
     """The coverage of the reader's newest question given what matched it (a named gap by its patterns, else the
     one its meaning is closest to, if any)."""
-    text = normalise_chat(question)
-    gap = next((g for g in gaps if g.patterns is not None and g.patterns.search_any(text)), gap_by_meaning)
+    gap = gap_named(question, gaps) or gap_by_meaning
     answered_by = card or disagreement or situation
     if gap is not None:
         return Coverage("partial" if answered_by else "not_covered", gap, gap.id)

@@ -168,7 +168,8 @@ def checked_cards(folder: Path, article_texts: dict[str, str], embedder: Embedde
     return with_examples([c for c in cards if c.id not in problems], embedder)
 
 
-def card_for(cards: list[Card], query_vector: np.ndarray) -> tuple[Card | None, float]:
+def card_for(cards: list[Card], query_vector: np.ndarray,
+             threshold: float = CARD_THRESHOLD) -> tuple[Card | None, float]:
     """The card whose examples are closest to the question, if it is close enough and clearly the closest."""
     units: dict = {}
     scored = sorted(((closeness(c, query_vector, units), c) for c in cards if c.vectors is not None),
@@ -177,7 +178,7 @@ def card_for(cards: list[Card], query_vector: np.ndarray) -> tuple[Card | None, 
         return None, 0.0
     best, card = scored[0]
     runner_up = scored[1][0] if len(scored) > 1 else -1.0
-    if best >= CARD_THRESHOLD and best - runner_up >= CARD_LEAD:
+    if best >= threshold and best - runner_up >= CARD_LEAD:
         return card, best
     return None, best
 
