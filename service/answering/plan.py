@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -112,9 +113,13 @@ class Planner:
 
     def _views(self, question: str, query_vector: np.ndarray) -> list[np.ndarray]:
         """The question as sent for retrieval, as written, and its asking sentence alone (when it has a few words)."""
+        return [query_vector, *self._written_views(question)]
+
+    @lru_cache(maxsize=64)  # noqa: B019 (one planner per process): the card and the gap look at the same views
+    def _written_views(self, question: str) -> tuple[np.ndarray, ...]:
         asked = " ".join(questions_in(question))
         texts = [question] + ([asked] if len(asked.split()) >= MIN_ASKED_WORDS - 1 and asked != question else [])
-        return [query_vector, *self.embedder.embed(texts)]
+        return tuple(self.embedder.embed(texts))
 
     def _card_by_any_view(self, question: str, query_vector: np.ndarray) -> Card | None:
         """The card closest in its best view (ANY_VIEW_THRESHOLD), for a question that names no known gap."""
