@@ -74,7 +74,8 @@ def gap_named(question: str, gaps: list[Gap]) -> Gap | None:
 
 
 def gap_by_meaning(gaps: list[Gap], cards: list, vectors: list[np.ndarray]) -> Gap | None:
-    """The named gap the question's meaning is closest to, if close enough and clearly closer than any card's."""
+    """The named gap the question's meaning is closest to, if close enough and clearly closer than any card's (gaps
+    without examples are never close)."""
     best: tuple[float, Gap] | None = None
     for vector in vectors:
         card_best = max((similarity(c, vector) or 0.0 for c in cards), default=0.0)

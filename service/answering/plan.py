@@ -117,6 +117,9 @@ class Planner:
 
     @lru_cache(maxsize=64)  # noqa: B019 (one planner per process): the card and the gap look at the same views
     def _written_views(self, question: str) -> tuple[np.ndarray, ...]:
+        """The question as written and its asking sentence, embedded together once. The card check (_card) embeds
+        the same texts one per call; sharing these would move cosines in the last digits (a batch pads) and flip
+        questions sitting on the card and gap thresholds, so the two stay apart until those are set again."""
         asked = " ".join(questions_in(question))
         texts = [question] + ([asked] if len(asked.split()) >= MIN_ASKED_WORDS - 1 and asked != question else [])
         return tuple(self.embedder.embed(texts))
@@ -126,7 +129,7 @@ class Planner:
         if self.embedder is None or gap_named(question, self.gaps) is not None:
             return None
         views = self._views(question, query_vector)
-        if gap_by_meaning([g for g in self.gaps if g.vectors is not None], self.cards, views) is not None:
+        if gap_by_meaning(self.gaps, self.cards, views) is not None:
             return None
         found = [card_for(self.cards, v, ANY_VIEW_THRESHOLD) for v in views]
         return max(((c, score) for c, score in found if c is not None), key=lambda cs: cs[1], default=(None, 0.0))[0]
@@ -134,9 +137,8 @@ class Planner:
     def _gap_by_meaning(self, question: str, query_vector: np.ndarray) -> Gap | None:
         """A named gap by meaning, judged on the question's three views."""
         if self.embedder is None or not any(g.vectors is not None for g in self.gaps):
-            return None
-        return gap_by_meaning([g for g in self.gaps if g.vectors is not None], self.cards,
-                              self._views(question, query_vector))
+            return None  # no gap has examples: nothing to embed the question for
+        return gap_by_meaning(self.gaps, self.cards, self._views(question, query_vector))
 
     def plan(self, context: Context, language: str = "en", card: Card | None | bool = False) -> AnswerPlan:
         """`language`: the message's. Closeness to the articles is only judged in English (the model reads
