@@ -23,6 +23,9 @@ from .risk_patterns import RiskPatterns
 # knowledge/risk_statements.yaml. Calibrated on the tuning sets: no ordinary message reached it (max 0.68).
 STATEMENT_THRESHOLD = 0.72
 LEVEL_RANK = {"none": 0, "support": 1, "urgent": 2}
+# A soft cue of a family that needs confirming (soft_confirm in risk_patterns.yaml) raises a message only when the
+# net's P(risk) reaches this; without a net it always raises (fails safe).
+CUE_CONFIRM_RISK = 0.3
 
 
 @dataclass
@@ -83,10 +86,11 @@ class SafetyCheck:
         ordinary question the net misread is answered. `language`: the message's, when the caller knows it."""
         texts = [message, *earlier_turns]
         languages = [language or detect_language(message), *(detect_language(t) for t in earlier_turns)]
-        levels, categories, matched = [], [], []
+        levels, categories, matched, unconfirmed = [], [], [], []
         for text, lang in zip(texts, languages):
             lvl, cats, hits = self.patterns.classify(text, lang)
             levels.append(lvl)
+            unconfirmed.append(cats == ["possible risk"] and self.patterns.cues_need_confirming(text))
             categories += [c for c in cats if c not in categories]
             matched += hits
         # Two words ("my ex") are close to half the crisis statements ("my ex hit me") and say nothing of risk.
@@ -102,6 +106,9 @@ class SafetyCheck:
             features = self.encoder.features(texts, sparse=self.model.sparse)
             for i, verdict in enumerate(self.model.verdicts(features, english)):
                 net_risk = max(net_risk, verdict.p_risk)
+                if unconfirmed[i] and levels[i] == "support" and verdict.p_risk < CUE_CONFIRM_RISK:
+                    levels[i] = "none"
+                    matched.append(f"cue not confirmed by the learned risk net (P(risk) {verdict.p_risk:.2f})")
                 if LEVEL_RANK[verdict.level] > LEVEL_RANK[levels[i]]:
                     levels[i] = verdict.level
                     matched.append(f"learned risk net: {verdict.level} (P(urgent) {verdict.p_urgent:.2f}, "

@@ -24,6 +24,9 @@ class RiskPatterns:
     safe_now: PatternSet
     soft_cues: dict[str, re.Pattern]
     soft_strong: frozenset[str]
+    # A death cue alone raises a message only with the learned net's agreement (risk.py), unless the death may be
+    # the reader's own (these): "his dad died, should I go to the funeral?" is most often a calm coaching question.
+    own_death: PatternSet | None = None
 
     @classmethod
     def from_data(cls, data: dict) -> RiskPatterns:
@@ -31,7 +34,7 @@ class RiskPatterns:
                    PatternSet(data["figurative"]), PatternSet(data["support"]), PatternSet(data["denials"]),
                    PatternSet(data["safe_now"]),
                    {family: re.compile(p, re.I) for family, p in data["soft_cues"].items()},
-                   frozenset(data["soft_strong"]))
+                   frozenset(data["soft_strong"]), PatternSet(data.get("own_death") or []))
 
     @property
     def cue_families(self) -> tuple[str, ...]:
@@ -47,6 +50,13 @@ class RiskPatterns:
         """The cue families in a message once figures of speech are blanked out."""
         clean = self.clean(text)
         return {family for family, pattern in self.soft_cues.items() if pattern.search(clean)}
+
+    def cues_need_confirming(self, text: str) -> bool:
+        """Whether the text's only soft cue is a death that need not be the reader's own (own_death)."""
+        clean = self.clean(text)
+        if self.own_death is None or {f for f, p in self.soft_cues.items() if p.search(clean)} != {"death"}:
+            return False
+        return self.own_death.first(clean) is None
 
     def classify(self, text: str, language: str | None = None) -> tuple[str, list[str], list[str]]:
         """(level, categories, matched fragments) for one text, by patterns alone. The soft cues are English words
