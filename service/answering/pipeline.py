@@ -29,7 +29,7 @@ from .generators.model import ModelGenerator
 from .meaning import with_examples
 from .plan import Planner
 from .reply import Reply, Safety
-from .risk_scope import why_kept
+from .risk_scope import answered_as_gap, why_kept
 from .situations import embedded_situations
 from .stages import AnswerResult, Prepared, Screened, Written
 from .topics import Topics
@@ -208,11 +208,11 @@ class AnswerPipeline:
     def _scope(self, question: str, risk: RiskAssessment, country: str | None,
                scope: ScopeResult) -> tuple[ScopeResult, RiskAssessment]:
         """Risk beats scope (risk_scope.py): a message at risk, or with a harm cue or the net's doubt, is never declined
-        (an attempt to override the coach's instructions still is): it gets care and the lines, then whatever the
-        articles offer."""
+        (nor a breakup question with a legal part, told as a gap); an attempt to override the instructions still is."""
         why = why_kept(question, risk, scope, self.safety.patterns)
         if why is None:
-            return scope, risk
+            gap = answered_as_gap(question, scope, self.scope)
+            return (ScopeResult("in", scope.kind, "kept in scope: its legal part a gap") if gap else scope), risk
         if risk.level == "none":  # a cue or the net's doubt alone: support, with the lines beside the answer
             risk = replace(risk, level="support", categories=["possible risk"],
                            resources=self.safety.directory.for_risk("support", ["possible risk"], country),

@@ -1,9 +1,13 @@
-"""Risk beats scope: which out-of-scope messages are kept (answered with care and the lines) instead of declined."""
+"""Which out-of-scope messages are kept instead of declined: risk beats scope (answered with care and the lines),
+and a breakup question with a legal part is answered with that part told as a gap."""
 from __future__ import annotations
+
+import re
 
 from ..guardrails.risk import RiskAssessment
 from ..guardrails.risk_patterns import RiskPatterns
-from ..guardrails.scope import ScopeResult
+from ..guardrails.scope import ScopeCheck, ScopeResult
+from ..text import normalise_chat
 
 HARM_CUES = frozenset({"death", "means", "injury", "violence"})  # never declined with these in a message
 # ...nor when the learned risk net sees this much chance of risk, below its own bar: out of scope is where readers
@@ -30,3 +34,19 @@ def why_kept(question: str, risk: RiskAssessment, scope: ScopeResult, patterns: 
     if risk.net_risk >= (SENSITIVE_RISK if sensitive else OUT_OF_SCOPE_RISK):
         return f"the risk net's P(risk) {risk.net_risk:.2f}"
     return None
+
+
+# A legal question about the breakup ("who legally gets the cat?", "how long does a divorce take here? I want to
+# start no contact") declined whole left the reader with a stock paragraph (answers_blind14: "depends on where you
+# live" to a reader who said Germany; the no contact half of "how do co-parents do no contact, and do I need a
+# custody arrangement?" never answered). Kept, the articles' gap list names who to ask for that part (a mediator for
+# a shared pet, a family lawyer, a tenants' adviser) and the rest is answered.
+ANSWERED_AS_GAP = frozenset({"legal"})
+# ...but not "is that legal?" about something to do to the ex (signing him up for spam texts): still declined.
+_WHETHER_LEGAL = re.compile(r"^(is (it|that|this) )?(il)?legal$", re.I)
+
+
+def answered_as_gap(question: str, scope: ScopeResult, check: ScopeCheck) -> bool:
+    """Whether an out-of-scope message is a breakup question whose out-of-scope part is told as a content gap."""
+    return scope.scope == "out" and scope.kind in ANSWERED_AS_GAP and not _WHETHER_LEGAL.match(scope.matched or "") \
+        and bool(check.domain_words.search(normalise_chat(question)))

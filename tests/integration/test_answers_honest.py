@@ -72,6 +72,21 @@ def test_questions_the_articles_dont_cover_are_told_so_first(base_url, question,
     assert "cover exactly this" not in reply["answer"]
 
 
+def test_the_closest_advice_is_not_a_quote_the_answer_already_gave(base_url):
+    reply = ask(base_url, "We broke up last week but we're both on the lease until August. How do I do no contact "
+                          "living in the same flat? And can I legally get my name off the lease before then?")
+    assert "The articles don't talk about" in reply["answer"]
+    said = [c["quote"] for c in reply["citations"]]
+    assert len(said) == len(set(said))
+    assert reply["answer"].count("communicate when absolutely necessary") <= 1
+
+
+def test_a_reader_who_stopped_eating_is_pointed_to_a_doctor_not_told_about_chest_pain(base_url):
+    reply = ask(base_url, "I've lost about 7 kilos since the breakup two months ago, I just can't face food. "
+                          "Is that normal or should I be worried?")
+    assert "weight loss or not eating" in opening(reply["answer"]) and "chest" not in reply["answer"]
+
+
 def test_grief_is_acknowledged_before_anything_else(base_url):
     reply = ask(base_url, "his dad died yesterday and I was close to him. should I go to the funeral?")
     assert reply["answer"].startswith("I'm so sorry for your loss;")

@@ -91,10 +91,10 @@ class GroundedComposer:
             chosen = [p for p in chosen if float(p[0].vector @ context.query_vector) >= GAP_RELEVANCE][:GAP_POINTS]
         elif not differences:
             chosen = chosen[:1 + STITCHED_POINTS]  # the lead and two more
-        points = self._nearest(coverage.gap, cited) if told and coverage.gap is not None else []
         # A point that holds a quote the verdict or a coach's side already gave says it twice (a side's sentence
-        # and the one after it, as a bullet under the sides).
+        # and the one after it, as a bullet under the sides; the gap's closest principle when the card rests on it).
         said = [squash(q) for q in quoted]
+        points = self._nearest(coverage.gap, cited, said) if told and coverage.gap is not None else []
         points += [{"text": text, "author": c.passage.author, "n": cited.cite(c.passage, quote),
                     "reply": c.passage.roles[c.index] == "reply"} for c, text, quote in chosen
                    if not any(quote in p["text"] or p["text"] in quote for p in points)
@@ -126,10 +126,13 @@ class GroundedComposer:
                                 verdict=plan.card is not None))
         return [line for line in lines if line]
 
-    def _nearest(self, gap, cited: _Citations) -> list[dict]:
-        """The coach's chosen closest principle for a known gap (knowledge/gaps.yaml `nearest`), quoted and cited."""
+    def _nearest(self, gap, cited: _Citations, said: list[str]) -> list[dict]:
+        """The coach's chosen closest principle for a known gap (knowledge/gaps.yaml `nearest`), quoted and cited,
+        unless the answer already quotes it (`said`)."""
         points = []
         for article_id, quote in gap.nearest:
+            if any(q in squash(quote) or squash(quote) in q for q in said):
+                continue
             passage = self.passage_with(article_id, quote)
             if passage is not None:
                 text = under_heading(passage.heading, quote) or quote  # "In these situations…" needs its heading
