@@ -23,8 +23,8 @@ from .risk_patterns import RiskPatterns
 # knowledge/risk_statements.yaml. Calibrated on the tuning sets: no ordinary message reached it (max 0.68).
 STATEMENT_THRESHOLD = 0.72
 LEVEL_RANK = {"none": 0, "support": 1, "urgent": 2}
-# A soft cue of a family that needs confirming (soft_confirm in risk_patterns.yaml) raises a message only when the
-# net's P(risk) reaches this; without a net it always raises (fails safe).
+# A death cue alone that need not be the reader's own death (own_death in risk_patterns.yaml) raises a message only
+# when the net's P(risk) reaches this; without a net it always raises (fails safe).
 CUE_CONFIRM_RISK = 0.3
 
 

@@ -48,15 +48,15 @@ class RiskPatterns:
 
     def cues(self, text: str) -> set[str]:
         """The cue families in a message once figures of speech are blanked out."""
-        clean = self.clean(text)
+        return self._cues_in(self.clean(text))
+
+    def _cues_in(self, clean: str) -> set[str]:
         return {family for family, pattern in self.soft_cues.items() if pattern.search(clean)}
 
     def cues_need_confirming(self, text: str) -> bool:
         """Whether the text's only soft cue is a death that need not be the reader's own (own_death)."""
         clean = self.clean(text)
-        if self.own_death is None or {f for f, p in self.soft_cues.items() if p.search(clean)} != {"death"}:
-            return False
-        return self.own_death.first(clean) is None
+        return self.own_death is not None and self._cues_in(clean) == {"death"} and self.own_death.first(clean) is None
 
     def classify(self, text: str, language: str | None = None) -> tuple[str, list[str], list[str]]:
         """(level, categories, matched fragments) for one text, by patterns alone. The soft cues are English words
