@@ -27,6 +27,8 @@ class RiskPatterns:
     # A death cue alone raises a message only with the learned net's agreement (risk.py), unless the death may be
     # the reader's own (these): "his dad died, should I go to the funeral?" is most often a calm coaching question.
     own_death: PatternSet | None = None
+    # The reader says they would never hurt the ex: the learned net alone may not call that a threat (risk.py).
+    denials_of_harm: PatternSet | None = None
 
     @classmethod
     def from_data(cls, data: dict) -> RiskPatterns:
@@ -34,7 +36,8 @@ class RiskPatterns:
                    PatternSet(data["figurative"]), PatternSet(data["support"]), PatternSet(data["denials"]),
                    PatternSet(data["safe_now"]),
                    {family: re.compile(p, re.I) for family, p in data["soft_cues"].items()},
-                   frozenset(data["soft_strong"]), PatternSet(data.get("own_death") or []))
+                   frozenset(data["soft_strong"]), PatternSet(data.get("own_death") or []),
+                   PatternSet(data.get("denials_of_harm") or []))
 
     @property
     def cue_families(self) -> tuple[str, ...]:
@@ -57,6 +60,10 @@ class RiskPatterns:
         """Whether the text's only soft cue is a death that need not be the reader's own (own_death)."""
         clean = self.clean(text)
         return self.own_death is not None and self._cues_in(clean) == {"death"} and self.own_death.first(clean) is None
+
+    def denies_harm(self, text: str) -> bool:
+        """Whether the reader says they would never hurt the other person (denials_of_harm)."""
+        return self.denials_of_harm is not None and self.denials_of_harm.search_any(normalise_chat(text).lower())
 
     def classify(self, text: str, language: str | None = None) -> tuple[str, list[str], list[str]]:
         """(level, categories, matched fragments) for one text, by patterns alone. The soft cues are English words
