@@ -104,14 +104,13 @@ class SafetyCheck:
         if self.model is not None and self.encoder is not None:
             english = [lang == "en" for lang in languages]
             features = self.encoder.features(texts, sparse=self.model.sparse)
-            text_at = texts
             for i, verdict in enumerate(self.model.verdicts(features, english)):
                 net_risk = max(net_risk, verdict.p_risk)
                 if unconfirmed[i] and levels[i] == "support" and verdict.p_risk < CUE_CONFIRM_RISK:
                     levels[i] = "none"
                     matched.append(f"cue not confirmed by the learned risk net (P(risk) {verdict.p_risk:.2f})")
                 if verdict.level == "urgent" and verdict.category in ("threat", "harm_others") \
-                        and self.patterns.denies_harm(text_at[i]):
+                        and self.patterns.denies_harm(texts[i]):
                     verdict = RiskVerdict("support", None, verdict.p_urgent, verdict.p_risk)
                     matched.append("the reader denies any wish to hurt them: the net's threat kept at support")
                 if LEVEL_RANK[verdict.level] > LEVEL_RANK[levels[i]]:
