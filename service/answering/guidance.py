@@ -14,7 +14,7 @@ import yaml
 from ..embeddings import Embedder
 from ..errors import CorpusError
 from ..guardrails.output import MIN_CLAIM_WORDS, SUPPORT_THRESHOLD, strip_attribution
-from ..text import normalise_quotes, split_sentences, squash
+from ..text import normalise_chat, normalise_quotes, split_sentences, squash
 from .meaning import closeness, similarity, with_examples
 from .question_kind import KINDS
 
@@ -32,6 +32,10 @@ CARD_LEAD = 0.05
 NEAREST_CARD = 0.44
 NEAREST_LEAD = 0.05
 NEARLY_AS_GOOD = 0.03
+# A card's `match` words put a question on it when its meaning is at least this close and no other card is closer by
+# more than PATTERN_MARGIN: the disagreements' rule (meaning.FLOOR, meaning.MARGIN).
+PATTERN_FLOOR = 0.15
+PATTERN_MARGIN = 0.08
 # Article id prefix -> the surname a verdict uses for its author ("zan-..." is Zan's).
 COACHES = {"zan": "Zan", "barker": "Barker", "sakurai": "Sakurai"}
 VERDICT_WORD = re.compile(r"^(yes|no|not at all|not necessarily|better not)\s*[:,.]\s*", re.I)
@@ -51,6 +55,7 @@ class Card:
     verdict: str
     support: tuple[Support, ...]
     path: Path | None = None
+    patterns: tuple[re.Pattern, ...] = ()  # `match`: words that put a question on the card, confirmed by meaning
     vectors: np.ndarray | None = field(default=None, repr=False)  # the examples embedded (meaning.with_examples)
     centre: np.ndarray | None = field(default=None, repr=False)
     centred: np.ndarray | None = field(default=None, repr=False)
@@ -84,7 +89,10 @@ def load_cards(folder: Path) -> list[Card]:
             data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
             support = tuple(Support(s["article"], s["quote"]) for s in data["support"])
             card = Card(str(data["id"]), str(data.get("kind", "other")), tuple(data["examples"]),
-                        " ".join(str(data["verdict"]).split()), support, path)
+                        " ".join(str(data["verdict"]).split()), support, path,
+                        tuple(re.compile(m, re.I) for m in data.get("match") or ()))
+        except re.error as exc:
+            raise CorpusError(f"{path}: a `match` pattern is not a regular expression ({exc})") from exc
         except (yaml.YAMLError, KeyError, TypeError) as exc:
             raise CorpusError(f"{path}: not a guidance card ({type(exc).__name__}: {exc}); it needs id, kind, "
                               "examples, verdict and support (article, quote)") from exc
@@ -181,6 +189,24 @@ def card_for(cards: list[Card], query_vector: np.ndarray,
     if best >= threshold and best - runner_up >= CARD_LEAD:
         return card, best
     return None, best
+
+
+def card_by_words(cards: list[Card], question: str, views: list[np.ndarray]) -> Card | None:
+    """A card whose `match` words the question uses, when its meaning agrees in one of the question's views: the
+    closest such card is at least PATTERN_FLOOR close and no card is closer by more than PATTERN_MARGIN in that view
+    (meaning.by_meaning's rule for the disagreements). For a question whose story drowns its meaning ("his mam and
+    I got very close... can I keep meeting her?")."""
+    text = normalise_chat(question)
+    fired = [c for c in cards if c.patterns and any(p.search(text) for p in c.patterns)]
+    agreed: list[tuple[float, Card]] = []
+    for vector in views if fired else []:
+        units: dict = {}
+        close = {c.id: closeness(c, vector, units) or 0.0 for c in cards}
+        best = max(close.values())
+        found = max(fired, key=lambda c: close[c.id])
+        if close[found.id] >= PATTERN_FLOOR and best - close[found.id] <= PATTERN_MARGIN:
+            agreed.append((close[found.id], found))
+    return max(agreed, key=lambda cf: cf[0])[1] if agreed else None
 
 
 def nearest_card(cards: list[Card], query_vector: np.ndarray) -> Card | None:

@@ -15,7 +15,7 @@ from .conversation import Conversation
 from .coverage import Coverage, Gap, coverage_of, gap_by_meaning, gap_named, load_gaps
 from .feelings import FeelingCheck
 from .generators.base import Context
-from .guidance import Card, card_for, checked_cards, coaches_named, nearest_card
+from .guidance import Card, card_by_words, card_for, checked_cards, coaches_named, nearest_card
 from .meaning import with_examples
 from .question_kind import asks_if_wrong, kind_of, questions_in
 from .situations import Situation, situation_of
@@ -101,15 +101,26 @@ class Planner:
         turn before it) is given for a follow-up that asks something of its own: its own card wins, and a card
         that only the earlier turn brings is not given again ("and if he texts first?" after "how long?")."""
         if follow_up is None:
-            return self._card(conversation.question, query_vector) or self._card_by_any_view(conversation.question,
-                                                                                             query_vector)
+            # The card's own words, confirmed by meaning, before the weakest meaning-only match (any view).
+            return self._card(conversation.question, query_vector) or self._card_by_words(
+                conversation.question, query_vector) or self._card_by_any_view(conversation.question, query_vector)
         own_vector, previous_vector = follow_up
         own = self._card(conversation.question, own_vector)
         if own is not None:
             return own
         card = self._card(conversation.question, query_vector)
         previous = self._card(conversation.last_user_turn or "", previous_vector)
-        return None if card is not None and previous is not None and card.id == previous.id else card
+        if card is not None and previous is not None and card.id == previous.id:
+            return None
+        return card or self._card_by_words(conversation.question, own_vector)
+
+    def _card_by_words(self, question: str, vector: np.ndarray) -> Card | None:
+        """Last, a card whose `match` words the question uses, its meaning agreeing; never for a question that
+        names a gap (its words may be about the gap: "his mum died... should I go to the funeral?")."""
+        if self.embedder is None or gap_named(question, self.gaps) is not None \
+                or self._gap_by_meaning(question, vector) is not None:
+            return None
+        return card_by_words(self.cards, question, self._views(question, vector))
 
     def _views(self, question: str, query_vector: np.ndarray) -> list[np.ndarray]:
         """The question as sent for retrieval, as written, and its asking sentence alone (when it has a few words)."""

@@ -6,6 +6,7 @@ import os
 import re
 import tempfile
 import threading
+from dataclasses import replace
 
 import yaml
 
@@ -53,6 +54,9 @@ class CardEditor:
     def save(self, card_id: str, kind: str, examples: list[str], verdict: str, support: list[dict]) -> dict:
         """Check and write a card (new or edited); 422 naming every problem when it drifts from the articles."""
         card = self._valid(card_id, kind, examples, verdict, support)
+        kept = next((c for c in load_cards(self.folder) if c.id == card.id), None)
+        if kept is not None:  # the workspace doesn't edit a card's `match` words: an edit keeps them
+            card = replace(card, patterns=kept.patterns)
         texts = self._texts()
         problems = card_problems([card], texts, self.pipeline.embedder)
         if problems:
@@ -87,6 +91,8 @@ class CardEditor:
         self.folder.mkdir(parents=True, exist_ok=True)
         data = card_dict(card)
         data.pop("problems")
+        if card.patterns:
+            data["match"] = [p.pattern for p in card.patterns]
         body = yaml.safe_dump(data, allow_unicode=True, sort_keys=False, width=110)
         text = f"# Edited in the coach's workspace.\n{body}"
         fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=f".{card.id}.", suffix=".tmp")

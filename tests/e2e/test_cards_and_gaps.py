@@ -6,6 +6,7 @@ import shutil
 
 import httpx
 import pytest
+import yaml
 
 from service.answering.pipeline import AnswerPipeline
 from service.settings import PROJECT_ROOT
@@ -66,6 +67,13 @@ def test_cards_api_checks_every_save_against_the_articles(site, own_pipeline):
                        timeout=60).json()
     assert reply["topic"] == "christmas-card" and reply["answer"].startswith("No: No Contact means NO contact")
     assert httpx.get(f"{base}/api/coach/cards/nope", headers=AUTH, timeout=60).status_code == 404
+
+    # A card's `match` words aren't edited in the workspace: saving the card keeps them in its file.
+    family = httpx.get(f"{base}/api/coach/cards/ex-family", headers=AUTH, timeout=60).json()
+    edited = {k: family[k] for k in ("kind", "examples", "verdict", "support")}
+    assert httpx.put(f"{base}/api/coach/cards/ex-family", json=edited, headers=AUTH, timeout=60).status_code == 200
+    written = yaml.safe_load((own_pipeline.settings.knowledge_dir / "guidance" / "ex-family.yaml").read_text())
+    assert written["match"] and "mum" in written["match"][0], written
 
 
 def test_coach_edits_a_card_and_reads_the_gaps_in_a_real_browser(site, browser):

@@ -124,6 +124,25 @@ def test_a_question_near_a_card_is_answered_by_it_rather_than_told_nothing_was_f
     assert reply.topic == "can-we-be-friends" and reply.answer.startswith("No"), (reply.topic, reply.answer)
 
 
+@pytest.mark.parametrize("question,card", [
+    ("His mam and I got very close over seven years, we'd go to the market together every Saturday. I don't want "
+     "to lose her as well. Can I keep meeting her as long as we never talk about him?", "ex-family"),
+    ("I'm 68 and feel daft asking. We split eight months ago and apart from sorting out who got the sofa we've hardly "
+     "said a word since. My granddaughter keeps sending me articles about no contact. Do I need to do it?",
+     "broke-up-long-ago"),
+])
+def test_a_story_that_drowns_its_meaning_reaches_the_card_its_words_name(pipeline, question, card):
+    """A card's `match` words, when its meaning agrees, answer a question whose story pulls the meaning elsewhere
+    (answers_blind16: both got a pile of loosely related sentences or another card)."""
+    reply = pipeline.answer(question).reply
+    assert reply.topic == card, (reply.topic, reply.answer)
+
+
+def test_a_cards_words_never_override_a_named_gap(pipeline):
+    reply = pipeline.answer("his mum died last week, should I go to the funeral?").reply
+    assert "a death close to you or your ex" in reply.answer and reply.topic != "ex-family", reply.answer
+
+
 def test_a_reader_denying_any_wish_to_hurt_the_ex_is_not_given_the_crisis_reply(pipeline):
     reply = pipeline.answer("her sister says she's scared of what i'll do next. i would never ever hurt her, i'm just "
                             "ashamed of all the calls. should i apologise once before no contact?").reply

@@ -243,3 +243,29 @@ def test_a_follow_up_is_not_shown_the_sides_it_has_just_read(pipeline):
     assert "The coaches differ on" not in new.answer and new.citations, new.answer
     again = pipeline.answer("so should I block him or not?", history).reply
     assert "The coaches differ on" in again.answer, again.answer
+
+
+def test_a_gap_question_about_no_contact_is_not_asked_for_its_no_contact_side(pipeline):
+    """A reader who already asks how no contact fits (a funeral during no contact) is told the gap and who can help,
+    not invited to "tell me more" about the no contact side (answers_blind15: read as not listening)."""
+    answer = pipeline.answer("My ex's dad died last week. I was close to him for seven years. Should I go to the "
+                             "funeral even though we're doing no contact?").reply.answer
+    assert "a death close to you or your ex" in answer and "grief counsellor" in answer, answer
+    assert "tell me more" not in answer, answer
+    other = pipeline.answer("his mother died, should I go to the funeral").reply.answer
+    assert "tell me more" in other, other  # no no contact side named: the invitation stays
+
+
+def test_pregnancy_is_its_own_gap_with_a_kind_word_first(pipeline):
+    answer = pipeline.answer("I found out yesterday I'm pregnant. We split three weeks ago and I've been doing no "
+                             "contact. I don't even know where to start.").reply.answer
+    assert answer.startswith("That's a lot to take in at once"), answer
+    assert "don't talk about pregnancy" in answer and "midwife" in answer, answer
+    assert "sexual-health questions" not in answer, answer
+
+
+def test_the_coaches_sides_carry_at_most_two_more_sentences(pipeline):
+    answer = pipeline.answer("Is 30 days of no contact enough, or should it be forever?").reply.answer
+    assert "The coaches differ" in answer, answer
+    tail = answer.split("More from the articles:", 1)[1] if "More from the articles:" in answer else ""
+    assert len([line for line in tail.splitlines() if line.startswith("- ")]) <= 2, answer

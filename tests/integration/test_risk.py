@@ -190,6 +190,18 @@ def test_the_right_lines_for_the_kind_of_risk():
     assert "Red Nacional de Refugios" in names
 
 
+def test_an_ex_threatening_to_hurt_themselves_gets_words_about_their_danger_not_the_readers(pipeline):
+    reply = pipeline.answer("My ex keeps texting that he'll hurt himself if I don't reply. I'm terrified. "
+                            "Should I break no contact?").reply
+    assert reply.safety.level == "urgent" and "ex_self_harm" in reply.safety.categories
+    assert "your ex is in danger" in reply.answer and "not responsible for their choices" in reply.answer
+    assert "What you describe is about your safety" not in reply.answer
+    names = [r.name for r in reply.safety.resources]
+    assert names[0] == "Emergency services" and "Find A Helpline" in names
+    threat = pipeline.answer("he keeps saying he'll hurt me if I don't reply").reply
+    assert "What you describe is about your safety" in threat.answer  # a threat to the reader keeps its words
+
+
 def test_a_message_in_another_language_is_answered_with_a_note_never_declined(pipeline):
     reply = pipeline.answer("mi ex es mi compañero de trabajo, cómo hago contacto cero si lo veo todos los días?").reply
     assert reply.scope == "in" and reply.citations

@@ -1,6 +1,7 @@
 """The grounded composer: an answer built from the articles' own sentences, no model server needed."""
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -26,8 +27,15 @@ GAP_RELEVANCE = 0.35  # ...at least this close (cosine) to the question itself
 # Without a card, the coaches' sides or a gap: the lead sentence and at most two more. None of 32 answers of that
 # shape was publishable unchanged (answers_blind5-7), most for off-point bullets; the third point was rarely the one
 # a reviewer missed. A relevance floor as well (0.3-0.4) cut bullets that carried key points (answers_holdout -0.03
-# to -0.08), as did trimming the points under the coaches' sides, so neither is done.
+# to -0.08), as did trimming the points under the coaches' sides, so neither is done (the sides only lose a third).
 STITCHED_POINTS = 2
+# A question that already asks about no contact ("should I go to the funeral even though we're doing no contact?")
+# is not invited to "tell me more" about its no contact side: a blind reviewer read that as not listening.
+NAMES_NO_CONTACT = re.compile(r"\bno[- ]?contact\b|\bnc\b", re.I)
+# Under the coaches' sides: two more sentences at most, not three. A blind reviewer called the third filler or a
+# repeat in most such answers of answers_blind15; keeping only one (or only those with cosine >= 0.4-0.5 to the
+# question) cost key points the tail carried (answers -0.02 to -0.045, answers_held_out -0.017 to -0.056).
+DIFFERENCE_TAIL = 2
 
 
 class _Citations:
@@ -91,6 +99,8 @@ class GroundedComposer:
             chosen = [p for p in chosen if float(p[0].vector @ context.query_vector) >= GAP_RELEVANCE][:GAP_POINTS]
         elif not differences:
             chosen = chosen[:1 + STITCHED_POINTS]  # the lead and two more
+        else:
+            chosen = chosen[:DIFFERENCE_TAIL]
         # A point that holds a quote the verdict or a coach's side already gave says it twice (a side's sentence
         # and the one after it, as a bullet under the sides; the gap's closest principle when the card rests on it).
         said = [squash(q) for q in quoted]
@@ -106,7 +116,8 @@ class GroundedComposer:
             return self.compose(replace(context, plan=nearer), stream=stream)
         if not points and not differences and not verdict:
             kind = framing[:1] if plan is not None and plan.feeling else []  # the kind word, not the gap line
-            text = "\n\n".join([*kind, render(self.prompts_dir, "no_answer.j2", gap=coverage.gap if told else None)])
+            text = "\n\n".join([*kind, render(self.prompts_dir, "no_answer.j2", gap=coverage.gap if told else None,
+                                                asks_about_no_contact=bool(NAMES_NO_CONTACT.search(context.question)))])
             return Composition(text, [], self.name, framing=tuple(kind), coverage="not_covered",
                                topic=coverage.topic if coverage else None)
         lead = None if (verdict or differences or told) else (points.pop(0) if points else None)
