@@ -24,6 +24,17 @@ SIDE = re.compile(r'^- [A-Z][\w.]*(?: [A-Z][\w.]*)? \([^)]*\): "')
 MARKS = re.compile(r"\s*\((?:Zan|Dave Barker|Carmen Sakurai)\)\s*|\s*\[\d+\]|\"$")
 REPLY = re.compile(r'^[A-Z][\w.]*(?: [A-Z][\w.]*)? told a reader in the comments: "')
 REPEAT = 0.85  # cosine between two quoted sentences of one answer that makes them the same point said twice
+# The later blind sets write a key point as one sentence ("Zan: ... [article-id]"), not as phrasings to find: it is met
+# when an answer sentence is this close in meaning (cosine). Set by eye on answers_blind15's key points and replies:
+# from about 0.6 the closest sentence makes the same point; below, a neighbouring one. Scoring such a string as a list
+# of phrasings read its letters one by one (any one-letter word, "a" or "I", met it), so those sets' key points
+# counted as met almost always.
+KEY_POINT_MEANING = 0.6
+CITED = re.compile(r"\s*\[[^\]]*\]")
+WHO = re.compile(r"^(nearest( principle)?,?\s*)?(dave barker|carmen sakurai|barker|sakurai|zan)( \([^)]*\))?\s*:\s*",
+                 re.I)
+# The later sets say "partly" and "not" for "partial" and "not_covered".
+COVERAGE = {"partly": "partial", "not": "not_covered"}
 
 
 def sentences_of(answer: str) -> list[str]:
@@ -53,6 +64,22 @@ def dependent(answer: str, framing: tuple[str, ...]) -> list[str]:
     return [line for line in quoted_lines(answer) if line and line not in own and standing(line) != ALONE]
 
 
+def key_points_met(embedder, answer: str, key_points: list) -> list[bool]:
+    """One flag per key point: phrasings to find (a list, scoring.key_points_covered) or a sentence to match by
+    meaning (a string: KEY_POINT_MEANING)."""
+    phrased = [p for p in key_points if not isinstance(p, str)]
+    written = [WHO.sub("", CITED.sub("", p)).strip() for p in key_points if isinstance(p, str)]
+    flags = iter(scoring.key_points_covered(answer, phrased))
+    met: list[bool] = []
+    if written:
+        sentences = [MARKS.sub("", s).strip() for s in sentences_of(answer)] or [""]
+        vectors = embedder.embed(sentences + written)
+        closest = (vectors[len(sentences):] @ vectors[:len(sentences)].T).max(axis=1)
+        met = [bool(c >= KEY_POINT_MEANING) for c in closest]
+    by_meaning = iter(met)
+    return [next(by_meaning) if isinstance(p, str) else next(flags) for p in key_points]
+
+
 def answer_shape(pipeline, cases: list[tuple[str, dict]], tick: Callable[[], None], name: str = "shape") -> SuiteResult:
     results, counts = [], Counter()
     quotes_per_answer: list[set[str]] = []
@@ -62,7 +89,7 @@ def answer_shape(pipeline, cases: list[tuple[str, dict]], tick: Callable[[], Non
         reply = result.reply
         answer, failures = reply.answer, []
         kind = case.get("kind") or kind_of(case["question"])
-        coverage = case.get("coverage")
+        coverage = COVERAGE.get(case.get("coverage"), case.get("coverage"))
         if kind in ("yes_no", "should_i") and coverage == "covered" and case.get("verdict"):
             counts["verdict_cases"] += 1
             if verdict_first(answer):
@@ -93,7 +120,7 @@ def answer_shape(pipeline, cases: list[tuple[str, dict]], tick: Callable[[], Non
                 counts["repeats"] += 1
                 failures.append("the same point twice")
         if case.get("key_points") and reply.scope == "in":
-            key_points.append(float(np.mean(scoring.key_points_covered(answer, case["key_points"]))))
+            key_points.append(float(np.mean(key_points_met(pipeline.embedder, answer, case["key_points"]))))
         if reply.citations:
             share, _ = scoring.groundedness(answer, result.passages, pipeline.embedder, result.framing)
             grounded.append(share)
