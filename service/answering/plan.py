@@ -115,8 +115,8 @@ class Planner:
         return card or self._card_by_words(conversation.question, own_vector)
 
     def _card_by_words(self, question: str, vector: np.ndarray) -> Card | None:
-        """Last, a card whose `match` words the question uses, its meaning agreeing; never for a question that
-        names a gap (its words may be about the gap: "his mum died... should I go to the funeral?")."""
+        """A card whose `match` words the question uses, its meaning agreeing; never for a question that names a
+        gap (its words may be about the gap: "his mum died... should I go to the funeral?")."""
         if self.embedder is None or gap_named(question, self.gaps) is not None \
                 or self._gap_by_meaning(question, vector) is not None:
             return None
