@@ -15,7 +15,7 @@ from ..embeddings import Embedder
 from ..errors import CorpusError
 from ..guardrails.output import MIN_CLAIM_WORDS, SUPPORT_THRESHOLD, strip_attribution
 from ..text import normalise_chat, normalise_quotes, split_sentences, squash
-from .meaning import closeness, similarity, with_examples
+from .meaning import by_meaning, closeness, similarity, with_examples
 from .question_kind import KINDS
 
 log = logging.getLogger("coach")
@@ -32,10 +32,6 @@ CARD_LEAD = 0.05
 NEAREST_CARD = 0.44
 NEAREST_LEAD = 0.05
 NEARLY_AS_GOOD = 0.03
-# A card's `match` words put a question on it when its meaning is at least this close and no other card is closer by
-# more than PATTERN_MARGIN: the disagreements' rule (meaning.FLOOR, meaning.MARGIN).
-PATTERN_FLOOR = 0.15
-PATTERN_MARGIN = 0.08
 # Article id prefix -> the surname a verdict uses for its author ("zan-..." is Zan's).
 COACHES = {"zan": "Zan", "barker": "Barker", "sakurai": "Sakurai"}
 VERDICT_WORD = re.compile(r"^(yes|no|not at all|not necessarily|better not)\s*[:,.]\s*", re.I)
@@ -192,20 +188,16 @@ def card_for(cards: list[Card], query_vector: np.ndarray,
 
 
 def card_by_words(cards: list[Card], question: str, views: list[np.ndarray]) -> Card | None:
-    """A card whose `match` words the question uses, when its meaning agrees in one of the question's views: the
-    closest such card is at least PATTERN_FLOOR close and no card is closer by more than PATTERN_MARGIN in that view
-    (meaning.by_meaning's rule for the disagreements). For a question whose story drowns its meaning ("his mam and
-    I got very close... can I keep meeting her?")."""
+    """A card whose `match` words the question uses, when its meaning agrees in one of the question's views (the
+    disagreements' rule, meaning.by_meaning), the closest such; for a question whose story drowns its meaning ("his
+    mam and I got very close... can I keep meeting her?")."""
     text = normalise_chat(question)
     fired = [c for c in cards if c.patterns and any(p.search(text) for p in c.patterns)]
     agreed: list[tuple[float, Card]] = []
     for vector in views if fired else []:
-        units: dict = {}
-        close = {c.id: closeness(c, vector, units) or 0.0 for c in cards}
-        best = max(close.values())
-        found = max(fired, key=lambda c: close[c.id])
-        if close[found.id] >= PATTERN_FLOOR and best - close[found.id] <= PATTERN_MARGIN:
-            agreed.append((close[found.id], found))
+        found = next((c for c in by_meaning(cards, fired, vector) if any(c is f for f in fired)), None)
+        if found is not None:
+            agreed.append((closeness(found, vector) or 0.0, found))
     return max(agreed, key=lambda cf: cf[0])[1] if agreed else None
 
 

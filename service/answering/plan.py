@@ -32,11 +32,12 @@ ASKED_THRESHOLD = 0.48
 # retired answer sets: 15 of 248 single questions reach a card so, 14 the right one; the wrong one (a funeral
 # invitation -> the card on events you'll both attend) at 0.42, the right ones at 0.43-0.60.
 AS_WRITTEN_THRESHOLD = 0.43
-# Last, with no card found so and no named gap, the best of the three views (the retrieval query, the message as
-# written, its asking sentence alone) at this closeness and the usual lead. Set on the retired answer sets: at 0.39 it
-# gives 30 single questions a card, about 25 the right one by eye; the others are a cancelled wedding's guests (the
-# card on events), an abused reader's "should I do no contact?" (telling the ex), a card for a late mother-in-law (a
-# birthday message), a therapist question (how long to get over an ex) and tangled families (children).
+# Last (after a card's `match` words), with no card found so and no named gap, the best of the three views (the
+# retrieval query, the message as written, its asking sentence alone) at this closeness and the usual lead. Set on the
+# retired answer sets: at 0.39 it gives 30 single questions a card, about 25 the right one by eye; the others are a
+# cancelled wedding's guests (the card on events), an abused reader's "should I do no contact?" (telling the ex), a card
+# for a late mother-in-law (a birthday message), a therapist question (how long to get over an ex) and tangled families
+# (children).
 ANY_VIEW_THRESHOLD = 0.39
 # ...and it must not point into the story ("how does no contact work for us?", "should I tell him this?").
 _POINTS_INTO_STORY = re.compile(r"\b(us|our|we|this|that|these|those|such|there|then)\b", re.I)
@@ -101,9 +102,8 @@ class Planner:
         turn before it) is given for a follow-up that asks something of its own: its own card wins, and a card
         that only the earlier turn brings is not given again ("and if he texts first?" after "how long?")."""
         if follow_up is None:
-            # The card's own words, confirmed by meaning, before the weakest meaning-only match (any view).
-            return self._card(conversation.question, query_vector) or self._card_by_words(
-                conversation.question, query_vector) or self._card_by_any_view(conversation.question, query_vector)
+            return self._card(conversation.question, query_vector) or self._card_past_gaps(
+                conversation.question, query_vector, any_view=True)
         own_vector, previous_vector = follow_up
         own = self._card(conversation.question, own_vector)
         if own is not None:
@@ -112,15 +112,22 @@ class Planner:
         previous = self._card(conversation.last_user_turn or "", previous_vector)
         if card is not None and previous is not None and card.id == previous.id:
             return None
-        return card or self._card_by_words(conversation.question, own_vector)
+        return card or self._card_past_gaps(conversation.question, own_vector, any_view=False)
 
-    def _card_by_words(self, question: str, vector: np.ndarray) -> Card | None:
-        """A card whose `match` words the question uses, its meaning agreeing; never for a question that names a
-        gap (its words may be about the gap: "his mum died... should I go to the funeral?")."""
-        if self.embedder is None or gap_named(question, self.gaps) is not None \
-                or self._gap_by_meaning(question, vector) is not None:
+    def _card_past_gaps(self, question: str, vector: np.ndarray, *, any_view: bool) -> Card | None:
+        """For a question that names no known gap (by pattern or meaning: a card's words may be about the gap, "his
+        mum died... should I go to the funeral?"): the card its `match` words name, its meaning agreeing; else, with
+        `any_view`, the card closest in the question's best view (ANY_VIEW_THRESHOLD), the weakest match by meaning."""
+        if self.embedder is None or gap_named(question, self.gaps) is not None:
             return None
-        return card_by_words(self.cards, question, self._views(question, vector))
+        views = self._views(question, vector)
+        if gap_by_meaning(self.gaps, self.cards, views) is not None:
+            return None
+        by_words = card_by_words(self.cards, question, views)
+        if by_words is not None or not any_view:
+            return by_words
+        found = [card_for(self.cards, v, ANY_VIEW_THRESHOLD) for v in views]
+        return max(((c, score) for c, score in found if c is not None), key=lambda cs: cs[1], default=(None, 0.0))[0]
 
     def _views(self, question: str, query_vector: np.ndarray) -> list[np.ndarray]:
         """The question as sent for retrieval, as written, and its asking sentence alone (when it has a few words)."""
@@ -134,16 +141,6 @@ class Planner:
         asked = " ".join(questions_in(question))
         texts = [question] + ([asked] if len(asked.split()) >= MIN_ASKED_WORDS - 1 and asked != question else [])
         return tuple(self.embedder.embed(texts))
-
-    def _card_by_any_view(self, question: str, query_vector: np.ndarray) -> Card | None:
-        """The card closest in its best view (ANY_VIEW_THRESHOLD), for a question that names no known gap."""
-        if self.embedder is None or gap_named(question, self.gaps) is not None:
-            return None
-        views = self._views(question, query_vector)
-        if gap_by_meaning(self.gaps, self.cards, views) is not None:
-            return None
-        found = [card_for(self.cards, v, ANY_VIEW_THRESHOLD) for v in views]
-        return max(((c, score) for c, score in found if c is not None), key=lambda cs: cs[1], default=(None, 0.0))[0]
 
     def _gap_by_meaning(self, question: str, query_vector: np.ndarray) -> Gap | None:
         """A named gap by meaning, judged on the question's three views."""
