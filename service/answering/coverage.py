@@ -4,7 +4,7 @@ Known gaps are the coach's list (knowledge/gaps.yaml); other gaps are found by m
 or disagreement fits and no sentence of the articles comes close to the question."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -39,6 +39,7 @@ class Gap:
     label: str
     patterns: PatternSet | None
     ask: str | None = None  # who can answer it instead ("a family lawyer")
+    ask_when: PatternSet | None = None  # only questions matching these get `ask` (a grandma's ring needs no lawyer)
     nearest: tuple[tuple[str, str], ...] = ()  # (article id, verbatim quote): the articles' closest principle
     examples: tuple[str, ...] = ()  # questions of the kind, matched by meaning (gap_by_meaning)
     vectors: np.ndarray | None = field(default=None, repr=False, compare=False)  # meaning.with_examples
@@ -63,6 +64,7 @@ def load_gaps(path: Path) -> list[Gap]:
         return []
     data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     return [Gap(g["id"], g["label"], PatternSet(g["match"]) if g.get("match") else None, g.get("ask"),
+                PatternSet(g["ask_when"]) if g.get("ask_when") else None,
                 tuple((n["article"], n["quote"]) for n in g.get("nearest") or ()), tuple(g.get("examples") or ()))
             for g in data.get("gaps") or []]
 
@@ -93,6 +95,8 @@ def coverage_of(question: str, gaps: list[Gap], *, card: str | None, situation: 
     one its meaning is closest to, if any)."""
     gap = gap_named(question, gaps) or gap_by_meaning
     answered_by = card or disagreement or situation
+    if gap is not None and gap.ask_when is not None and not gap.ask_when.search_any(normalise_chat(question)):
+        gap = replace(gap, ask=None)
     if gap is not None:
         return Coverage("partial" if answered_by else "not_covered", gap, gap.id)
     if card or disagreement:

@@ -208,11 +208,11 @@ class AnswerPipeline:
     def _scope(self, question: str, risk: RiskAssessment, country: str | None,
                scope: ScopeResult) -> tuple[ScopeResult, RiskAssessment]:
         """Risk beats scope (risk_scope.py): a message at risk, or with a harm cue or the net's doubt, is never declined
-        (nor a breakup question with a legal part, told as a gap); an attempt to override the instructions still is."""
+        (nor a breakup question whose legal or listed-gap part is told as a gap); overriding the instructions is."""
         why = why_kept(question, risk, scope, self.safety.patterns)
         if why is None:
-            gap = answered_as_gap(question, scope, self.scope)
-            return (ScopeResult("in", scope.kind, "kept in scope: its legal part a gap") if gap else scope), risk
+            gap = answered_as_gap(question, scope, self.scope, self.planner.gaps)
+            return (ScopeResult("in", scope.kind, "kept in scope: told as a gap") if gap else scope), risk
         if risk.level == "none":  # a cue or the net's doubt alone: support, with the lines beside the answer
             risk = replace(risk, level="support", categories=["possible risk"],
                            resources=self.safety.directory.for_risk("support", ["possible risk"], country),

@@ -1,13 +1,16 @@
 """Which out-of-scope messages are kept instead of declined: risk beats scope (answered with care and the lines),
-and a breakup question with a legal part is answered with that part told as a gap."""
+and a breakup question with a legal part, or a part the coach's gap list names, is answered with that part told as a
+gap."""
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 
 from ..guardrails.risk import RiskAssessment
 from ..guardrails.risk_patterns import RiskPatterns
 from ..guardrails.scope import ScopeCheck, ScopeResult
 from ..text import normalise_chat
+from .coverage import Gap
 
 HARM_CUES = frozenset({"death", "means", "injury", "violence"})  # never declined with these in a message
 # ...nor when the learned risk net sees this much chance of risk, below its own bar: out of scope is where readers
@@ -42,11 +45,33 @@ def why_kept(question: str, risk: RiskAssessment, scope: ScopeResult, patterns: 
 # custody arrangement?" never answered). Kept, the articles' gap list names who to ask for that part (a mediator for
 # a shared pet, a family lawyer, a tenants' adviser) and the rest is answered.
 ANSWERED_AS_GAP = frozenset({"legal"})
+# A message the scope patterns call unrelated that names a gap the coach listed (knowledge/gaps.yaml) is about the
+# breakup too: told the gap and who can help, and the rest answered.
+NAMED_GAP_KINDS = frozenset({"unrelated"})
 # ...but not "is that legal?" about something to do to the ex (signing him up for spam texts): still declined.
 _WHETHER_LEGAL = re.compile(r"^(is (it|that|this) )?(il)?legal$", re.I)
 
 
-def answered_as_gap(question: str, scope: ScopeResult, check: ScopeCheck) -> bool:
-    """Whether an out-of-scope message is a breakup question whose out-of-scope part is told as a content gap."""
-    return scope.scope == "out" and scope.kind in ANSWERED_AS_GAP and not _WHETHER_LEGAL.match(scope.matched or "") \
-        and bool(check.domain_words.search(normalise_chat(question)))
+def answered_as_gap(question: str, scope: ScopeResult, check: ScopeCheck, gaps: Sequence[Gap] = ()) -> bool:
+    """Whether an out-of-scope message is a breakup question whose out-of-scope part is told as a content gap: a
+    legal part, or a thing the coach's gap list names (a partner visa after the split: answers_blind17's frightened
+    reader was told "That's outside what I can help with", not who can help)."""
+    if scope.scope != "out" or not check.domain_words.search(normalise_chat(question)):
+        return False
+    if scope.kind in ANSWERED_AS_GAP:
+        return not _WHETHER_LEGAL.match(scope.matched or "")
+    return scope.kind in NAMED_GAP_KINDS and _gap_is_why_out(normalise_chat(question), scope, gaps)
+
+
+def _gap_is_why_out(text: str, scope: ScopeResult, gaps: Sequence[Gap]) -> bool:
+    """A named gap's words are the very words that put the message out of scope ("a partner visa tied to him"), not
+    a word beside them ("write me a script for our spotify playlists")."""
+    start = text.find(scope.matched or "\0")
+    if start < 0:
+        return False
+    end = start + len(scope.matched)
+    for gap in gaps:
+        found = gap.patterns.first(text) if gap.patterns is not None else None
+        if found is not None and found.start() < end and start < found.end():
+            return True
+    return False

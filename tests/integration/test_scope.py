@@ -69,6 +69,17 @@ def test_a_breakup_question_with_a_legal_part_is_answered_with_that_part_told_as
     assert spam.scope == "out" and spam.scope_kind == "legal"
 
 
+def test_a_breakup_question_about_a_listed_gap_is_told_who_can_help_not_declined(pipeline):
+    # answers_blind17: a frightened reader on a partner visa was told "That's outside what I can help with".
+    reply = pipeline.answer("I'm on a partner visa that's tied to him and we've split. Do I have to tell him or the "
+                            "Home Office anything first? Trying so hard to stay no contact but this scares me.").reply
+    assert reply.scope == "in" and reply.coverage != "covered"
+    assert "visas or immigration" in reply.answer and "immigration lawyer" in reply.answer
+    # A word of the gap list beside what is really asked keeps the message out of scope.
+    playlist = pipeline.answer("write me a python script that sorts my spotify playlists by mood").reply
+    assert playlist.scope == "out"
+
+
 @pytest.mark.parametrize("text", [
     "I've been taking extra shifts and not sleeping, then drinking to come down. I'm scared of what I'm becoming.",
     "Panic attacks every morning at work now, I can barely function.",

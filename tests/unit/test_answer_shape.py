@@ -7,6 +7,7 @@ import pytest
 from service.answering.conversation import Conversation
 from service.answering.coverage import coverage_of, load_gaps
 from service.answering.feelings import FeelingCheck
+from service.answering.generators.grounded.composer import names_no_contact
 from service.answering.question_kind import asks_if_wrong, kind_of
 from service.knowledge.standalone import ALONE, NEVER, PREVIOUS, standing, standings
 from tests.support.paths import KNOWLEDGE
@@ -103,6 +104,25 @@ def test_a_named_gap_fires_on_what_the_reader_asks_about(question, gap):
     found = coverage_of(question, load_gaps(KNOWLEDGE / "gaps.yaml"), card=None, situation=None, disagreement=None,
                         closest_sentence=0.6)
     assert (found.gap.id if found.gap else None) == gap
+
+
+@pytest.mark.parametrize("question,who", [
+    ("and the ring? it was his grandma's, not an engagement ring but still. do I post it back?", None),
+    ("we called off the wedding, do we get the venue deposit back?", "a lawyer"),
+    ("we share a dog. can i still do no contact if we swap him every other weekend?", None),
+    ("she took our dog and won't let me see him", "a mediator"),
+])
+def test_a_gap_names_who_can_help_only_when_the_question_needs_them(question, who):
+    found = coverage_of(question, load_gaps(KNOWLEDGE / "gaps.yaml"), card=None, situation=None, disagreement=None,
+                        closest_sentence=0.6)
+    assert found.gap is not None
+    assert (found.gap.ask or "").startswith(who) if who else found.gap.ask is None
+
+
+def test_a_reader_who_named_no_contact_earlier_is_not_asked_for_its_no_contact_side():
+    earlier = Conversation.of("is it ok to go to the funeral?", [{"role": "user", "content": "day 40 of no contact"}])
+    assert names_no_contact(earlier)
+    assert not names_no_contact(Conversation.of("do I post the ring back to him?"))
 
 
 def test_questions_nothing_in_the_articles_comes_near_are_not_covered():

@@ -29,13 +29,19 @@ GAP_RELEVANCE = 0.35  # ...at least this close (cosine) to the question itself
 # a reviewer missed. A relevance floor as well (0.3-0.4) cut bullets that carried key points (answers_holdout -0.03
 # to -0.08), as did trimming the points under the coaches' sides, so neither is done (the sides only lose a third).
 STITCHED_POINTS = 2
-# A question that already asks about no contact ("should I go to the funeral even though we're doing no contact?")
-# is not invited to "tell me more" about its no contact side: a blind reviewer read that as not listening.
+# A reader who already asks about no contact ("should I go to the funeral even though we're doing no contact?", or
+# "day 40 of no contact" a turn earlier) is not invited to "tell me more" about its no contact side: a blind
+# reviewer read that as not listening.
 NAMES_NO_CONTACT = re.compile(r"\bno[- ]?contact\b|\bnc\b", re.I)
 # Under the coaches' sides: two more sentences at most, not three. A blind reviewer called the third filler or a
 # repeat in most such answers of answers_blind15; keeping only one (or only those with cosine >= 0.4-0.5 to the
 # question) cost key points the tail carried (answers -0.02 to -0.045, answers_held_out -0.017 to -0.056).
 DIFFERENCE_TAIL = 2
+
+
+def names_no_contact(conversation) -> bool:
+    """True when the reader named no contact in the question or an earlier message of theirs."""
+    return any(NAMES_NO_CONTACT.search(text) for text in (conversation.question, *conversation.user_turns))
 
 
 class _Citations:
@@ -117,7 +123,7 @@ class GroundedComposer:
         if not points and not differences and not verdict:
             kind = framing[:1] if plan is not None and plan.feeling else []  # the kind word, not the gap line
             text = "\n\n".join([*kind, render(self.prompts_dir, "no_answer.j2", gap=coverage.gap if told else None,
-                                                asks_about_no_contact=bool(NAMES_NO_CONTACT.search(context.question)))])
+                                                asks_about_no_contact=names_no_contact(context.conversation))])
             return Composition(text, [], self.name, framing=tuple(kind), coverage="not_covered",
                                topic=coverage.topic if coverage else None)
         lead = None if (verdict or differences or told) else (points.pop(0) if points else None)
