@@ -54,6 +54,11 @@ class Triage:
         return self.risk_level == "urgent"
 
 
+def thanks_in(text: str, knowledge_dir: Path) -> bool:
+    """Whether the comment thanks the coach (knowledge/comment_patterns.yaml), whatever else it asks."""
+    return bool(_hits(comment_patterns(knowledge_dir).thanks, text))
+
+
 def kind_of(text: str, knowledge_dir: Path | None = None) -> tuple[str, list[str]]:
     """(kind, reasons) by the comment's words alone (knowledge/comment_patterns.yaml), read in its first
     KIND_READ_CHARS (what it is shows early; the risk patterns read all of it)."""

@@ -261,3 +261,32 @@ def test_a_draft_on_a_disagreement_under_a_post_with_nothing_on_it_still_answers
     draft = drafter.draft("Mel", question, "sakurai-no-contact-to-heal")
     assert "Thank you for sharing this" not in draft.text, draft.text
     assert draft.sources and len({s["article_id"].split("-")[0] for s in draft.sources}) == 1, draft.sources
+
+
+def test_a_question_tucked_into_a_thank_you_is_answered_after_the_thanks(drafter):
+    # comment_drafts_blind3: "Thats a good sign right?" and "Is there a number?" got a thank-you and no answer.
+    draft = drafter.draft("Priya", "Carmen thank you, this is the first article that didnt make me feel like a "
+                                   "manipulator. But you don't say how long? I'm at 6 weeks. Is there a number?",
+                          "sakurai-no-contact-to-heal")
+    assert draft.kind == "question", draft.text
+    body = draft.text.split("\n\n")[1]
+    assert body.startswith("Thank you, I'm glad the article helped. ") and len(body) > 60, draft.text
+
+
+def test_a_draft_says_what_the_posts_dont_cover_before_the_nearest_advice(drafter):
+    draft = drafter.draft("Kev", "Dave great article but what about pets? We split our dog week on week off and swap "
+                                 "on Sunday at the park. Does modified No contact apply to a dog?",
+                          "barker-no-contact-questions")
+    assert "I haven't written about pets you shared yet" in draft.text, draft.text
+
+
+def test_a_reader_who_has_not_slipped_is_not_told_what_to_do_after_a_slip(drafter, pipeline):
+    text = ("Day 40. Everyone keeps saying it gets easier. It doesnt. I still wake up at 5am and reach for my phone to "
+            "text her good morning. I'm not gonna break it, I just hate that I'm this weak.")
+    draft = drafter.draft("Tom", text, "zan-struggling-with-no-contact").text
+    for written in (draft, pipeline.answer(text).reply.answer):
+        assert "moment of weakness" not in written and "Whether you reached out" not in written, written
+    # ...while a reader who slipped still is
+    slipped = drafter.draft("Tom", "I broke no contact last night and texted him after a few drinks. Do I have to "
+                                   "start over from day 1?", "zan-going-no-contact-with-an-ex").text
+    assert "Resume no contact as if you never reached out" in slipped, slipped

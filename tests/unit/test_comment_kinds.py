@@ -19,6 +19,10 @@ from tests.support.paths import KNOWLEDGE
     ("How did you know exactly what I needed tonight?? Day 31 and still strong. Thank you!", "thanks"),
     ("this. all of this.", "thanks"),
     ("Gracias por este artículo, hoy cumplo 60 días sin contacto.", "thanks"),
+    # a question tucked into a thank-you is answered (comment_drafts_blind3), a rhetorical one is not
+    ("Thank you Dave. My ex asked my sister how I'm doing. Thats a good sign right? Anyway thanks man", "question"),
+    ("Dave great article but what about pets? Does modified No contact apply to a dog?", "question"),
+    ("Printed this and stuck it on my fridge. Who needs a therapist when you have this blog? Thank you", "thanks"),
 ])
 def test_kind_of(text, kind):
     assert kind_of(text, KNOWLEDGE)[0] == kind

@@ -13,7 +13,7 @@ from ....retrieval.search import Retriever
 from ...meaning import direction
 from ...situations import Situation, situation_of
 from ..base import Context
-from .sentences import HEADING_CONDITION, adjustment, clean, has_anchor, under_heading
+from .sentences import HEADING_CONDITION, SLIP_CONDITION, SLIP_SAID, adjustment, clean, has_anchor, under_heading
 
 MAX_POINTS = 4  # picked: the lead plus up to three points (composer.py shows at most two after a stitched lead)
 DIFFERENCE_POINTS = 3  # when the coaches' differing views are shown, they are the answer: fewer points besides
@@ -109,7 +109,10 @@ class SentencePicker:
         anchor_words = topic.anchors if topic is not None and anchors else ()
         hits = self._pool(context, situation, vector, anchor_words, skip_passages)
         scores = self.retriever.sentence_scores(vector, query) - GENERIC_WEIGHT * self._generic()
-        candidates = self._candidates(hits, scores, exclude, prefer_article, anchor_words, own, context.query_vector)
+        said = " ".join([*context.conversation.user_turns, context.question])
+        candidates = [c for c in self._candidates(hits, scores, exclude, prefer_article, anchor_words, own,
+                                                  context.query_vector)
+                      if not SLIP_CONDITION.search(c.text) or SLIP_SAID.search(said)]
         if not candidates:
             return []
         candidates.sort(key=lambda c: c.score, reverse=True)

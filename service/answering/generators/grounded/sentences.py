@@ -29,6 +29,17 @@ _PAST = re.compile(r"\b(you (did|were|was|had|said|told|made|tried|went|got)|you
 _ABOUT_THE_SITE = re.compile(r"\b(articles?|(this|the) post|comments below|our blog|coaching (page|program|options))\b",
                              re.I)
 QUOTE_CHARS = re.compile(r"^[“\"]|[”\"]$")
+# Advice for a reader who slipped ("If you do reach out because you had a moment of weakness, resume no contact...")
+# answers only a reader who says they did: shown to others it reads as an accusation (14 of 32 drafts in
+# comment_drafts_blind3 carried such a line, most to readers who had not slipped).
+SLIP_CONDITION = re.compile(  # after a slip, not a planned reach-out ("If you reach out after 30 days, ...")
+    r"^(if you (do|did) (reach out|break|slip|text|call|give in|cave)|if you(['’]ve| have)? (already )?(broken|broke|"
+    r"slipped|caved)|whether you reached out)\b|\bmoment of weakness\b", re.I)
+SLIP_SAID = re.compile(  # the reader did: not "without breaking no contact", "I'm not gonna break it"
+    r"\b(i|i[’']ve|i have|i just|just|finally|then|and|but)\s+(broke|slipped|caved|relapsed|texted|messaged|called|"
+    r"rang|reached out|gave in|messed up|contacted|sent|unblocked|replied|answered)\b|\bbroke (nc|no contact|it)\b|"
+    r"\bslip(ped|s)?[- ]up\b|\bdrunk[- ]?(text|dial|call)\w*|\b(back to|reset to|restart from|start over from) day\b|"
+    r"\brelaps\w*|^(broke|slipped|caved|texted)\b", re.I)
 HEADING_CONDITION = re.compile(r"^(?:#\d+\s*[–-]\s*)?((?:when|if)\b.*)$", re.I)
 
 
