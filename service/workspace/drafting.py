@@ -125,7 +125,7 @@ class Drafter:
         if not points:
             points, sources = self._advice(author, conversation, vector, article_id)
         note = ""
-        if checked.risk_level == "support":
+        if checked.risk_level == "support" and not checked.uncertain:
             safety = checked.safety  # a blog reply shows no resource cards: the note names a line itself
             note = render(settings.prompts_dir, "draft_support_note.j2",
                           categories=safety.categories if safety else ["distress"],

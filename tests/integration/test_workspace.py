@@ -11,7 +11,7 @@ from service.workspace.comments import CommentStore
 from service.workspace.drafting import Drafter
 from service.workspace.importers import import_file, parse_csv, parse_json, parse_wxr
 from service.workspace.metrics import levenshtein, metrics
-from service.workspace.triage import kind_of
+from service.workspace.triage import kind_of, triage
 from tests.support.db import migrated_engine
 from tests.support.paths import DATA
 
@@ -200,6 +200,16 @@ def test_a_draft_to_a_reader_in_distress_names_a_line_in_its_own_words(drafter):
     assert re.search(r"\(\D*\d[\d\s-]+\d", draft.text), draft.text  # a line with its number
 
 
+def test_a_calm_comment_only_the_learned_net_doubts_is_flagged_for_the_coach_without_a_crisis_note(drafter, pipeline):
+    # comment_drafts_blind3 and 4: 6 of 7 notes the net or a soft cue alone put in a draft misfired (a cheerful
+    # reader got emergency numbers). The queue still shows the Support badge; the coach adds a line if it fits.
+    text = ("Day 40. Everyone keeps saying it gets easier. It doesnt. I still wake up at 5am and reach for my phone to "
+            "text her good morning like I did for 6 years. I'm not gonna break it, I just hate that I'm this weak.")
+    checked = triage(text, pipeline)
+    assert checked.risk_level == "support" and checked.uncertain, checked.reasons
+    assert "Helpline" not in drafter.draft("Dom", text, "zan-struggling-with-no-contact", checked).text
+
+
 def test_a_megabyte_comment_is_imported_and_triaged_whole(db_url, drafter):
     """The net and the embeddings read its beginning (as the model would), the risk patterns all of it: a threat
     at the very end of a 1 MB comment still files it as urgent."""
@@ -290,3 +300,6 @@ def test_a_reader_who_has_not_slipped_is_not_told_what_to_do_after_a_slip(drafte
     slipped = drafter.draft("Tom", "I broke no contact last night and texted him after a few drinks. Do I have to "
                                    "start over from day 1?", "zan-going-no-contact-with-an-ex").text
     assert "Resume no contact as if you never reached out" in slipped, slipped
+    called = pipeline.answer("so that failed. rang her at 2am from the taxi and cried down the phone. have I "
+                             "wrecked three weeks of no contact?").reply.answer
+    assert "moment of weakness" in called or "resume" in called.lower(), called

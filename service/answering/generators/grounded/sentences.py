@@ -39,7 +39,9 @@ SLIP_SAID = re.compile(  # the reader did: not "without breaking no contact", "I
     r"\b(i|i[’']ve|i have|i just|just|finally|then|and|but)\s+(broke|slipped|caved|relapsed|texted|messaged|called|"
     r"rang|reached out|gave in|messed up|contacted|sent|unblocked|replied|answered)\b|\bbroke (nc|no contact|it)\b|"
     r"\bslip(ped|s)?[- ]up\b|\bdrunk[- ]?(text|dial|call)\w*|\b(back to|reset to|restart from|start over from) day\b|"
-    r"\brelaps\w*|^(broke|slipped|caved|texted)\b", re.I)
+    r"\brelaps\w*|(^|[.!?]\s+)(broke|slipped|caved|texted|called|rang|messaged)\b|\b(called|rang|phoned|texted|messaged|"
+    r"emailed|facetimed|dm[’']?d|wrote to|turned up at|showed up at) (him|her|them|my ex)\b|\bblew it\b|"
+    r"\b(wrecked|ruined|blown|undone) (it|everything|the whole)\b", re.I)
 HEADING_CONDITION = re.compile(r"^(?:#\d+\s*[–-]\s*)?((?:when|if)\b.*)$", re.I)
 
 
