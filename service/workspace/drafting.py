@@ -23,9 +23,8 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("coach")
 MAX_SENTENCES = 4
-# Under the coach's verdict (a card in the post author's voice), sentences up to two in all: a longer verdict is
-# the whole reply, as in the reader's answers (composer.py). The sentences stitched under it were filler, repeats or
-# off the point in retired comment_drafts_blind2 ("the definition sits awkwardly next to 'say hi'").
+# Under the coach's verdict (a card in the post author's voice), two sentences in all, as in the reader's answers:
+# lines stitched under it were filler or off the point in comment_drafts_blind2 ("sits awkwardly next to 'say hi'").
 VERDICT_AND_MORE = 2
 TEMPLATE = "draft_reply.j2"
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
@@ -106,9 +105,10 @@ class Drafter:
             body = render(settings.prompts_dir, TEMPLATE, reader=name, kind="urgent", points=[], urgent_text=urgent,
                           support_note="")
             return Draft(body, checked.kind, "urgent")
-        if checked.kind == "thanks":
+        note = self._support_note(checked)
+        if checked.kind == "thanks":  # "I don't think I'll be around to see how this ends. Thanks": the line too
             body = render(settings.prompts_dir, TEMPLATE, reader=name, kind="thanks", points=[], urgent_text="",
-                          support_note="")
+                          support_note=note)
             return Draft(body, "thanks", checked.risk_level)
         generator, fallback_reason = "grounded", None
         points, sources = [], []
@@ -124,12 +124,6 @@ class Drafter:
                 log.warning("model draft replaced by the grounded one: %s", fallback_reason)
         if not points:
             points, sources = self._advice(author, conversation, vector, article_id)
-        note = ""
-        if checked.risk_level == "support" and not checked.uncertain:
-            safety = checked.safety  # a blog reply shows no resource cards: the note names a line itself
-            note = render(settings.prompts_dir, "draft_support_note.j2",
-                          categories=safety.categories if safety else ["distress"],
-                          resources=safety.resources if safety else [])
         if not points:
             points = ["Thank you for sharing this. I'd need a little more detail to give you good advice: "
                       "what is your situation with your ex right now?"]
@@ -137,6 +131,13 @@ class Drafter:
         body = render(settings.prompts_dir, TEMPLATE, reader=name, kind="question", points=points, urgent_text="",
                       support_note=note, thanked=thanked)
         return Draft(body, "question", checked.risk_level, sources, generator, fallback_reason)
+
+    def _support_note(self, checked: Triage) -> str:
+        """The line a reader at some risk gets in a blog reply, which shows no resource cards: named in the text."""
+        safety = checked.safety
+        return "" if checked.risk_level != "support" else render(
+            self.pipeline.settings.prompts_dir, "draft_support_note.j2",
+            categories=safety.categories if safety else ["distress"], resources=safety.resources if safety else [])
 
     def _llm_advice(self, author: str | None, conversation: Conversation, vector,
                     level: str) -> tuple[list[str], list[dict], str | None]:
@@ -250,8 +251,7 @@ class Drafter:
         return next((p.author for p in self.kb.passages.values() if p.article_id == article_id), None)
 
     def _card(self, context: Context):
-        """The coach's card for the comment as for a reader's question: by meaning, else by the card's own words or
-        the question's best view (Planner.card_of); a comment is mostly story, which drowns its meaning."""
+        """The coach's card for the comment, found as for a reader's question (Planner.card_of: meaning, words)."""
         return self.pipeline.planner.card_of(context.conversation, context.query_vector)
 
     def _opening(self, context: Context, article_id: str | None = None) -> tuple[list[str], list[dict]]:

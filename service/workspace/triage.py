@@ -8,7 +8,6 @@ from pathlib import Path
 
 import yaml
 
-from ..guardrails.language import detect as detect_language
 from ..guardrails.risk import RiskAssessment
 from ..guardrails.risk_patterns import load_risk_patterns
 from ..settings import get_settings
@@ -49,9 +48,6 @@ class Triage:
     risk_level: str  # none | support | urgent
     safety: RiskAssessment | None = None
     reasons: list[str] = field(default_factory=list)
-    # support seen by the learned net or a soft cue alone, no pattern or crisis statement: the coach's queue flags
-    # it, the draft carries no crisis note (6 of 7 such notes misfired in comment_drafts_blind3 and 4)
-    uncertain: bool = False
 
     @property
     def urgent(self) -> bool:
@@ -98,11 +94,6 @@ def triage(text: str, pipeline=None) -> Triage:
     kind, reasons = kind_of(text, pipeline.settings.knowledge_dir)
     vector = pipeline.embedder.embed([text])[0]
     safety = pipeline.safety.assess(text, message_vector=vector)
-    # Support the net (below its urgent bar) or a soft cue saw alone in English, where the patterns read well; an
-    # urgent verdict, or one in another language (the net is its main reader), keeps its note.
-    language = detect_language(text)
-    _, by_rules, _ = pipeline.safety.patterns.classify(text, language)
-    uncertain = safety.level == "support" and language == "en" and not any(c != "possible risk" for c in by_rules)
     if safety.level == "urgent" and not safety.emergency:
         # Only the learned net saw it, in English where the patterns read well: flagged with the support note and
         # the lines for the coach to judge, not drafted as an emergency (the pipeline's rule). On the coach's own
@@ -110,4 +101,4 @@ def triage(text: str, pipeline=None) -> Triage:
         safety = replace(safety, level="support")
     if safety.level == "urgent" and kind != "question":
         kind = "question"  # a person at risk is never filed away as spam, nor thanked and left ("made my peace")
-    return Triage(kind, safety.level, safety, reasons + safety.matched, uncertain)
+    return Triage(kind, safety.level, safety, reasons + safety.matched)

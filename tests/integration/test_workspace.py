@@ -200,14 +200,13 @@ def test_a_draft_to_a_reader_in_distress_names_a_line_in_its_own_words(drafter):
     assert re.search(r"\(\D*\d[\d\s-]+\d", draft.text), draft.text  # a line with its number
 
 
-def test_a_calm_comment_only_the_learned_net_doubts_is_flagged_for_the_coach_without_a_crisis_note(drafter, pipeline):
-    # comment_drafts_blind3 and 4: 6 of 7 notes the net or a soft cue alone put in a draft misfired (a cheerful
-    # reader got emergency numbers). The queue still shows the Support badge; the coach adds a line if it fits.
-    text = ("Day 40. Everyone keeps saying it gets easier. It doesnt. I still wake up at 5am and reach for my phone to "
-            "text her good morning like I did for 6 years. I'm not gonna break it, I just hate that I'm this weak.")
+def test_a_thank_you_from_a_reader_at_some_risk_carries_the_line(drafter, pipeline):
+    # A thank-you was drafted as thanks alone, whatever the risk check said of it.
+    text = "I don't think I'll be around to see how this ends. Thanks for the posts, they helped a bit."
     checked = triage(text, pipeline)
-    assert checked.risk_level == "support" and checked.uncertain, checked.reasons
-    assert "Helpline" not in drafter.draft("Dom", text, "zan-struggling-with-no-contact", checked).text
+    assert checked.risk_level in ("support", "urgent"), checked.reasons
+    draft = drafter.draft("Sam", text, "zan-struggling-with-no-contact", checked).text
+    assert re.search(r"Helpline|\(\D*\d[\d\s-]+\d", draft), draft
 
 
 def test_a_megabyte_comment_is_imported_and_triaged_whole(db_url, drafter):
