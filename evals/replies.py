@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
@@ -38,21 +39,28 @@ def render_case(case: dict, reply) -> str:
     return "\n".join(lines)
 
 
-def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def write_for_reviewer(argv: list[str] | None, doc: str, noun: str,
+                       render_all: Callable[[list[dict]], list[str]]) -> None:
+    """The command line shared with evals.drafts: a set name (or YAML path) and --out; every case rendered into one
+    Markdown file by `render_all`, which builds what it needs (the pipeline) only once the arguments are good."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
     parser.add_argument("dataset", help="a set name under evals/datasets or a YAML file with `cases`")
     parser.add_argument("--out", type=Path, required=True)
     args = parser.parse_args(argv)
-    from service.answering.pipeline import AnswerPipeline
-    from service.settings import get_settings
-
-    pipeline = AnswerPipeline.build(get_settings())
-    parts = []
-    for case in cases_from(args.dataset):
-        result = pipeline.answer(case["question"], history_of(case))
-        parts.append(render_case(case, result.reply))
+    parts = render_all(cases_from(args.dataset))
     args.out.write_text("\n".join(parts), encoding="utf-8")
-    print(f"{len(parts)} replies -> {args.out}")
+    print(f"{len(parts)} {noun} -> {args.out}")
+
+
+def main(argv: list[str] | None = None) -> None:
+    def render_all(cases: list[dict]) -> list[str]:
+        from service.answering.pipeline import AnswerPipeline
+        from service.settings import get_settings
+
+        pipeline = AnswerPipeline.build(get_settings())
+        return [render_case(case, pipeline.answer(case["question"], history_of(case)).reply) for case in cases]
+
+    write_for_reviewer(argv, __doc__, "replies", render_all)
 
 
 if __name__ == "__main__":

@@ -56,11 +56,12 @@ def answered_as_gap(question: str, scope: ScopeResult, check: ScopeCheck, gaps: 
     """Whether an out-of-scope message is a breakup question whose out-of-scope part is told as a content gap: a
     legal part, or a thing the coach's gap list names (a partner visa after the split: answers_blind17's frightened
     reader was told "That's outside what I can help with", not who can help)."""
-    if scope.scope != "out" or not check.domain_words.search(normalise_chat(question)):
+    text = normalise_chat(question)
+    if scope.scope != "out" or not check.domain_words.search(text):
         return False
     if scope.kind in ANSWERED_AS_GAP:
         return not _WHETHER_LEGAL.match(scope.matched or "")
-    return scope.kind in NAMED_GAP_KINDS and _gap_is_why_out(normalise_chat(question), scope, gaps)
+    return scope.kind in NAMED_GAP_KINDS and _gap_is_why_out(text, scope, gaps)
 
 
 def _gap_is_why_out(text: str, scope: ScopeResult, gaps: Sequence[Gap]) -> bool:

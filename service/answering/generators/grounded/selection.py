@@ -109,10 +109,9 @@ class SentencePicker:
         anchor_words = topic.anchors if topic is not None and anchors else ()
         hits = self._pool(context, situation, vector, anchor_words, skip_passages)
         scores = self.retriever.sentence_scores(vector, query) - GENERIC_WEIGHT * self._generic()
-        said = " ".join([*context.conversation.user_turns, context.question])
-        candidates = [c for c in self._candidates(hits, scores, exclude, prefer_article, anchor_words, own,
-                                                  context.query_vector)
-                      if not SLIP_CONDITION.search(c.text) or SLIP_SAID.search(said)]
+        candidates = self._candidates(hits, scores, exclude, prefer_article, anchor_words, own, context.query_vector)
+        if not SLIP_SAID.search(" ".join([*context.conversation.user_turns, context.question])):
+            candidates = [c for c in candidates if not SLIP_CONDITION.search(c.text)]  # advice for after a slip
         if not candidates:
             return []
         candidates.sort(key=lambda c: c.score, reverse=True)
