@@ -14,6 +14,7 @@ import numpy as np
 import yaml
 
 from evals.catalog import load_cases, sets_training, sets_with_role
+from service.guardrails.char_ngrams import CharNgrams
 from service.guardrails.risk_net import CLASSES, RiskModel, pack
 from service.guardrails.risk_patterns import load_risk_patterns
 
@@ -40,6 +41,13 @@ URGENT_QUANTILE = {"en": 0.97, "other": 0.97}  # share of out-of-fold negatives 
 # urgent messages the net misses fell below support, without a phone number; over rounds 17-24 left out, given
 # resources 97.5% -> 98.6% for false resources 13.8% -> 17.6% (a note and the lines, the answer still given).
 SUPPORT_QUANTILE = {"en": 0.92, "other": 0.85}  # share of out-of-fold `none` messages kept below support
+# Character n-grams beside the encoder's features (service/guardrails/char_ngrams.py), 2026-12-05: over rounds
+# 24-31 left out one at a time (shipped quantiles), weight 0 -> 1 -> 2 -> 3 -> 4 (see evals/datasets/README.md,
+# "Character n-grams"): the weight is the n-gram block's norm against the encoder's unit-norm embedding.
+NGRAM_RANGE = (3, 5)
+NGRAM_MIN_DF = 3
+NGRAM_MAX_FEATURES = 60000
+NGRAM_WEIGHT = 2.0
 
 
 @dataclass
@@ -118,6 +126,25 @@ def fit(x: np.ndarray, levels: np.ndarray, categories: np.ndarray, english: np.n
             "category_intercept": kind_model.intercept_, "categories": present}
 
 
+def fit_ngrams(texts: list[str]) -> CharNgrams:
+    """The character n-gram vocabulary and idf of the training texts (scikit-learn; the service reads them without)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=NGRAM_RANGE, min_df=NGRAM_MIN_DF,
+                                 max_features=NGRAM_MAX_FEATURES, sublinear_tf=True, lowercase=True,
+                                 strip_accents="unicode", dtype=np.float32).fit(texts)
+    vocabulary = sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.get)
+    return CharNgrams(vocabulary, vectorizer.idf_, NGRAM_RANGE, NGRAM_WEIGHT)
+
+
+def _with_ngrams(encoded, texts: list[str], ngrams: CharNgrams):
+    """The encoder's features, then the texts' character n-grams (sparse, as the fit wants them)."""
+    from scipy.sparse import csr_matrix, hstack, vstack
+
+    grams = vstack([csr_matrix(ngrams.transform(texts[i:i + 256])) for i in range(0, len(texts), 256)])
+    return hstack([encoded, grams]).tocsr()
+
+
 def _levels(fitted: dict, x: np.ndarray, english: np.ndarray) -> np.ndarray:
     """The net's level for each row, exactly as the service reads the model (RiskModel.verdicts)."""
     model = RiskModel(fitted["coef"], fitted["intercept"], fitted["thresholds"], fitted["category_coef"],
@@ -132,8 +159,9 @@ def train(encoder, cases: list[Labelled], knowledge_dir: Path,
     classify = load_risk_patterns(knowledge_dir).classify
     from scipy.sparse import csr_matrix, vstack
 
-    x = vstack([csr_matrix(encoder.features([c.text for c in cases[i:i + 64]])) for i in range(0, len(cases), 64)])
-    x = x.tocsr()
+    encoded = vstack([csr_matrix(encoder.features([c.text for c in cases[i:i + 64]]))
+                      for i in range(0, len(cases), 64)]).tocsr()
+    texts = [c.text for c in cases]
     levels = np.array([c.level for c in cases])
     categories = np.array([c.category for c in cases], dtype=object)
     sources = np.array([c.source for c in cases])
@@ -142,20 +170,24 @@ def train(encoder, cases: list[Labelled], knowledge_dir: Path,
     rounds = []
     for held in rounds_left_out if rounds_left_out is not None else (*HELD_OUT_ROUNDS, "ordinary"):
         test = np.isin(sources, ORDINARY_SETS) if held == "ordinary" else sources == held
+        # The left-out round's n-grams are not in the vocabulary either: it is measured as a new author's would be.
+        x = _with_ngrams(encoded, texts, fit_ngrams([t for t, held_out in zip(texts, test) if not held_out]))
         fitted = fit(x[~test], levels[~test], categories[~test], english[~test])
         combined = np.maximum(patterns[test], _levels(fitted, x[test], english[test]))
         rounds.append(_round_figures(held, levels[test], combined, patterns[test]))
-    fitted = fit(x, levels, categories, english)
+    ngrams = fit_ngrams(texts)
+    fitted = fit(_with_ngrams(encoded, texts, ngrams), levels, categories, english)
     content = {
         "about": "Learned risk net for service/guardrails/risk_net.py; written by `coach train-risk`. "
                  "Do not edit by hand.",
-        "format": 3, "encoder": encoder.name, "sparse": True, "classes": list(CLASSES), "C": REGULARISATION_C,
+        "format": 4, "encoder": encoder.name, "sparse": True, "classes": list(CLASSES), "C": REGULARISATION_C,
         "trained_on": {name: int((sources == name).sum()) for name in (*TRAIN_SETS, *ORDINARY_SETS, "knowledge")},
         "thresholds": {k: round(v, 6) for k, v in fitted["thresholds"].items()},
         "coef": pack(fitted["coef"]), "intercept": np.round(fitted["intercept"], 6).tolist(),
         "categories": list(fitted["categories"]),
         "category_coef": pack(fitted["category_coef"]),
         "category_intercept": np.round(fitted["category_intercept"], 6).tolist(),
+        "ngrams": ngrams.to_json(),
     }
     return content, rounds
 

@@ -104,7 +104,7 @@ class SafetyCheck:
         if self.model is not None and self.encoder is not None:
             english = [lang == "en" for lang in languages]
             features = self.encoder.features(texts, sparse=self.model.sparse)
-            for i, verdict in enumerate(self.model.verdicts(features, english)):
+            for i, verdict in enumerate(self.model.verdicts(features, english, texts)):
                 net_risk = max(net_risk, verdict.p_risk)
                 if unconfirmed[i] and levels[i] == "support" and verdict.p_risk < CUE_CONFIRM_RISK:
                     levels[i] = "none"

@@ -12,10 +12,12 @@ from __future__ import annotations
 
 import base64
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+
+from .char_ngrams import CharNgrams
 
 CLASSES = ("none", "support", "urgent")
 
@@ -53,6 +55,8 @@ class RiskModel:
     categories: tuple[str, ...]
     encoder: str
     sparse: bool = False  # reads the encoder's latent terms after the embedding (RiskEncoder.features)
+    ngrams: CharNgrams | None = None  # format 4: the message's character n-grams after the encoder's features
+    ngram_weights: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False, default=())
 
     @classmethod
     def load(cls, path: Path) -> RiskModel | None:
@@ -64,19 +68,39 @@ class RiskModel:
                        {k: float(v) for k, v in data["thresholds"].items()},
                        np.array(data["category_coef"], np.float32),
                        np.array(data["category_intercept"], np.float32), tuple(data["categories"]), data["encoder"])
-        if data.get("format") != 3:
+        if data.get("format") not in (3, 4):
             return None  # a model from before the multilingual net: retrain with `coach train-risk`
         return cls(unpack(data["coef"]), np.array(data["intercept"], np.float32),
                    {k: float(v) for k, v in data["thresholds"].items()}, unpack(data["category_coef"]),
                    np.array(data["category_intercept"], np.float32), tuple(data["categories"]), data["encoder"],
-                   sparse=bool(data.get("sparse")))
+                   sparse=bool(data.get("sparse")),
+                   ngrams=CharNgrams.from_json(data["ngrams"]) if data.get("ngrams") else None)
 
-    def verdicts(self, vectors: np.ndarray, english: list[bool]) -> list[RiskVerdict]:
-        """One verdict per embedded message (`english`: whether each is in English, where the patterns help)."""
+    def __post_init__(self) -> None:
+        # The n-gram columns' weights as contiguous (n-gram, class) rows, so a message's few hundred are gathered.
+        if self.ngrams is not None:
+            start = self.coef.shape[1] - self.ngrams.dim
+            self.ngram_weights = (np.ascontiguousarray(self.coef[:, start:].T),
+                                  np.ascontiguousarray(self.category_coef[:, start:].T))
+
+    def verdicts(self, vectors: np.ndarray, english: list[bool], texts: list[str] | None = None) -> list[RiskVerdict]:
+        """One verdict per embedded message (`english`: whether each is in English, where the patterns help;
+        `texts`: the messages themselves, which a model with character n-grams reads too)."""
         if not vectors.shape[0]:
             return []
-        p = _softmax(np.asarray(vectors @ self.coef.T) + self.intercept)
-        kinds = (np.asarray(vectors @ self.category_coef.T) + self.category_intercept).argmax(axis=1)
+        logits = np.asarray(vectors @ self.coef[:, :vectors.shape[1]].T) + self.intercept
+        kind_logits = np.asarray(vectors @ self.category_coef[:, :vectors.shape[1]].T) + self.category_intercept
+        if self.ngrams is not None:
+            if texts is None:
+                raise ValueError("this risk model reads the messages' character n-grams: pass texts")
+            # Sparse: a dense 60k-wide product would wake the BLAS threads, whose spinning slowed the encoder by a
+            # third on two cores (evals.bench.risk).
+            level_w, kind_w = self.ngram_weights
+            for i, (cols, values) in enumerate(self.ngrams.rows(texts)):
+                logits[i] += values @ level_w[cols]
+                kind_logits[i] += values @ kind_w[cols]
+        p = _softmax(logits)
+        kinds = kind_logits.argmax(axis=1)
         out = []
         for row, kind, is_english in zip(p, kinds, english):
             group = "en" if is_english else "other"

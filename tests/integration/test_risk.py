@@ -101,8 +101,9 @@ def test_learned_net_is_loaded_with_its_multilingual_encoder(pipeline):
     model = pipeline.safety.model
     assert model is not None, "knowledge/risk_classifier.json missing: run `coach train-risk`"
     assert model.encoder == pipeline.safety.encoder.name == "multilingual-e5-small-q4"
-    # the embedding, then the encoder's sparse latent terms
-    assert model.sparse and model.coef.shape == (3, 384 + pipeline.safety.encoder.sparse_dim)
+    # the embedding, then the encoder's sparse latent terms, then the message's character n-grams
+    assert model.sparse and model.ngrams is not None and model.ngrams.dim > 10_000
+    assert model.coef.shape == (3, 384 + pipeline.safety.encoder.sparse_dim + model.ngrams.dim)
     assert all(0.0 < t < 1.0 for t in model.thresholds.values())
     # The patterns help in English, so the net raises to urgent there for no larger share of ordinary messages than in
     # other languages (the thresholds themselves follow the scores: hard calm messages in other languages raise theirs).
@@ -158,7 +159,11 @@ def test_train_risk_writes_a_model_the_service_loads(tmp_path, embedder):
     assert [r["set"] for r in rounds] == ["safety_blind9"]
     train_risk.write(content, tmp_path / "model.json")
     model = RiskModel.load(tmp_path / "model.json")
-    assert model.coef.shape == (3, 384 + encoder.sparse_dim) and model.sparse and model.categories
+    assert model.coef.shape == (3, 384 + encoder.sparse_dim + model.ngrams.dim) and model.sparse and model.categories
+    # The saved model reads a message as the training did: its verdict from the text alone matches the fit's.
+    urgent = [c.text for c in some if c.source == "safety_blind9" and c.level == "urgent"][:5]
+    verdicts = model.verdicts(encoder.features(urgent), [True] * len(urgent), urgent)
+    assert len(verdicts) == 5 and all(0.0 <= v.p_urgent <= v.p_risk + 1e-6 for v in verdicts)
     # Left-out rounds: the net only raises levels, so no level's share at urgent or with resources goes down.
     for r in rounds:
         for level in ("none", "support", "urgent"):
