@@ -88,8 +88,9 @@ class RiskModel:
         `texts`: the messages themselves, which a model with character n-grams reads too)."""
         if not vectors.shape[0]:
             return []
-        logits = np.asarray(vectors @ self.coef[:, :vectors.shape[1]].T) + self.intercept
-        kind_logits = np.asarray(vectors @ self.category_coef[:, :vectors.shape[1]].T) + self.category_intercept
+        width = self.coef.shape[1] - (self.ngrams.dim if self.ngrams is not None else 0)  # the encoder's part
+        logits = np.asarray(vectors @ self.coef[:, :width].T) + self.intercept
+        kind_logits = np.asarray(vectors @ self.category_coef[:, :width].T) + self.category_intercept
         if self.ngrams is not None:
             if texts is None:
                 raise ValueError("this risk model reads the messages' character n-grams: pass texts")

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
 import pytest
+from scipy.sparse import csr_matrix
 
 from evals.catalog import load_cases, sets_for
 from evals.train_risk import URGENT_QUANTILE
@@ -160,10 +162,16 @@ def test_train_risk_writes_a_model_the_service_loads(tmp_path, embedder):
     train_risk.write(content, tmp_path / "model.json")
     model = RiskModel.load(tmp_path / "model.json")
     assert model.coef.shape == (3, 384 + encoder.sparse_dim + model.ngrams.dim) and model.sparse and model.categories
-    # The saved model reads a message as the training did: its verdict from the text alone matches the fit's.
+    # The saved model, given the texts, scores them as the fit's own feature rows do (n-grams read sparsely there).
     urgent = [c.text for c in some if c.source == "safety_blind9" and c.level == "urgent"][:5]
-    verdicts = model.verdicts(encoder.features(urgent), [True] * len(urgent), urgent)
-    assert len(verdicts) == 5 and all(0.0 <= v.p_urgent <= v.p_risk + 1e-6 for v in verdicts)
+    encoded = encoder.features(urgent)
+    read = model.verdicts(encoded, [False] * len(urgent), urgent)
+    as_fitted = RiskModel(model.coef, model.intercept, model.thresholds, model.category_coef,
+                          model.category_intercept, model.categories, encoder="", sparse=True)
+    rows = train_risk._with_ngrams(csr_matrix(encoded), urgent, model.ngrams).toarray()
+    fitted = as_fitted.verdicts(rows, [False] * len(urgent))
+    assert np.allclose([v.p_urgent for v in read], [v.p_urgent for v in fitted], atol=1e-5)
+    assert [(v.level, v.category) for v in read] == [(v.level, v.category) for v in fitted]
     # Left-out rounds: the net only raises levels, so no level's share at urgent or with resources goes down.
     for r in rounds:
         for level in ("none", "support", "urgent"):
