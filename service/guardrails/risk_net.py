@@ -57,6 +57,7 @@ class RiskModel:
     sparse: bool = False  # reads the encoder's latent terms after the embedding (RiskEncoder.features)
     ngrams: CharNgrams | None = None  # format 4: the message's character n-grams after the encoder's features
     ngram_weights: tuple[np.ndarray, np.ndarray] = field(init=False, repr=False, default=())
+    encoder_width: int = field(init=False, repr=False, default=0)  # the columns before the n-grams
 
     @classmethod
     def load(cls, path: Path) -> RiskModel | None:
@@ -77,9 +78,10 @@ class RiskModel:
                    ngrams=CharNgrams.from_json(data["ngrams"]) if data.get("ngrams") else None)
 
     def __post_init__(self) -> None:
+        self.encoder_width = self.coef.shape[1] - (self.ngrams.dim if self.ngrams is not None else 0)
         # The n-gram columns' weights as contiguous (n-gram, class) rows, so a message's few hundred are gathered.
         if self.ngrams is not None:
-            start = self.coef.shape[1] - self.ngrams.dim
+            start = self.encoder_width
             self.ngram_weights = (np.ascontiguousarray(self.coef[:, start:].T),
                                   np.ascontiguousarray(self.category_coef[:, start:].T))
 
@@ -88,7 +90,7 @@ class RiskModel:
         `texts`: the messages themselves, which a model with character n-grams reads too)."""
         if not vectors.shape[0]:
             return []
-        width = self.coef.shape[1] - (self.ngrams.dim if self.ngrams is not None else 0)  # the encoder's part
+        width = self.encoder_width
         logits = np.asarray(vectors @ self.coef[:, :width].T) + self.intercept
         kind_logits = np.asarray(vectors @ self.category_coef[:, :width].T) + self.category_intercept
         if self.ngrams is not None:
