@@ -140,9 +140,14 @@ def fit_ngrams(texts: list[str]) -> CharNgrams:
 
 def _with_ngrams(encoded, texts: list[str], ngrams: CharNgrams):
     """The encoder's features, then the texts' character n-grams (sparse, as the fit wants them)."""
-    from scipy.sparse import csr_matrix, hstack, vstack
+    from scipy.sparse import csr_matrix, hstack
 
-    grams = vstack([csr_matrix(ngrams.transform(texts[i:i + 256])) for i in range(0, len(texts), 256)])
+    rows = ngrams.rows(texts)
+    indptr = np.cumsum([0, *(len(cols) for cols, _ in rows)])
+    indices = np.concatenate([cols for cols, _ in rows]) if rows else np.zeros(0, np.int64)
+    data = np.concatenate([values for _, values in rows]) if rows else np.zeros(0, np.float32)
+    grams = csr_matrix((data, indices, indptr), shape=(len(texts), ngrams.dim))
+    grams.sort_indices()  # as a dense block would give them: the solver's sums then run in the same order
     return hstack([encoded, grams]).tocsr()
 
 
