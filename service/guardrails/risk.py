@@ -26,6 +26,11 @@ LEVEL_RANK = {"none": 0, "support": 1, "urgent": 2}
 # A death cue alone that need not be the reader's own death (own_death in risk_patterns.yaml) raises a message only
 # when the net's P(risk) reaches this; without a net it always raises (fails safe).
 CUE_CONFIRM_RISK = 0.3
+# A message that tells its danger from a distance (someone else's, or long past and over: told_from_a_distance in
+# risk_patterns.yaml) stays urgent only when the learned net's P(urgent) reaches this; else it is answered at
+# support, with the lines. Without a net it stays urgent (fails safe). Chosen on the training rounds' out-of-fold
+# scores (evals/datasets/README.md, stop 38).
+DISTANCE_CONFIRM = 0.35
 
 
 @dataclass
@@ -75,6 +80,32 @@ class SafetyCheck:
         category, statement = self.statements[col]
         return category, statement, best
 
+    def reread_without_figures(self, verdicts: list[RiskVerdict], texts: list[str], english: list[bool],
+                               levels: list[str], matched: list[str]) -> list[RiskVerdict]:
+        """The net's urgent calls that nothing else makes, read again with the figures of speech blanked out.
+
+        The net reads the raw message, so "my dad will kill me when he sees the bill" in Portuguese or Turkish looks
+        like a threat to it; the coach-reviewed figures (risk_patterns.yaml) say what is only a way of speaking."""
+        again = [i for i, v in enumerate(verdicts) if v.level == "urgent" and levels[i] != "urgent"
+                 and self.patterns.without_figures(texts[i]) is not None]
+        if not again:
+            return verdicts
+        plain = [self.patterns.without_figures(texts[i]) or "" for i in again]
+        verdicts = list(verdicts)
+        for i in [i for i, text in zip(again, plain) if not text.strip()]:  # the whole message was a figure
+            verdicts[i] = RiskVerdict("none", None, 0.0, 0.0)
+            matched.append("the learned risk net's urgent call was all figures of speech: none")
+        again, plain = [i for i, t in zip(again, plain) if t.strip()], [t for t in plain if t.strip()]
+        if not again:
+            return verdicts
+        features = self.encoder.features(plain, sparse=self.model.sparse)
+        for i, verdict in zip(again, self.model.verdicts(features, [english[i] for i in again], plain)):
+            if verdict.level != "urgent":
+                matched.append(f"the learned risk net's urgent call read again without its figures of speech: "
+                               f"{verdict.level} (P(urgent) {verdict.p_urgent:.2f})")
+            verdicts[i] = verdict
+        return verdicts
+
     def assess(self, message: str, earlier_turns: list[str] | tuple[str, ...] = (), *,
                message_vector: np.ndarray | None = None, country: str | None = None,
                language: str | None = None) -> RiskAssessment:
@@ -104,8 +135,16 @@ class SafetyCheck:
         if self.model is not None and self.encoder is not None:
             english = [lang == "en" for lang in languages]
             features = self.encoder.features(texts, sparse=self.model.sparse)
-            for i, verdict in enumerate(self.model.verdicts(features, english, texts)):
+            verdicts = self.reread_without_figures(self.model.verdicts(features, english, texts), texts, english,
+                                                   levels, matched)
+            for i, verdict in enumerate(verdicts):
                 net_risk = max(net_risk, verdict.p_risk)
+                if levels[i] == "urgent" and verdict.p_urgent < DISTANCE_CONFIRM \
+                        and self.patterns.told_from_distance(texts[i]):
+                    levels[i] = "support"
+                    by_rules = by_rules and i > 0
+                    matched.append(f"told from a distance, not confirmed by the learned risk net "
+                                   f"(P(urgent) {verdict.p_urgent:.2f}): kept at support")
                 if unconfirmed[i] and levels[i] == "support" and verdict.p_risk < CUE_CONFIRM_RISK:
                     levels[i] = "none"
                     matched.append(f"cue not confirmed by the learned risk net (P(risk) {verdict.p_risk:.2f})")

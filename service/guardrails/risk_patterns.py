@@ -29,6 +29,8 @@ class RiskPatterns:
     own_death: PatternSet | None = None
     # The reader says they would never hurt the ex: the learned net alone may not call that a threat (risk.py).
     denials_of_harm: PatternSet | None = None
+    # The danger named is someone else's or long past and over: urgent only with the learned net's agreement (risk.py).
+    told_from_a_distance: PatternSet | None = None
 
     @classmethod
     def from_data(cls, data: dict) -> RiskPatterns:
@@ -37,7 +39,8 @@ class RiskPatterns:
                    PatternSet(data["safe_now"]),
                    {family: re.compile(p, re.I) for family, p in data["soft_cues"].items()},
                    frozenset(data["soft_strong"]), PatternSet(data.get("own_death") or []),
-                   PatternSet(data.get("denials_of_harm") or []))
+                   PatternSet(data.get("denials_of_harm") or []),
+                   PatternSet(data.get("told_from_a_distance") or []))
 
     @property
     def cue_families(self) -> tuple[str, ...]:
@@ -64,6 +67,16 @@ class RiskPatterns:
     def denies_harm(self, text: str) -> bool:
         """Whether the reader says they would never hurt the other person (denials_of_harm)."""
         return self.denials_of_harm is not None and self.denials_of_harm.search_any(normalise_chat(text).lower())
+
+    def without_figures(self, text: str) -> str | None:
+        """The message with its figures of speech blanked out, or None when it has none (any language)."""
+        plain = normalise_chat(text).lower()
+        blanked = self.figurative.blank(plain)
+        return re.sub(r"\s+", " ", blanked).strip() if blanked != plain else None
+
+    def told_from_distance(self, text: str) -> bool:
+        """Whether the message says the danger it names is someone else's or over (told_from_a_distance)."""
+        return self.told_from_a_distance is not None and self.told_from_a_distance.search_any(self.clean(text))
 
     def classify(self, text: str, language: str | None = None) -> tuple[str, list[str], list[str]]:
         """(level, categories, matched fragments) for one text, by patterns alone. The soft cues are English words
