@@ -86,24 +86,24 @@ class SafetyCheck:
 
         The net reads the raw message, so "my dad will kill me when he sees the bill" in Portuguese or Turkish looks
         like a threat to it; the coach-reviewed figures (risk_patterns.yaml) say what is only a way of speaking."""
-        again = [i for i, v in enumerate(verdicts) if v.level == "urgent" and levels[i] != "urgent"
-                 and self.patterns.without_figures(texts[i]) is not None]
-        if not again:
+        plain = {i: self.patterns.without_figures(texts[i]) for i, v in enumerate(verdicts)
+                 if v.level == "urgent" and levels[i] != "urgent"}
+        plain = {i: text for i, text in plain.items() if text is not None}
+        if not plain:
             return verdicts
-        plain = [self.patterns.without_figures(texts[i]) or "" for i in again]
         verdicts = list(verdicts)
-        for i in [i for i, text in zip(again, plain) if not text.strip()]:  # the whole message was a figure
+        for i in [i for i, text in plain.items() if not text]:  # the whole message was a figure
             verdicts[i] = RiskVerdict("none", None, 0.0, 0.0)
             matched.append("the learned risk net's urgent call was all figures of speech: none")
-        again, plain = [i for i, t in zip(again, plain) if t.strip()], [t for t in plain if t.strip()]
-        if not again:
-            return verdicts
-        features = self.encoder.features(plain, sparse=self.model.sparse)
-        for i, verdict in zip(again, self.model.verdicts(features, [english[i] for i in again], plain)):
-            if verdict.level != "urgent":
-                matched.append(f"the learned risk net's urgent call read again without its figures of speech: "
-                               f"{verdict.level} (P(urgent) {verdict.p_urgent:.2f})")
-            verdicts[i] = verdict
+        again = [i for i, text in plain.items() if text]
+        if again:
+            texts_again = [plain[i] for i in again]
+            features = self.encoder.features(texts_again, sparse=self.model.sparse)
+            for i, verdict in zip(again, self.model.verdicts(features, [english[i] for i in again], texts_again)):
+                if verdict.level != "urgent":
+                    matched.append(f"the learned risk net's urgent call read again without its figures of speech: "
+                                   f"{verdict.level} (P(urgent) {verdict.p_urgent:.2f})")
+                verdicts[i] = verdict
         return verdicts
 
     def assess(self, message: str, earlier_turns: list[str] | tuple[str, ...] = (), *,

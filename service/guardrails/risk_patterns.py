@@ -48,9 +48,7 @@ class RiskPatterns:
 
     def clean(self, text: str) -> str:
         """Chat spellings expanded, lower case, figures of speech blanked out, whitespace collapsed."""
-        text = normalise_chat(text).lower()
-        text = self.figurative.blank(text)
-        return re.sub(r"\s+", " ", text)
+        return re.sub(r"\s+", " ", self.figurative.blank(normalise_chat(text).lower()))
 
     def cues(self, text: str) -> set[str]:
         """The cue families in a message once figures of speech are blanked out."""
@@ -70,9 +68,8 @@ class RiskPatterns:
 
     def without_figures(self, text: str) -> str | None:
         """The message with its figures of speech blanked out, or None when it has none (any language)."""
-        plain = normalise_chat(text).lower()
-        blanked = self.figurative.blank(plain)
-        return re.sub(r"\s+", " ", blanked).strip() if blanked != plain else None
+        cleaned = self.clean(text)
+        return cleaned.strip() if cleaned != re.sub(r"\s+", " ", normalise_chat(text).lower()) else None
 
     def told_from_distance(self, text: str) -> bool:
         """Whether the message says the danger it names is someone else's or over (told_from_a_distance)."""
